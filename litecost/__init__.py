@@ -1,0 +1,3 @@
+"""litecost: FinOps for teams that route LLM traffic through LiteLLM."""
+
+__version__ = "0.1.0"

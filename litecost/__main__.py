@@ -1,0 +1,3 @@
+from litecost.cli.main import main
+
+main()

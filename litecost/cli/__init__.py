@@ -1,0 +1,1 @@
+"""The typer command-line interface: parse options, call the library, render."""

@@ -1,0 +1,103 @@
+"""`litecost db ...`: look inside the store."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from litecost.cli.common import LitecostGroup, OutputFormat, db_path, write_output
+
+app = typer.Typer(cls=LitecostGroup, help="Inspect the database: contents, ingest ledger, rejected records.", no_args_is_help=True)
+
+_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
+_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
+
+
+def _open(ctx: typer.Context, wait: float):  # noqa: ANN202
+    from litecost.store import Store
+
+    return Store.open(db_path(ctx), read_only=True, wait_seconds=wait)
+
+
+@app.command("info")
+def info(ctx: typer.Context, fmt: OutputFormat = _FORMAT, wait: float = _WAIT) -> None:
+    """Tables and row counts, the time range of stored calls, the file size."""
+    from litecost.dbinfo import database_info
+    from litecost.render import Column, render_rows
+
+    with _open(ctx, wait) as store:
+        info_doc = database_info(store)
+    if fmt is OutputFormat.json:
+        from litecost.render import to_json_document
+
+        write_output(to_json_document(info_doc))
+        return
+    summary = [
+        {"item": "database", "value": info_doc["path"]},
+        {"item": "size", "value": f"{info_doc['size_bytes']:,} bytes"},
+        {"item": "schema version", "value": info_doc["database_schema_version"]},
+        {"item": "calls", "value": f"{info_doc['calls']:,}"},
+        {"item": "first call (UTC)", "value": info_doc["first_call_utc"]},
+        {"item": "last call (UTC)", "value": info_doc["last_call_utc"]},
+        *({"item": f"table {t['table']}", "value": f"{t['rows']:,} rows"} for t in info_doc["tables"]),
+    ]
+    write_output(render_rows(fmt.value, summary, [Column("item"), Column("value")], document={"schema_version": 1}))
+
+
+@app.command("ingests")
+def ingests(
+    ctx: typer.Context,
+    limit: Optional[int] = typer.Option(None, "--limit", help="Show only the newest N."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """The ingest ledger: one row per ingested file with its counts."""
+    from litecost.dbinfo import list_ingests
+    from litecost.render import Column, render_rows
+
+    with _open(ctx, wait) as store:
+        rows = list_ingests(store, limit)
+    columns = [
+        Column("ingest_id", "id", "int"), Column("path"), Column("kind"), Column("format"),
+        Column("rows_read", "read", "int"), Column("inserted", kind="int"), Column("duplicates", kind="int"),
+        Column("rejected", kind="int"), Column("conflicts", kind="int"), Column("source_tz"),
+        Column("finished_at", "finished (UTC)", "time"), Column("sha256"),
+    ]
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="ingests"))
+
+
+@app.command("rejects")
+def rejects(
+    ctx: typer.Context,
+    ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Rejected input records: file, line, reason and a short redacted excerpt."""
+    from litecost.dbinfo import list_rejects
+    from litecost.render import Column, render_rows
+
+    with _open(ctx, wait) as store:
+        rows = list_rejects(store, ingest_id, limit)
+    columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("reason"), Column("excerpt")]
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="rejects"))
+
+
+@app.command("conflicts")
+def conflicts(
+    ctx: typer.Context,
+    ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
+    limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Duplicate request ids whose content differed from the stored call (first version kept)."""
+    from litecost.dbinfo import list_conflicts
+    from litecost.render import Column, render_rows
+
+    with _open(ctx, wait) as store:
+        rows = list_conflicts(store, ingest_id, limit)
+    columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("request_id"), Column("differences")]
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="conflicts"))

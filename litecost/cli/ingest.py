@@ -1,0 +1,92 @@
+"""`litecost ingest`: load LiteLLM SpendLogs exports and callback JSON lines."""
+
+from __future__ import annotations
+
+import sys
+from typing import List
+
+import typer
+
+from litecost.cli.common import SummaryFormat, db_path, note, write_output
+
+HELP = """Ingest LiteLLM logs into the database (idempotent).
+
+PATHS are files, directories or globs: LiteLLM_SpendLogs exports (CSV from psql
+\\copy, JSON list, /spend/logs/v2 page, JSON lines, Parquet) and callback JSON
+lines (StandardLoggingPayload, kwargs dumps, minimal dicts); .gz is read
+transparently. Each request is stored once; every record is counted as inserted,
+duplicate or rejected (see `litecost db rejects`). One run is one transaction."""
+
+_SUMMARY_COLUMNS = ("rows_read", "inserted", "duplicates", "rejected", "conflicts")
+
+
+def ingest_command(
+    ctx: typer.Context,
+    paths: List[str] = typer.Argument(..., help="Files, directories or glob patterns.", metavar="PATH..."),
+    kind: str = typer.Option("auto", "--kind", help="auto, spendlogs or callbacks."),
+    source_tz: str = typer.Option(
+        "UTC", "--source-tz", help="Time zone of naive timestamps in the input (LiteLLM writes UTC).", metavar="TZ"
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Fail (exit 3) and store nothing if any record is rejected."),
+    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
+    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
+) -> None:
+    from litecost.ingest import detect_files, ingest
+    from litecost.store import Store
+
+    sources = detect_files(paths, kind)
+    for src in sources:
+        note(f"{src.path}: {src.description}")
+    with Store.open(db_path(ctx), wait_seconds=wait) as store:
+        with _progress(len(sources)) as on_file:
+            result = ingest(store, sources, source_tz=source_tz, strict=strict, on_file=on_file)
+
+    if fmt is SummaryFormat.json:
+        from litecost.render import to_json_document
+
+        write_output(to_json_document(result.to_dict()))
+    else:
+        write_output(_summary_table(result))
+    for f in result.files:
+        if f.rejected:
+            note(f"{f.path}: {f.rejected} record(s) rejected, first at line {f.first_reject}; see `litecost db rejects --ingest {f.ingest_id}`")
+        if f.conflicts:
+            note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
+
+
+def _summary_table(result):  # noqa: ANN001, ANN202
+    from litecost.render import Column, to_rich_table
+
+    columns = [Column("path", "file"), Column("kind"), *(Column(n, n.replace("_", " "), "int") for n in _SUMMARY_COLUMNS)]
+    rows = [f.to_dict() for f in result.files]
+    if len(rows) > 1:
+        rows.append({"path": "total", "kind": result.kind, **{n: result.total(n) for n in _SUMMARY_COLUMNS}})
+    return to_rich_table(rows, columns)
+
+
+class _progress:
+    """A progress bar over files on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.bar = None
+
+    def __enter__(self):  # noqa: ANN204
+        if sys.stderr.isatty() and self.total > 0:
+            from rich.progress import Progress
+
+            from litecost.cli.common import stderr_console
+
+            self.bar = Progress(console=stderr_console(), transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("ingesting", total=self.total)
+        return self.advance
+
+    def advance(self, index: int, src) -> None:  # noqa: ANN001
+        if self.bar is not None:
+            self.bar.update(self.task, completed=index, description=f"ingesting {src.path.name}")
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.total)
+            self.bar.stop()

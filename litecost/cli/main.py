@@ -1,0 +1,55 @@
+"""`litecost` entry point: the root command and its global options."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from litecost import __version__
+from litecost.cli import db as db_commands
+from litecost.cli import ingest as ingest_commands
+from litecost.cli.common import LitecostGroup
+from litecost.errors import EXIT_CODE_HELP
+
+app = typer.Typer(
+    cls=LitecostGroup,
+    name="litecost",
+    help="FinOps for LiteLLM traffic: ingest spend logs, re-price calls, slice spend, reconcile bills.\n\n"
+    + EXIT_CODE_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"litecost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(
+        None, "--db", envvar="LITECOST_DB", help="Database file [default: ./litecost.duckdb].", metavar="PATH"
+    ),
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    ctx.obj = {"db": db, "debug": debug}
+
+
+app.command("ingest", help=ingest_commands.HELP, no_args_is_help=True)(ingest_commands.ingest_command)
+app.add_typer(db_commands.app, name="db")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,79 @@
+"""Exception hierarchy and the one exit-code enum.
+
+Every failure the user can cause maps to exactly one exit code, so cron jobs and
+scripts can branch on it. The CLI turns a `LitecostError` into a single
+`litecost: error: ...` line; library code only raises.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    OK = 0
+    THRESHOLD_BREACHED = 1  # only when the user asked with a --fail-* option
+    USAGE = 2
+    BAD_INPUT = 3
+    PRICING_INCOMPLETE = 4  # only under --strict
+    DB_BUSY = 5
+    INTERNAL_ERROR = 70  # a bug in litecost: please report it
+    INTERRUPTED = 130
+
+
+EXIT_CODE_HELP = (
+    "Exit codes: 0 ok; 1 threshold breached (--fail-* options); 2 usage error; "
+    "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; "
+    "70 internal error; 130 interrupted."
+)
+
+
+class LitecostError(Exception):
+    """Base class: a message meant for the user, and the exit code it maps to."""
+
+    exit_code: ExitCode = ExitCode.BAD_INPUT
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def one_line(self) -> str:
+        text = self.message if not self.hint else f"{self.message}; {self.hint}"
+        return " ".join(text.split())
+
+
+class UsageError(LitecostError):
+    exit_code = ExitCode.USAGE
+
+
+class BadInputError(LitecostError):
+    """An input file (log, invoice, price book) cannot be used as it is."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+class StrictModeError(BadInputError):
+    """Rejected records under --strict: the whole ingest is rolled back."""
+
+
+class PricingIncompleteError(LitecostError):
+    exit_code = ExitCode.PRICING_INCOMPLETE
+
+
+class DatabaseBusyError(LitecostError):
+    exit_code = ExitCode.DB_BUSY
+
+
+class DatabaseError(LitecostError):
+    """The database file is unusable (not DuckDB, newer schema than this litecost)."""
+
+    exit_code = ExitCode.BAD_INPUT
+
+
+def exit_code_for(exc: BaseException) -> ExitCode:
+    if isinstance(exc, LitecostError):
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.BAD_INPUT

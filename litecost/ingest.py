@@ -1,0 +1,215 @@
+"""Ingest LiteLLM logs into `calls`: idempotent, every record accounted for.
+
+One `ingest()` call is one transaction over all its files: it either stores every
+file's result (calls, rejects, ledger rows) or nothing. For each file,
+`rows_read = inserted + duplicates + rejected`; a duplicate whose content differs
+from the stored call is also listed in `duplicate_conflicts` (the first stored
+version is kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from litecost import __version__
+import duckdb
+
+from litecost.errors import BadInputError, StrictModeError, UsageError
+from litecost.sources.canonical import staged_calls_sql
+from litecost.sources.detect import SourceFile, expand_paths, sniff
+from litecost.sources.records import REJECTS_TABLE, load_pre_calls, read_rejects_sql
+from litecost.store import Store
+from litecost.redact import redact_sql
+
+
+@dataclass
+class FileResult:
+    path: str
+    kind: str
+    format: str
+    description: str
+    sha256: str
+    ingest_id: int
+    rows_read: int = 0
+    inserted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    conflicts: int = 0
+    first_reject: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class IngestResult:
+    files: list[FileResult] = field(default_factory=list)
+
+    def total(self, name: str) -> int:
+        return sum(getattr(f, name) for f in self.files)
+
+    @property
+    def kind(self) -> str:
+        kinds = sorted({f.kind for f in self.files})
+        return kinds[0] if len(kinds) == 1 else "mixed"
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "schema_version": 1,
+            "kind": self.kind,
+            "files": [f.to_dict() for f in self.files],
+            **{n: self.total(n) for n in ("rows_read", "inserted", "duplicates", "rejected", "conflicts")},
+        }
+
+
+# Fields compared when a request id arrives again: a difference is a conflict.
+_CONFLICT_CHECKS = (
+    "CASE WHEN abs(epoch(new.start_time) - epoch(old.start_time)) >= 1"
+    " THEN 'start_time ' || new.start_time::VARCHAR || ' vs ' || old.start_time::VARCHAR END",
+    "CASE WHEN new.model IS DISTINCT FROM old.model"
+    " THEN 'model ' || coalesce(new.model, 'null') || ' vs ' || coalesce(old.model, 'null') END",
+    "CASE WHEN new.prompt_tokens <> old.prompt_tokens"
+    " THEN 'prompt_tokens ' || new.prompt_tokens || ' vs ' || old.prompt_tokens END",
+    "CASE WHEN new.completion_tokens <> old.completion_tokens"
+    " THEN 'completion_tokens ' || new.completion_tokens || ' vs ' || old.completion_tokens END",
+    "CASE WHEN abs(new.logged_cost - old.logged_cost) > 0.000000001"
+    " THEN 'cost ' || new.logged_cost::DOUBLE || ' vs ' || old.logged_cost::DOUBLE END",
+    "CASE WHEN new.status <> old.status THEN 'status ' || new.status || ' vs ' || old.status END",
+)
+_DIFFERENCES = "concat_ws('; ', " + ", ".join(_CONFLICT_CHECKS) + ")"
+
+
+def check_time_zone(store: Store, tz: str) -> None:
+    import duckdb
+
+    try:
+        store.con.execute("SELECT timezone(?, TIMESTAMP '2000-01-01 00:00:00')", [tz]).fetchone()
+    except duckdb.Error:
+        raise UsageError(f"unknown time zone {tz!r}", hint="use an IANA name such as UTC or Europe/Berlin") from None
+
+
+def detect_files(patterns: list[str], kind: str = "auto") -> list[SourceFile]:
+    """Expand and recognise every input before anything is written."""
+    return [sniff(path, kind) for path in expand_paths(patterns)]
+
+
+def ingest(
+    store: Store,
+    sources: list[SourceFile],
+    *,
+    source_tz: str = "UTC",
+    strict: bool = False,
+    on_file: Callable[[int, SourceFile], None] | None = None,
+) -> IngestResult:
+    check_time_zone(store, source_tz)
+    result = IngestResult()
+    with store.transaction() as con:
+        for index, src in enumerate(sources):
+            if on_file:
+                on_file(index, src)
+            result.files.append(_ingest_file(con, src, source_tz))
+        rejected = [f for f in result.files if f.rejected]
+        if strict and rejected:
+            first = rejected[0]
+            raise StrictModeError(
+                f"{first.path}:{first.first_reject}; {result.total('rejected')} record(s) rejected in all, "
+                "nothing was stored (--strict)",
+                hint="fix the input, or run without --strict to store the good records and keep the rejects",
+            )
+    return result
+
+
+def _ingest_file(con, src: SourceFile, source_tz: str) -> FileResult:  # noqa: ANN001
+    ingest_id = con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0]
+    started = con.execute("SELECT now()").fetchone()[0]
+    result = FileResult(str(src.path), src.kind, src.format, src.description, src.sha256, ingest_id)
+    params = {"ingest_id": ingest_id, "path": str(src.path)}
+    if src.format != "empty":
+        try:
+            _load_and_store(con, src, source_tz, result, params)
+        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+            raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
+    con.execute(
+        "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
+        " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version)",
+        {
+            **params,
+            "kind": src.kind,
+            "format": src.format,
+            "sha256": src.sha256,
+            "size": src.size_bytes,
+            "read": result.rows_read,
+            "inserted": result.inserted,
+            "duplicates": result.duplicates,
+            "rejected": result.rejected,
+            "conflicts": result.conflicts,
+            "source_tz": source_tz,
+            "started": started,
+            "version": __version__,
+        },
+    )
+    return result
+
+
+def _read_error(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    if "gzip" in text.lower() or "zlib" in text.lower() or "compressed" in text.lower():
+        return "the gzip stream is damaged or cut short"
+    return "cannot be read: " + text[:300]
+
+
+def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, params: dict) -> None:  # noqa: ANN001
+    load_pre_calls(con, src)
+    con.execute(staged_calls_sql(src.kind), {"source_tz": source_tz, "ingest_id": params["ingest_id"]})
+
+    con.execute(
+        f"INSERT INTO rejects SELECT $ingest_id, $path, line, reason, {redact_sql('left(excerpt, 200)')}"
+        f" FROM ({read_rejects_sql()})",
+        params,
+    )
+    con.execute(
+        "INSERT INTO rejects SELECT $ingest_id, $path, src_line, reject_reason, excerpt"
+        " FROM staged_calls WHERE reject_reason IS NOT NULL",
+        params,
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fresh_calls AS"
+        " SELECT * EXCLUDE (reject_reason, excerpt, src_line),"
+        "        row_number() OVER (PARTITION BY request_id ORDER BY source_line) AS occurrence"
+        " FROM staged_calls WHERE reject_reason IS NULL"
+    )
+    # Conflicts: a later occurrence in this file, or a first occurrence already stored.
+    con.execute(
+        f"INSERT INTO duplicate_conflicts"
+        f" SELECT $ingest_id, $path, new.source_line, new.request_id, {_DIFFERENCES} AS differences"
+        f" FROM fresh_calls new JOIN fresh_calls old ON new.request_id = old.request_id"
+        f" AND old.occurrence = 1 AND new.occurrence > 1 WHERE differences <> ''"
+        f" UNION ALL"
+        f" SELECT $ingest_id, $path, new.source_line, new.request_id, {_DIFFERENCES} AS differences"
+        f" FROM fresh_calls new JOIN calls old ON new.request_id = old.request_id"
+        f" WHERE new.occurrence = 1 AND differences <> ''",
+        params,
+    )
+    inserted = con.execute(
+        "INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence) FROM fresh_calls new"
+        " WHERE occurrence = 1 AND NOT EXISTS (SELECT 1 FROM calls old WHERE old.request_id = new.request_id)"
+    ).fetchone()[0]
+
+    staged, staged_rejected, valid = con.execute(
+        "SELECT count(*), count(reject_reason), count(*) - count(reject_reason) FROM staged_calls"
+    ).fetchone()
+    read_rejected = con.execute(f"SELECT count(DISTINCT line) FROM {REJECTS_TABLE}").fetchone()[0]
+    result.rows_read = staged + read_rejected
+    result.rejected = staged_rejected + read_rejected
+    result.inserted = inserted
+    result.duplicates = valid - inserted
+    result.conflicts = con.execute(
+        "SELECT count(*) FROM duplicate_conflicts WHERE ingest_id = $ingest_id", {"ingest_id": params["ingest_id"]}
+    ).fetchone()[0]
+    if result.rejected:
+        line, reason = con.execute(
+            "SELECT line, reason FROM rejects WHERE ingest_id = $ingest_id ORDER BY line LIMIT 1",
+            {"ingest_id": params["ingest_id"]},
+        ).fetchone()
+        result.first_reject = f"{line}: {reason}"

@@ -1,0 +1,141 @@
+"""Render one result in every output format: table, csv, json, jsonl, markdown.
+
+A result is a list of rows (dicts) plus column specs; every format is produced from
+the same values so the figures agree byte for byte across formats. Decimals are
+never rounded in machine formats (csv/json/jsonl); tables and markdown round money
+for display only. This module returns text: the CLI decides where it goes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+FORMATS = ("table", "csv", "json", "jsonl", "markdown")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str | None = None
+    kind: str = "text"  # text | int | money | time | list
+
+    @property
+    def title(self) -> str:
+        return self.header or self.key
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Unrounded and exact; a JSON number would round-trip through float.
+        return str(value.normalize()) if value == value.to_integral_value() else format(value.normalize(), "f")
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def _plain(value: Any) -> str:
+    """The machine text of a value (csv cells)."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return _json_default(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ";".join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _display(value: Any, column: Column) -> str:
+    """The human text of a value (tables, markdown)."""
+    if value is None:
+        return ""
+    if column.kind == "money" and isinstance(value, (Decimal, float, int)):
+        return f"{Decimal(value):,.4f}"
+    if column.kind == "int" and isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def to_json_document(document: dict[str, Any]) -> str:
+    return json.dumps(document, default=_json_default, indent=2, ensure_ascii=False) + "\n"
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[Column]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([c.key for c in columns])
+    for row in rows:
+        writer.writerow([_plain(row.get(c.key)) for c in columns])
+    return out.getvalue()
+
+
+def to_jsonl(rows: list[dict[str, Any]], columns: list[Column]) -> str:
+    return "".join(
+        json.dumps({c.key: row.get(c.key) for c in columns}, default=_json_default, ensure_ascii=False) + "\n"
+        for row in rows
+    )
+
+
+def _markdown_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None) -> str:
+    lines = [f"### {title}", ""] if title else []
+    lines.append("| " + " | ".join(_markdown_cell(c.title) for c in columns) + " |")
+    lines.append("|" + "|".join("---:" if c.kind in ("int", "money") else "---" for c in columns) + "|")
+    for row in rows:
+        lines.append("| " + " | ".join(_markdown_cell(_display(row.get(c.key), c)) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def to_rich_table(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None):  # noqa: ANN201
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_lines=False)
+    for column in columns:
+        numeric = column.kind in ("int", "money")
+        table.add_column(column.title, justify="right" if numeric else "left", no_wrap=numeric)
+    for row in rows:
+        table.add_row(*(_display(row.get(c.key), c) for c in columns))
+    return table
+
+
+def render_rows(
+    fmt: str,
+    rows: list[dict[str, Any]],
+    columns: list[Column],
+    *,
+    document: dict[str, Any] | None = None,
+    rows_key: str = "rows",
+    title: str | None = None,
+):  # noqa: ANN201 - str, or a rich renderable for "table"
+    """Render rows; for json, `document` holds the keys around the rows."""
+    if fmt == "csv":
+        return to_csv(rows, columns)
+    if fmt == "jsonl":
+        return to_jsonl(rows, columns)
+    if fmt == "json":
+        body = dict(document or {"schema_version": 1})
+        body[rows_key] = [{c.key: row.get(c.key) for c in columns} for row in rows]
+        return to_json_document(body)
+    if fmt == "markdown":
+        return to_markdown(rows, columns, title)
+    if fmt == "table":
+        return to_rich_table(rows, columns, title)
+    raise ValueError(fmt)

@@ -1,0 +1,152 @@
+"""Validate `pre_calls` rows and convert them into canonical `calls` rows, in SQL.
+
+The result, temp table `staged_calls`, has every `calls` column plus
+`reject_reason` (NULL for a good record) and `excerpt`. A record is rejected, with a
+reason that names the field and its value, when it cannot become a correct call:
+no request id, an unreadable time, a token count that is not a whole non-negative
+number, a cost that is not a USD amount, malformed metadata or tags.
+"""
+
+from __future__ import annotations
+
+from litecost import tokens
+from litecost.redact import redact_sql
+
+# Tokens beyond this in one call are a corrupt record, not traffic.
+MAX_TOKENS_PER_CALL = 10**11
+MONEY = "DECIMAL(38, 18)"
+
+_TIME_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?|UTC)$"
+
+
+def _quoted(expr: str) -> str:
+    return f"('\"' || {expr} || '\"')"
+
+
+def timestamp_sql(expr: str) -> str:
+    """SQL: a TIMESTAMPTZ from text in any of the forms LiteLLM writes.
+
+    Epoch seconds (callback payloads), epoch milliseconds, ISO 8601 with an offset or
+    `Z`, and naive timestamps (Postgres export), which are read in `$source_tz`.
+    """
+    t = f"trim({expr})"
+    return (
+        f"CASE WHEN {expr} IS NULL OR {t} = '' THEN NULL"
+        f" WHEN regexp_full_match({t}, '\\d{{9,11}}(\\.\\d*)?') THEN to_timestamp(TRY_CAST({t} AS DOUBLE))"
+        f" WHEN regexp_full_match({t}, '\\d{{12,14}}(\\.\\d*)?') THEN to_timestamp(TRY_CAST({t} AS DOUBLE) / 1000)"
+        f" WHEN regexp_matches({t}, '{_TIME_WITH_OFFSET}') THEN TRY_CAST(regexp_replace({t}, '\\s*UTC$', '+00:00') AS TIMESTAMPTZ)"
+        f" ELSE timezone($source_tz, TRY_CAST({t} AS TIMESTAMP)) END"
+    )
+
+
+def _count_check(name: str, raw: str) -> str:
+    """SQL: a reject reason when a top-level token count is not a whole non-negative number."""
+    d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+    return (
+        f"CASE WHEN {raw} IS NOT NULL AND trim({raw}) NOT IN ('', 'null') AND NOT coalesce("
+        f"{d} >= 0 AND {d} = floor({d}) AND {d} <= {MAX_TOKENS_PER_CALL} AND NOT isnan({d}), false)"
+        f" THEN '{name} ' || {_quoted(f'left({raw}, 40)')} || ' is not a whole, non-negative token count' END"
+    )
+
+
+def _count_value(raw: str) -> str:
+    return f"coalesce(TRY_CAST(TRY_CAST(trim({raw}) AS DOUBLE) AS BIGINT), 0)"
+
+
+def _money_check(name: str, raw: str) -> str:
+    return (
+        f"CASE WHEN {raw} IS NOT NULL AND trim({raw}) NOT IN ('', 'null') AND NOT coalesce("
+        f"TRY_CAST(trim({raw}) AS {MONEY}) >= 0, false)"
+        f" THEN '{name} ' || {_quoted(f'left({raw}, 40)')} || ' is not a non-negative USD amount' END"
+    )
+
+
+def _money_value(raw: str) -> str:
+    return f"TRY_CAST(NULLIF(NULLIF(trim({raw}), ''), 'null') AS {MONEY})"
+
+
+def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
+    usage_roots = ["usage_a", "usage_b"]
+    start = timestamp_sql("start_raw")
+    end = timestamp_sql("end_raw")
+    checks = [
+        "parse_error",
+        "field_error",
+        "CASE WHEN request_id IS NULL THEN 'missing request id' END",
+        "CASE WHEN start_raw IS NULL OR trim(start_raw) = '' THEN 'missing start time'"
+        f" WHEN start_ts IS NULL THEN 'start time ' || {_quoted('left(start_raw, 40)')} || ' is not a timestamp'"
+        " WHEN start_ts < TIMESTAMPTZ '2000-01-01' OR start_ts >= TIMESTAMPTZ '2100-01-01'"
+        f" THEN 'start time ' || {_quoted('left(start_raw, 40)')} || ' is out of range' END",
+        "CASE WHEN end_raw IS NOT NULL AND trim(end_raw) <> '' AND end_ts IS NULL"
+        f" THEN 'end time ' || {_quoted('left(end_raw, 40)')} || ' is not a timestamp' END",
+        _count_check("prompt_tokens", "prompt_raw"),
+        _count_check("completion_tokens", "completion_raw"),
+        _count_check("total_tokens", "total_raw"),
+        _money_check("cost", "cost_raw"),
+        "CASE WHEN tags_json IS NOT NULL AND tags_list IS NULL"
+        f" THEN 'request tags ' || {_quoted('left(tags_json, 60)')} || ' are not a JSON list of strings' END",
+    ]
+    category_items = tokens.category_select("prompt_tokens", "completion_tokens")
+    user_agent = "starts_with(t, 'User-Agent:')"
+    return f"""
+    CREATE OR REPLACE TEMP TABLE staged_calls AS
+    WITH typed AS (
+        SELECT *,
+            {start} AS start_ts,
+            {end} AS end_ts,
+            CASE WHEN tags_json IS NULL THEN []::VARCHAR[]
+                 WHEN json_valid(tags_json) AND json_type(tags_json::JSON) = 'ARRAY'
+                 THEN TRY_CAST(tags_json::JSON AS VARCHAR[]) END AS tags_list,
+            {_count_value('prompt_raw')} AS prompt_tokens,
+            {_count_value('completion_raw')} AS completion_tokens,
+            {_count_value('total_raw')} AS total_tokens_raw,
+            {', '.join(tokens.raw_usage_select(usage_roots))}
+        FROM pre_calls
+    ), checked AS (
+        SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM typed
+    )
+    SELECT
+        src_line,
+        reject_reason,
+        CASE WHEN reject_reason IS NOT NULL THEN {redact_sql('excerpt')} END AS excerpt,
+        CASE WHEN request_id IS NOT NULL THEN {redact_sql('request_id')} END AS request_id,
+        start_ts AS start_time,
+        end_ts AS end_time,
+        CASE lower(coalesce(status, 'success')) WHEN 'failure' THEN 'failure' WHEN 'success' THEN 'success'
+             ELSE lower(status) END AS status,
+        call_type,
+        CASE WHEN starts_with(coalesce(provider, ''), 'vertex_ai') THEN 'vertex_ai'
+             ELSE coalesce(provider, CASE WHEN contains(model, '/') THEN split_part(model, '/', 1) END) END AS provider,
+        model,
+        model_resolved,
+        model_group,
+        deployment_id,
+        -- A raw virtual key is never stored: keep LiteLLM's own hash of it instead.
+        CASE WHEN starts_with(api_key, 'sk-') THEN sha256(api_key) ELSE api_key END AS api_key_hash,
+        {redact_sql('key_alias')} AS key_alias,
+        team_id, team_alias, org_id, user_id, end_user,
+        list_sort(list_distinct(list_filter(list_transform(tags_list, lambda t: trim(t)), lambda t: t <> '' AND NOT {user_agent}))) AS tags,
+        list_sort(list_distinct(list_filter(list_transform(tags_list, lambda t: trim(t)), lambda t: {user_agent}))) AS user_agent_tags,
+        lower(coalesce(cache_hit, 'false')) IN ('true', '1', 't', 'yes') AS cache_hit,
+        CASE WHEN call_type IN ('aretrieve_batch', 'retrieve_batch') THEN 'batch'
+             WHEN lower(service_tier) IN ('priority', 'flex', 'batch') THEN lower(service_tier)
+             WHEN service_tier IS NULL OR lower(service_tier) IN ('default', 'auto', 'standard', 'on_demand') THEN 'standard'
+             ELSE lower(service_tier) END AS service_tier,
+        prompt_tokens,
+        completion_tokens,
+        CASE WHEN total_raw IS NULL OR trim(total_raw) IN ('', 'null') THEN prompt_tokens + completion_tokens
+             ELSE total_tokens_raw END AS total_tokens,
+        {', '.join(category_items)},
+        coalesce({_money_value('cost_raw')}, 0) AS logged_cost,
+        {_money_value('cost_original_raw')} AS logged_cost_original,
+        {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
+        model_map_key,
+        model_map_value,
+        CASE WHEN spend_logs_metadata IS NOT NULL THEN {redact_sql('spend_logs_metadata::VARCHAR')}::JSON END AS spend_logs_metadata,
+        litellm_call_id,
+        session_id,
+        '{kind}' AS source_kind,
+        {ingest_id_param}::BIGINT AS ingest_id,
+        src_line AS source_line
+    FROM checked
+    """

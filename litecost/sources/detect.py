@@ -1,0 +1,260 @@
+"""Find input files and recognise what each one is, before anything is written.
+
+Detection reads only the head of a file (and, for a single JSON document, its keys),
+so a wrong file is refused at once with a one-line error and nothing is stored.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import hashlib
+import io
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from litecost.errors import BadInputError, UsageError
+
+KINDS = ("spendlogs", "callbacks")
+SNIFF_BYTES = 256 * 1024
+_LOG_SUFFIXES = (".csv", ".json", ".jsonl", ".ndjson", ".parquet", ".log", ".txt")
+
+# Keys that identify a record's shape.
+_SPENDLOGS_KEYS = {"request_id"}
+_SPENDLOGS_ANY = {"startTime", "spend", "call_type"}
+_INVOICE_HINTS = {
+    "line_item", "lineitem/usagetype", "line_item_usage_type", "metercategory", "metername",
+    "billedcost", "sku", "service.description", "cost_type", "amount", "usage_type",
+    "costinbillingcurrency", "chargecategory", "results", "object",
+}
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path
+    kind: str  # spendlogs | callbacks
+    format: str  # csv | jsonl | json_array | json_page | parquet | empty
+    compressed: bool
+    size_bytes: int
+    sha256: str
+    columns: tuple[str, ...] = ()  # CSV header / Parquet columns
+
+    @property
+    def description(self) -> str:
+        what = {
+            "csv": "LiteLLM_SpendLogs CSV export",
+            "jsonl": "JSON lines",
+            "json_array": "JSON list of rows",
+            "json_page": "/spend/logs/v2 JSON page",
+            "parquet": "Parquet file",
+            "empty": "empty file",
+        }[self.format]
+        kind = "SpendLogs rows" if self.kind == "spendlogs" else "LiteLLM callback payloads"
+        if self.format in ("csv", "empty"):
+            return what if self.format == "empty" else f"{what} ({kind})"
+        return f"{kind} as {what}" + (" (gzip)" if self.compressed else "")
+
+
+def expand_paths(patterns: list[str]) -> list[Path]:
+    """Files, directories (searched recursively for log files) and glob patterns."""
+    found: list[Path] = []
+    for pattern in patterns:
+        path = Path(pattern)
+        if path.is_dir():
+            matches = sorted(
+                p for p in path.rglob("*")
+                if p.is_file() and p.name.removesuffix(".gz").endswith(_LOG_SUFFIXES)
+            )
+            if not matches:
+                raise UsageError(f"{pattern}: directory holds no log files", hint="expected .csv, .json, .jsonl or .parquet files (optionally .gz)")
+        elif path.is_file():
+            matches = [path]
+        elif any(ch in pattern for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise UsageError(f"{pattern}: no files match this pattern", hint="check the path or quote the glob")
+        else:
+            raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
+        for match in matches:
+            if match not in found:
+                found.append(match)
+    return found
+
+
+def _read_head(path: Path) -> tuple[bytes, bool]:
+    with open(path, "rb") as raw:
+        magic = raw.read(2)
+    compressed = magic == b"\x1f\x8b"
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as fh:
+                return fh.read(SNIFF_BYTES), True
+        with open(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES), False
+    except (EOFError, OSError, zlib.error) as exc:
+        raise BadInputError(
+            f"{path}: the gzip stream is damaged or cut short ({exc})",
+            hint="re-download or re-export the file",
+        ) from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _decode_head(path: Path, head: bytes) -> str:
+    if b"\x00" in head:
+        raise BadInputError(f"{path}: binary data, not a LiteLLM log", hint="pass a SpendLogs export (CSV/JSON/Parquet) or callback JSON lines")
+    # Invalid UTF-8 on a line is that line's problem (it becomes a reject), not the file's.
+    return head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+
+
+def _shape_of(keys: set[str]) -> str | None:
+    if _SPENDLOGS_KEYS <= keys and keys & _SPENDLOGS_ANY:
+        return "spendlogs"
+    if "standard_logging_object" in keys:
+        return "callbacks"
+    if "id" in keys and keys & {"response_cost", "startTime", "model_map_information"}:
+        return "callbacks"
+    if "model" in keys and keys & {"cost", "response_cost"}:
+        return "callbacks"
+    return None
+
+
+def _not_a_log(path: Path, found: str) -> BadInputError:
+    return BadInputError(
+        f"{path}: not a LiteLLM log ({found})",
+        hint="expected a LiteLLM_SpendLogs export (CSV/JSON/Parquet with request_id, startTime, spend) "
+        "or callback JSON lines (StandardLoggingPayload); billing exports go to `litecost invoices import`",
+    )
+
+
+def _describe_keys(keys: list[str] | set[str]) -> str:
+    shown = sorted(keys)[:8]
+    more = "…" if len(keys) > 8 else ""
+    return ", ".join(shown) + more
+
+
+def _json_document_keys(path: Path) -> tuple[str, list[str]]:
+    """For a single JSON document: ('page'|'array'|'object', keys of the first record)."""
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            "SELECT json_type(json), "
+            " CASE json_type(json) WHEN 'ARRAY' THEN json_keys(json, '$[0]')"
+            "   WHEN 'OBJECT' THEN coalesce(json_keys(json, '$.data[0]'), []) END,"
+            " CASE json_type(json) WHEN 'OBJECT' THEN json_keys(json) END,"
+            " json_type(json, '$.data')"
+            " FROM read_json_objects(?, format='unstructured', maximum_object_size=1073741824) LIMIT 1",
+            [str(path)],
+        ).fetchone()
+    except duckdb.Error as exc:
+        raise BadInputError(
+            f"{path}: malformed JSON ({str(exc).strip().splitlines()[0]})",
+            hint="fix or re-export the file",
+        ) from None
+    finally:
+        con.close()
+    if row is None:
+        return "object", []
+    doc_type, first_keys, top_keys, data_type = row
+    if doc_type == "ARRAY":
+        return "array", first_keys or []
+    if doc_type == "OBJECT" and data_type == "ARRAY":
+        return "page", first_keys or []
+    return "object", top_keys or []
+
+
+def _first_json_line_record(text: str, max_lines: int = 50) -> dict | None:
+    """The first of the leading lines that is a JSON object record on its own, if any.
+
+    Looking past a few broken lines lets JSON lines with a damaged head still be
+    ingested line by line (the damaged lines become rejects).
+    """
+    for line in text.split("\n")[:max_lines]:
+        line = line.strip()
+        if not line.startswith("{"):
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and not isinstance(record.get("data"), list):
+            return record
+        return None
+    return None
+
+
+def sniff(path: Path, kind: str = "auto") -> SourceFile:
+    if kind not in ("auto", *KINDS):
+        raise UsageError(f"--kind {kind!r} is not one of auto, spendlogs, callbacks")
+    size = path.stat().st_size
+    head, compressed = _read_head(path)
+
+    def made(fmt: str, detected: str | None, columns: tuple[str, ...] = ()) -> SourceFile:
+        final = detected if kind == "auto" else kind
+        return SourceFile(path, final or "unknown", fmt, compressed, size, _sha256(path), columns)
+
+    if not head.strip():
+        return made("empty", kind if kind != "auto" else "unknown")
+    if head.startswith(b"PAR1"):
+        import duckdb
+
+        try:
+            columns = tuple(
+                r[0] for r in duckdb.connect().execute("DESCRIBE SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+            )
+        except duckdb.Error as exc:
+            raise BadInputError(f"{path}: unreadable Parquet file ({str(exc).strip().splitlines()[0]})", hint="re-export the file") from None
+        detected = _shape_of(set(columns))
+        if detected != "spendlogs" and kind == "auto":
+            raise _not_a_log(path, f"Parquet columns: {_describe_keys(columns)}")
+        return made("parquet", detected, columns)
+
+    text = _decode_head(path, head)
+    stripped = text.lstrip()
+    if stripped.startswith(("{", "[")):
+        record = _first_json_line_record(stripped)
+        if record is not None:
+            detected = _shape_of(set(record))
+            if detected is None and kind == "auto":
+                raise _not_a_log(path, f"first record has keys {_describe_keys(set(record))}")
+            return made("jsonl", detected)
+        if compressed:
+            raise BadInputError(f"{path}: gzip-compressed JSON documents are not supported", hint="decompress it, or export JSON lines")
+        doc, keys = _json_document_keys(path)
+        detected = _shape_of(set(keys))
+        if detected is None and kind == "auto":
+            found = {
+                "object": f"a JSON object with keys {_describe_keys(keys)}",
+                "array": f"records with keys {_describe_keys(keys)}" if keys else "an empty or non-record list",
+                "page": f"records with keys {_describe_keys(keys)}" if keys else "an empty data list",
+            }[doc]
+            raise _not_a_log(path, found)
+        return made({"object": "jsonl", "array": "json_array", "page": "json_page"}[doc], detected)
+
+    header_line = text.split("\n", 1)[0]
+    try:
+        header = next(csv.reader(io.StringIO(header_line)))
+    except (csv.Error, StopIteration):
+        header = []
+    columns = tuple(h.strip() for h in header)
+    detected = _shape_of(set(columns))
+    if detected != "spendlogs":
+        lowered = {c.lower() for c in columns}
+        if lowered & _INVOICE_HINTS:
+            raise _not_a_log(path, f"looks like a billing export: {_describe_keys(columns)}")
+        if kind != "spendlogs":
+            raise _not_a_log(path, f"CSV header has columns {_describe_keys(columns)}" if len(columns) > 1 else "no recognisable header")
+    if kind == "callbacks":
+        raise UsageError(f"{path}: --kind callbacks expects JSON lines, but this is a CSV file", hint="use --kind spendlogs or auto")
+    return made("csv", "spendlogs", columns)

@@ -1,0 +1,286 @@
+"""The DuckDB store: opening with a lock, ordered migrations, transactions.
+
+DuckDB lets one process hold a database file for writing (or several for reading).
+A second process gets a lock error: litecost turns it into `DatabaseBusyError`
+(exit 5), or waits up to `wait_seconds` for the other process to finish. Every
+write happens inside `Store.transaction()`, so an interrupted or failed command
+leaves the file as it was (DuckDB discards uncommitted work on reopen).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from litecost import __version__
+from litecost.errors import DatabaseBusyError, DatabaseError, UsageError
+from litecost.tokens import CATEGORY_COLUMNS
+
+if TYPE_CHECKING:
+    import duckdb
+
+DEFAULT_DB_PATH = "litecost.duckdb"
+DB_ENV_VAR = "LITECOST_DB"
+# Bounded memory whatever the input size; DuckDB spills to its temp directory.
+DEFAULT_MEMORY_LIMIT = os.environ.get("LITECOST_MEMORY_LIMIT", "1GB")
+
+_MONEY = "DECIMAL(38, 18)"
+
+_CALLS_DDL = f"""
+CREATE TABLE calls (
+    request_id           VARCHAR PRIMARY KEY,
+    start_time           TIMESTAMPTZ NOT NULL,
+    end_time             TIMESTAMPTZ,
+    status               VARCHAR NOT NULL,
+    call_type            VARCHAR,
+    provider             VARCHAR,
+    model                VARCHAR,
+    model_resolved       VARCHAR,
+    model_group          VARCHAR,
+    deployment_id        VARCHAR,
+    api_key_hash         VARCHAR,
+    key_alias            VARCHAR,
+    team_id              VARCHAR,
+    team_alias           VARCHAR,
+    org_id               VARCHAR,
+    user_id              VARCHAR,
+    end_user             VARCHAR,
+    tags                 VARCHAR[] NOT NULL,
+    user_agent_tags      VARCHAR[] NOT NULL,
+    cache_hit            BOOLEAN NOT NULL,
+    service_tier         VARCHAR NOT NULL,
+    prompt_tokens        BIGINT NOT NULL,
+    completion_tokens    BIGINT NOT NULL,
+    total_tokens         BIGINT NOT NULL,
+    {", ".join(f"{c} BIGINT NOT NULL" for c in CATEGORY_COLUMNS)},
+    logged_cost          {_MONEY} NOT NULL,
+    logged_cost_original {_MONEY},
+    cost_breakdown_total {_MONEY},
+    model_map_key        VARCHAR,
+    model_map_value      JSON,
+    spend_logs_metadata  JSON,
+    litellm_call_id      VARCHAR,
+    session_id           VARCHAR,
+    source_kind          VARCHAR NOT NULL,
+    ingest_id            BIGINT NOT NULL,
+    source_line          BIGINT NOT NULL
+)
+"""
+
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "calls, ingests, rejects, duplicate conflicts",
+        [
+            "CREATE SEQUENCE ingest_id_seq START 1",
+            """
+            CREATE TABLE ingests (
+                ingest_id        BIGINT PRIMARY KEY,
+                path             VARCHAR NOT NULL,
+                kind             VARCHAR NOT NULL,
+                format           VARCHAR NOT NULL,
+                sha256           VARCHAR NOT NULL,
+                size_bytes       BIGINT NOT NULL,
+                rows_read        BIGINT NOT NULL,
+                inserted         BIGINT NOT NULL,
+                duplicates       BIGINT NOT NULL,
+                rejected         BIGINT NOT NULL,
+                conflicts        BIGINT NOT NULL,
+                source_tz        VARCHAR NOT NULL,
+                started_at       TIMESTAMPTZ NOT NULL,
+                finished_at      TIMESTAMPTZ NOT NULL,
+                litecost_version VARCHAR NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE rejects (
+                ingest_id BIGINT NOT NULL,
+                path      VARCHAR NOT NULL,
+                line      BIGINT,
+                reason    VARCHAR NOT NULL,
+                excerpt   VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE duplicate_conflicts (
+                ingest_id   BIGINT NOT NULL,
+                path        VARCHAR NOT NULL,
+                line        BIGINT NOT NULL,
+                request_id  VARCHAR NOT NULL,
+                differences VARCHAR NOT NULL
+            )
+            """,
+            _CALLS_DDL,
+        ],
+    ),
+]
+
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def resolve_db_path(path: str | os.PathLike[str] | None) -> Path:
+    return Path(path or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)
+
+
+def _is_lock_error(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "lock" in text and ("conflicting" in text or "could not set" in text)
+
+
+@dataclass
+class Store:
+    """An open litecost database."""
+
+    path: Path
+    con: duckdb.DuckDBPyConnection
+    read_only: bool
+
+    @classmethod
+    def open(
+        cls,
+        path: str | os.PathLike[str] | None = None,
+        *,
+        read_only: bool = False,
+        wait_seconds: float = 0.0,
+        must_exist: bool = False,
+    ) -> Store:
+        import duckdb
+
+        db_path = resolve_db_path(path)
+        if (read_only or must_exist) and not db_path.exists():
+            raise UsageError(
+                f"no litecost database at {db_path}",
+                hint="run `litecost ingest FILE` first, or point --db / LITECOST_DB at your database",
+            )
+        if db_path.exists() and db_path.is_dir():
+            raise UsageError(f"--db {db_path} is a directory", hint="give a database file path")
+        if read_only:
+            # Upgrade an old file first; the read-only connection cannot.
+            with cls.open(db_path, wait_seconds=wait_seconds, must_exist=True):
+                pass
+        deadline = time.monotonic() + max(wait_seconds, 0.0)
+        while True:
+            try:
+                con = duckdb.connect(str(db_path), read_only=read_only, config=_connection_config())
+                break
+            except duckdb.Error as exc:
+                if _is_lock_error(exc):
+                    if time.monotonic() < deadline:
+                        time.sleep(0.1)
+                        continue
+                    raise DatabaseBusyError(
+                        f"database {db_path} is in use by another litecost process",
+                        hint="try again when it has finished, or pass --wait SECONDS to wait for it",
+                    ) from None
+                raise DatabaseError(
+                    f"cannot open {db_path} as a litecost database: {_first_line(exc)}",
+                    hint="check the --db path (it must be a DuckDB file made by litecost)",
+                ) from None
+        store = cls(db_path, con, read_only)
+        try:
+            con.execute("SET TimeZone = 'UTC'")
+            if not read_only:
+                store.migrate()
+            else:
+                store._check_version()
+        except BaseException:
+            con.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- migrations -------------------------------------------------------------
+
+    def applied_version(self) -> int:
+        exists = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = '_litecost_migrations'"
+        ).fetchone()[0]
+        if not exists:
+            return 0
+        return self.con.execute("SELECT coalesce(max(version), 0) FROM _litecost_migrations").fetchone()[0]
+
+    def _check_version(self) -> int:
+        version = self.applied_version()
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(
+                f"database {self.path} has schema version {version}, newer than this litecost "
+                f"{__version__} understands ({SCHEMA_VERSION})",
+                hint="upgrade litecost",
+            )
+        return version
+
+    def migrate(self) -> list[int]:
+        """Apply every migration the file lacks, each in its own transaction."""
+        version = self._check_version()
+        applied = []
+        if version == 0:
+            self.con.execute(
+                "CREATE TABLE IF NOT EXISTS _litecost_migrations ("
+                " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+                " applied_at TIMESTAMPTZ NOT NULL, litecost_version VARCHAR NOT NULL)"
+            )
+        for number, name, statements in MIGRATIONS:
+            if number <= version:
+                continue
+            with self.transaction():
+                for statement in statements:
+                    self.con.execute(statement)
+                self.con.execute(
+                    "INSERT INTO _litecost_migrations VALUES (?, ?, now(), ?)",
+                    [number, name, __version__],
+                )
+            applied.append(number)
+        return applied
+
+    # -- transactions -----------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    # -- inspection ---------------------------------------------------------------
+
+    def table_counts(self) -> dict[str, int]:
+        names = [
+            r[0]
+            for r in self.con.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'main' ORDER BY table_name"
+            ).fetchall()
+        ]
+        # Table names come from the catalog, never from user input.
+        return {n: self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def _connection_config() -> dict[str, str]:
+    return {"memory_limit": DEFAULT_MEMORY_LIMIT}
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def with_store(
+    path: str | os.PathLike[str] | None, fn: Callable[[Store], object], **open_kwargs: object
+) -> object:
+    with Store.open(path, **open_kwargs) as store:  # type: ignore[arg-type]
+        return fn(store)

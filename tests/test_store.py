@@ -1,0 +1,92 @@
+"""The store: migrations, version checks, transactions, locking."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+
+from litecost import store as store_module
+from litecost.errors import DatabaseBusyError, DatabaseError
+from litecost.store import SCHEMA_VERSION, Store
+
+
+def test_new_database_gets_every_migration(db):
+    with Store.open(db) as store:
+        assert store.applied_version() == SCHEMA_VERSION
+        assert {"calls", "ingests", "rejects", "duplicate_conflicts", "_litecost_migrations"} <= set(store.table_counts())
+
+
+def test_opening_an_older_database_upgrades_it(db, monkeypatch):
+    later = (SCHEMA_VERSION + 1, "a later change", ["CREATE TABLE later_table (x INTEGER)"])
+    with Store.open(db) as store:
+        store.con.execute("INSERT INTO ingests SELECT 1, 'f', 'spendlogs', 'csv', 'x', 0, 0, 0, 0, 0, 0, 'UTC', now(), now(), '0'")
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, later])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", later[0])
+    with Store.open(db) as store:
+        assert store.applied_version() == later[0]
+        assert store.table_counts()["later_table"] == 0
+        assert store.table_counts()["ingests"] == 1  # data from before survives
+
+
+def test_a_database_from_a_newer_litecost_is_refused(db):
+    with Store.open(db) as store:
+        store.con.execute("INSERT INTO _litecost_migrations VALUES (999, 'future', now(), '9.9')")
+    with pytest.raises(DatabaseError, match="newer than this litecost"):
+        Store.open(db)
+
+
+def test_a_file_that_is_not_duckdb_is_a_clear_error(tmp_path):
+    path = tmp_path / "notes.duckdb"
+    path.write_text("hello, not a database\n")
+    with pytest.raises(DatabaseError, match="cannot open"):
+        Store.open(path)
+
+
+def test_failed_transaction_leaves_nothing(db):
+    with Store.open(db) as store:
+        with pytest.raises(duckdb.Error):
+            with store.transaction() as con:
+                con.execute("INSERT INTO rejects VALUES (1, 'f', 1, 'r', 'e')")
+                con.execute("SELECT * FROM no_such_table")
+        assert store.table_counts()["rejects"] == 0
+
+
+def _hold_lock(db, seconds: float) -> subprocess.Popen:
+    code = textwrap.dedent(f"""
+        import duckdb, sys, time
+        con = duckdb.connect({str(db)!r})
+        print("ready", flush=True)
+        time.sleep({seconds})
+        con.close()
+    """)
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ready"
+    return holder
+
+
+def test_second_writer_gets_busy_error(db):
+    Store.open(db).close()
+    holder = _hold_lock(db, 30)
+    try:
+        started = time.monotonic()
+        with pytest.raises(DatabaseBusyError, match="in use by another litecost process"):
+            Store.open(db)
+        assert time.monotonic() - started < 5
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_writer_waits_for_the_lock_when_asked(db):
+    Store.open(db).close()
+    holder = _hold_lock(db, 1.0)
+    try:
+        with Store.open(db, wait_seconds=20) as store:
+            assert store.applied_version() == SCHEMA_VERSION
+    finally:
+        holder.wait()
