@@ -18,7 +18,7 @@ import duckdb
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.sources.canonical import staged_calls_sql
 from litecost.sources.detect import SourceFile, expand_paths, sniff
-from litecost.sources.records import REJECTS_TABLE, load_pre_calls, read_rejects_sql
+from litecost.sources.records import REJECTS_TABLE, load_pre_calls, read_rejects_sql, rejected_excerpts_sql
 from litecost.store import Store
 from litecost.redact import redact_sql
 
@@ -168,9 +168,12 @@ def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, pa
         f" FROM ({read_rejects_sql()})",
         params,
     )
+    excerpts = rejected_excerpts_sql(src)
+    excerpt = "s.excerpt" if excerpts is None else "coalesce(s.excerpt, r.excerpt)"
+    join = "" if excerpts is None else f" LEFT JOIN ({excerpts}) r ON r.src_line = s.src_line"
     con.execute(
-        "INSERT INTO rejects SELECT $ingest_id, $path, src_line, reject_reason, excerpt"
-        " FROM staged_calls WHERE reject_reason IS NOT NULL",
+        f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, s.reject_reason, {redact_sql(excerpt)}"
+        f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
         params,
     )
     con.execute(
@@ -190,6 +193,13 @@ def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, pa
         f" FROM fresh_calls new JOIN calls old ON new.request_id = old.request_id"
         f" WHERE new.occurrence = 1 AND differences <> ''",
         params,
+    )
+    # A callback payload knows the provider's snapshot name (response.model); a SpendLogs
+    # row does not. Filling a missing value is enrichment, not a conflict.
+    con.execute(
+        "UPDATE calls SET model_resolved = new.model_resolved FROM fresh_calls new"
+        " WHERE calls.request_id = new.request_id AND new.occurrence = 1"
+        " AND calls.model_resolved IS NULL AND new.model_resolved IS NOT NULL"
     )
     inserted = con.execute(
         "INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence) FROM fresh_calls new"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -278,9 +278,3 @@ def _connection_config() -> dict[str, str]:
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
-
-def with_store(
-    path: str | os.PathLike[str] | None, fn: Callable[[Store], object], **open_kwargs: object
-) -> object:
-    with Store.open(path, **open_kwargs) as store:  # type: ignore[arg-type]
-        return fn(store)

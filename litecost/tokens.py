@@ -94,15 +94,22 @@ def _count(expr: str) -> str:
     )
 
 
-def raw_usage_select(roots: list[str]) -> list[str]:
-    """SELECT items extracting every raw usage field from the given JSON usage roots."""
-    items = []
-    for name, paths in RAW_USAGE_PATHS.items():
-        candidates = [
-            _count(f"json_extract_string({root}, '$.{path}')") for root in roots for path in paths
+def raw_usage_select(roots: list[str]) -> tuple[list[str], list[str]]:
+    """SELECT items for two query levels that extract every raw usage field.
+
+    The first level parses each JSON usage root once (a list of paths per root); the
+    second picks, per field, the first path present across the roots, in order.
+    """
+    paths = [path for candidates in RAW_USAGE_PATHS.values() for path in candidates]
+    path_list = ", ".join(f"'$.{p}'" for p in paths)
+    extract = [f"json_extract_string({root}, [{path_list}]) AS _usage{i}" for i, root in enumerate(roots)]
+    fields = []
+    for name, candidates in RAW_USAGE_PATHS.items():
+        refs = [
+            _count(f"_usage{i}[{paths.index(path) + 1}]") for i in range(len(roots)) for path in candidates
         ]
-        items.append(f"coalesce({', '.join(candidates)}) AS {name}")
-    return items
+        fields.append(f"coalesce({', '.join(refs)}) AS {name}")
+    return extract, fields
 
 
 def category_select(prompt: str = "prompt_tokens", completion: str = "completion_tokens") -> list[str]:

@@ -15,10 +15,12 @@ _CON = duckdb.connect()
 
 
 def derive(usage: dict | None, prompt: int, completion: int, other_root: dict | None = None) -> dict:
+    extract, fields = tokens.raw_usage_select(["usage_a", "usage_b"])
     sql = (
         "WITH raw AS (SELECT ?::BIGINT AS prompt_tokens, ?::BIGINT AS completion_tokens,"
         " ?::JSON AS usage_a, ?::JSON AS usage_b),"
-        f" u AS (SELECT *, {', '.join(tokens.raw_usage_select(['usage_a', 'usage_b']))} FROM raw)"
+        f" x AS (SELECT *, {', '.join(extract)} FROM raw),"
+        f" u AS (SELECT *, {', '.join(fields)} FROM x)"
         f" SELECT {', '.join(tokens.category_select())} FROM u"
     )
     cursor = _CON.execute(

@@ -55,7 +55,11 @@ def write_output(rendered: Any, output: Path | None = None) -> None:
 
         if output is not None:
             raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
-        Console(highlight=False).print(rendered)
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            # Piped or redirected: no colour (Rich drops it) and room for every column.
+            console = Console(highlight=False, width=200)
+        console.print(rendered)
         return
     if output is None:
         sys.stdout.write(rendered)

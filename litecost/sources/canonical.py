@@ -65,6 +65,30 @@ def _money_value(raw: str) -> str:
     return f"TRY_CAST(NULLIF(NULLIF(trim({raw}), ''), 'null') AS {MONEY})"
 
 
+def _json_key(expr: str) -> str:
+    return f"""json_extract({expr}, '$."' || replace(k, '"', '\\"') || '"')"""
+
+
+def _sorted_object(expr: str, *, scalars_only: bool = False) -> str:
+    """A JSON object with its keys sorted, so Postgres jsonb (which reorders keys and
+    reformats numbers) and Python json exports store byte-identical values.
+
+    With `scalars_only`, only number and string members are kept, numbers in one
+    canonical form: enough for a price entry, and stable across exporters.
+    """
+    value = _json_key(expr)
+    keys = f"list_sort(json_keys({expr}))"
+    if scalars_only:
+        keys = (
+            f"list_filter({keys}, lambda k: json_type({value}) IN ('UBIGINT', 'BIGINT', 'DOUBLE', 'VARCHAR'))"
+        )
+        value = f"CASE WHEN json_type({value}) = 'VARCHAR' THEN {value} ELSE to_json(CAST({value} AS DOUBLE)) END"
+    return (
+        f"CASE WHEN {expr} IS NOT NULL THEN to_json(map_from_entries(list_transform({keys},"
+        f" lambda k: {{'key': k, 'value': {value}}}))) END"
+    )
+
+
 def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
     usage_roots = ["usage_a", "usage_b"]
     start = timestamp_sql("start_raw")
@@ -87,6 +111,7 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         f" THEN 'request tags ' || {_quoted('left(tags_json, 60)')} || ' are not a JSON list of strings' END",
     ]
     category_items = tokens.category_select("prompt_tokens", "completion_tokens")
+    usage_extract, usage_fields = tokens.raw_usage_select(usage_roots)
     user_agent = "starts_with(t, 'User-Agent:')"
     return f"""
     CREATE OR REPLACE TEMP TABLE staged_calls AS
@@ -100,15 +125,17 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
             {_count_value('prompt_raw')} AS prompt_tokens,
             {_count_value('completion_raw')} AS completion_tokens,
             {_count_value('total_raw')} AS total_tokens_raw,
-            {', '.join(tokens.raw_usage_select(usage_roots))}
+            {', '.join(usage_extract)}
         FROM pre_calls
+    ), usage AS (
+        SELECT *, {', '.join(usage_fields)} FROM typed
     ), checked AS (
-        SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM typed
+        SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM usage
     )
     SELECT
         src_line,
         reject_reason,
-        CASE WHEN reject_reason IS NOT NULL THEN {redact_sql('excerpt')} END AS excerpt,
+        CASE WHEN reject_reason IS NOT NULL THEN excerpt END AS excerpt,
         CASE WHEN request_id IS NOT NULL THEN {redact_sql('request_id')} END AS request_id,
         start_ts AS start_time,
         end_ts AS end_time,
@@ -141,8 +168,9 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         {_money_value('cost_original_raw')} AS logged_cost_original,
         {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
         model_map_key,
-        model_map_value,
-        CASE WHEN spend_logs_metadata IS NOT NULL THEN {redact_sql('spend_logs_metadata::VARCHAR')}::JSON END AS spend_logs_metadata,
+        {_sorted_object('model_map_value', scalars_only=True)} AS model_map_value,
+        CASE WHEN spend_logs_metadata IS NOT NULL
+             THEN {redact_sql(_sorted_object('spend_logs_metadata') + '::VARCHAR')}::JSON END AS spend_logs_metadata,
         litellm_call_id,
         session_id,
         '{kind}' AS source_kind,

@@ -154,8 +154,8 @@ def _json_document_keys(path: Path) -> tuple[str, list[str]]:
             "   WHEN 'OBJECT' THEN coalesce(json_keys(json, '$.data[0]'), []) END,"
             " CASE json_type(json) WHEN 'OBJECT' THEN json_keys(json) END,"
             " json_type(json, '$.data')"
-            " FROM read_json_objects(?, format='unstructured', maximum_object_size=1073741824) LIMIT 1",
-            [str(path)],
+            " FROM read_json_objects(?, format='unstructured', maximum_object_size=?) LIMIT 1",
+            [str(path), max(16 * 1024 * 1024, path.stat().st_size + 1024 * 1024)],
         ).fetchone()
     except duckdb.Error as exc:
         raise BadInputError(

@@ -85,6 +85,11 @@ def read_rejects_sql() -> str:
     )
 
 
+def _object_limit(src: SourceFile) -> int:
+    """DuckDB's JSON reader reserves buffers of this size: the file itself bounds it."""
+    return max(16 * 1024 * 1024, src.size_bytes + 1024 * 1024)
+
+
 def json_records_sql(src: SourceFile) -> list[str]:
     """Statements that fill temp table `records(src_line, rec JSON, raw, parse_error)`."""
     statements = _reset_rejects_sql()
@@ -104,13 +109,13 @@ def json_records_sql(src: SourceFile) -> list[str]:
         statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
         statements.append(
             "CREATE OR REPLACE TEMP TABLE records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
-            " FROM read_json_objects($path, format='array', maximum_object_size=1073741824) WITH ORDINALITY"
+            f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}) WITH ORDINALITY"
         )
     elif src.format == "json_page":
         statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
         statements.append(
             "CREATE OR REPLACE TEMP TABLE records AS SELECT e.key::BIGINT + 1 AS src_line, e.value::VARCHAR AS raw, e.value AS rec"
-            " FROM read_json_objects($path, format='unstructured', maximum_object_size=1073741824) j,"
+            f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}) j,"
             " json_each(j.json, '$.data') e"
         )
     else:  # pragma: no cover - guarded by the caller
@@ -122,9 +127,39 @@ def _text(expr: str) -> str:
     return f"NULLIF(trim({expr}), '')"
 
 
-def _json_text(expr: str) -> str:
-    """A field that holds JSON either as a string (CSV, Postgres text) or as a value."""
-    return f"NULLIF(trim({expr}), '')"
+class JsonPaths:
+    """Many fields of one JSON value with a single parse per row.
+
+    DuckDB parses a JSON document again for every `->>`; with dozens of fields per
+    record that costs time and, on large payloads, memory. `json_extract[_string]`
+    with a list of paths parses once. Calling the object registers paths and returns
+    the SQL for the first of them that is present; `select_item()` then yields the
+    one extraction that feeds them all.
+    """
+
+    def __init__(self, source: str, alias: str, *, as_text: bool = True) -> None:
+        self.source = source
+        self.alias = alias
+        self.as_text = as_text
+        self.paths: list[str] = []
+
+    def __call__(self, *paths: str) -> str:
+        refs = []
+        for path in paths:
+            if path not in self.paths:
+                self.paths.append(path)
+            refs.append(f"{self.alias}[{self.paths.index(path) + 1}]")
+        return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
+
+    def select_item(self) -> str:
+        function = "json_extract_string" if self.as_text else "json_extract"
+        path_list = ", ".join("'" + p.replace("'", "''") + "'" for p in self.paths) or "'$.__none__'"
+        return f"{function}({self.source}, [{path_list}]) AS {self.alias}"
+
+
+def _object_json(expr: str) -> str:
+    """A JSON value kept only when it is an object (LiteLLM writes null or {} otherwise)."""
+    return f"CASE WHEN json_type({expr}) = 'OBJECT' THEN {expr} END"
 
 
 def json_error_sql() -> str:
@@ -132,6 +167,16 @@ def json_error_sql() -> str:
         "CASE WHEN rec IS NULL THEN 'not valid JSON'"
         " WHEN json_type(rec) <> 'OBJECT' THEN 'a JSON ' || lower(json_type(rec)) || ', expected an object'"
         " END"
+    )
+
+
+def rejected_excerpts_sql(src: SourceFile) -> str | None:
+    """SELECT (src_line, excerpt) for JSON records; None where pre_calls has them inline (CSV)."""
+    if src.format in ("csv", "parquet"):
+        return None
+    return (
+        f"SELECT src_line, {excerpt_sql()} AS excerpt FROM records"
+        " WHERE src_line IN (SELECT src_line FROM staged_calls WHERE reject_reason IS NOT NULL)"
     )
 
 
@@ -144,6 +189,27 @@ def excerpt_sql() -> str:
         " ELSE regexp_replace(left(raw, 400), '\"(messages|content|prompt|input|response|text|metadata)\".*$', '\"\\1\": …', 's')"
         " END, 200)"
     )
+
+
+def _metadata_fields(md: JsonPaths, mj: JsonPaths) -> dict[str, str]:
+    """SpendLogs `metadata` fields shared by every SpendLogs layout."""
+    return {
+        "md_status": md("$.status"),
+        "key_alias": _text(md("$.user_api_key_alias")),
+        "md_team_id": _text(md("$.user_api_key_team_id")),
+        "team_alias": _text(md("$.user_api_key_team_alias")),
+        "md_org_id": _text(md("$.user_api_key_org_id")),
+        "md_user_id": _text(md("$.user_api_key_user_id")),
+        "md_call_id": _text(md("$.litellm_call_id")),
+        "service_tier": md("$.cost_breakdown.service_tier", "$.usage_object.service_tier"),
+        "cost_original_raw": md("$.cost_breakdown.original_cost"),
+        "cost_breakdown_total_raw": md("$.cost_breakdown.total_cost"),
+        "model_map_key": md("$.model_map_information.model_map_key"),
+        "model_map_value": _object_json(mj("$.model_map_information.model_map_value")),
+        "spend_logs_metadata": _object_json(mj("$.spend_logs_metadata")),
+        "usage_a": mj("$.additional_usage_values"),
+        "usage_b": mj("$.usage_object"),
+    }
 
 
 def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
@@ -167,41 +233,53 @@ def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
             ]
             line = "o"
         fields = {name: col(name) for name in SPENDLOGS_COLUMNS}
+        row_extractions: list[str] = []
         parse_error = "NULL"
         excerpt = (
-            "left(concat_ws(',', " + ", ".join(col(c) for c in ("request_id", "startTime", "model", "spend", "prompt_tokens", "completion_tokens")) + "), 200)"
+            "left(concat_ws(',', "
+            + ", ".join(col(c) for c in ("request_id", "startTime", "model", "spend", "prompt_tokens", "completion_tokens"))
+            + "), 200)"
         )
         source = "sl_rows"
     else:
         statements = json_records_sql(src)
-        fields = {name: f"rec->>'{name}'" for name in SPENDLOGS_COLUMNS}
+        row = JsonPaths("rec", "sf")
+        fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS}
+        row_extractions = [row.select_item()]
         line = "src_line"
         parse_error = json_error_sql()
-        excerpt = excerpt_sql()
+        excerpt = "NULL"  # computed for rejected records only: see rejected_excerpts_sql()
         source = "records"
-        # JSON records that are not objects have no fields.
-        fields = {k: f"CASE WHEN json_type(rec) = 'OBJECT' THEN {v} END" for k, v in fields.items()}
 
-    md = "md"
+    md = JsonPaths("md", "mf")
+    mj = JsonPaths("md", "mj", as_text=False)
+    meta = _metadata_fields(md, mj)
+    field_items = ", ".join(f'{expr} AS "f_{name}"' for name, expr in fields.items())
     statements.append(
         f"""
         CREATE OR REPLACE TEMP TABLE pre_calls AS
-        WITH base AS (
-            SELECT {line} AS src_line, {parse_error} AS parse_error, {excerpt} AS excerpt,
-                   {', '.join(f'{expr} AS "f_{name}"' for name, expr in fields.items())}
+        WITH extracted AS (
+            SELECT {line} AS src_line, {parse_error} AS parse_error, {excerpt} AS excerpt
+                   {''.join(', ' + item for item in row_extractions)}, *
             FROM {source}
+        ), base AS (
+            SELECT src_line, parse_error, excerpt, {field_items} FROM extracted
         ), parsed AS (
             SELECT *,
-                   CASE WHEN json_valid({_json_text('"f_metadata"')}) THEN {_json_text('"f_metadata"')}::JSON END AS md,
-                   {_json_text('"f_metadata"')} IS NOT NULL AND NOT json_valid({_json_text('"f_metadata"')}) AS metadata_invalid
+                   CASE WHEN json_valid({_text('"f_metadata"')}) THEN {_text('"f_metadata"')}::JSON END AS md,
+                   {_text('"f_metadata"')} IS NOT NULL AND NOT json_valid({_text('"f_metadata"')}) AS metadata_invalid
             FROM base
+        ), meta AS (
+            SELECT *, {md.select_item()}, {mj.select_item()} FROM parsed
+        ), mapped AS (
+            SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in meta.items())} FROM meta
         )
         SELECT
             src_line, parse_error, excerpt,
             CASE WHEN metadata_invalid THEN 'metadata is not valid JSON' END AS field_error,
             {_text('"f_request_id"')} AS request_id,
             "f_startTime" AS start_raw, "f_endTime" AS end_raw,
-            coalesce({_text('"f_status"')}, {md}->>'status') AS status,
+            coalesce({_text('"f_status"')}, md_status) AS status,
             {_text('"f_call_type"')} AS call_type,
             {_text('"f_custom_llm_provider"')} AS provider,
             {_text('"f_model"')} AS model,
@@ -209,28 +287,22 @@ def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
             {_text('"f_model_group"')} AS model_group,
             {_text('"f_model_id"')} AS deployment_id,
             {_text('"f_api_key"')} AS api_key,
-            {_text(f"{md}->>'user_api_key_alias'")} AS key_alias,
-            coalesce({_text('"f_team_id"')}, {_text(f"{md}->>'user_api_key_team_id'")}) AS team_id,
-            {_text(f"{md}->>'user_api_key_team_alias'")} AS team_alias,
-            coalesce({_text('"f_organization_id"')}, {_text(f"{md}->>'user_api_key_org_id'")}) AS org_id,
-            coalesce({_text('"f_user"')}, {_text(f"{md}->>'user_api_key_user_id'")}) AS user_id,
+            key_alias,
+            coalesce({_text('"f_team_id"')}, md_team_id) AS team_id,
+            team_alias,
+            coalesce({_text('"f_organization_id"')}, md_org_id) AS org_id,
+            coalesce({_text('"f_user"')}, md_user_id) AS user_id,
             {_text('"f_end_user"')} AS end_user,
-            {_json_text('"f_request_tags"')} AS tags_json,
+            {_text('"f_request_tags"')} AS tags_json,
             {_text('"f_cache_hit"')} AS cache_hit,
-            coalesce({md}->'cost_breakdown'->>'service_tier', {md}->'usage_object'->>'service_tier') AS service_tier,
+            service_tier,
             "f_prompt_tokens" AS prompt_raw, "f_completion_tokens" AS completion_raw, "f_total_tokens" AS total_raw,
             "f_spend" AS cost_raw,
-            {md}->'cost_breakdown'->>'original_cost' AS cost_original_raw,
-            {md}->'cost_breakdown'->>'total_cost' AS cost_breakdown_total_raw,
-            {md}->'model_map_information'->>'model_map_key' AS model_map_key,
-            CASE WHEN json_type({md}->'model_map_information'->'model_map_value') = 'OBJECT'
-                 THEN {md}->'model_map_information'->'model_map_value' END AS model_map_value,
-            CASE WHEN json_type({md}->'spend_logs_metadata') = 'OBJECT' THEN {md}->'spend_logs_metadata' END AS spend_logs_metadata,
-            coalesce({_text('"f_litellm_call_id"')}, {_text(f"{md}->>'litellm_call_id'")}) AS litellm_call_id,
+            cost_original_raw, cost_breakdown_total_raw, model_map_key, model_map_value, spend_logs_metadata,
+            coalesce({_text('"f_litellm_call_id"')}, md_call_id) AS litellm_call_id,
             {_text('"f_session_id"')} AS session_id,
-            {md}->'additional_usage_values' AS usage_a,
-            {md}->'usage_object' AS usage_b
-        FROM parsed
+            usage_a, usage_b
+        FROM mapped
         """
     )
     return statements
@@ -240,65 +312,76 @@ def callbacks_pre_calls_sql(src: SourceFile) -> list[str]:
     """Statements that fill `pre_calls` from callback JSON (StandardLoggingPayload,
     kwargs dumps with a `standard_logging_object`, or minimal custom dicts)."""
     statements = json_records_sql(src)
+    text = JsonPaths("rec", "cf")
+    value = JsonPaths("rec", "cj", as_text=False)
+    slo = "$.standard_logging_object"
+
+    def payload(path: str) -> str:
+        """A payload field: inside `standard_logging_object` for kwargs dumps, else top level."""
+        return text(f"{slo}.{path}", f"$.{path}")
+
+    def metadata(path: str) -> str:
+        return text(f"{slo}.metadata.{path}", f"$.metadata.{path}")
+
+    def payload_json(path: str) -> str:
+        return value(f"{slo}.{path}", f"$.{path}")
+
+    shape = (
+        f"CASE WHEN {text(f'{slo}.id')} IS NOT NULL THEN 'kwargs'"
+        f" WHEN {text('$.id')} IS NOT NULL THEN 'payload'"
+        f" WHEN {text('$.model')} IS NOT NULL AND ({text('$.cost')} IS NOT NULL OR {text('$.response_cost')} IS NOT NULL) THEN 'minimal'"
+        " END"
+    )
+    columns = {
+        "request_id": f"CASE WHEN shape = 'minimal' THEN 'lc-' || left(sha256(json(raw)::VARCHAR), 32) ELSE {_text(payload('id'))} END",
+        "start_raw": text(f"{slo}.startTime", "$.startTime", "$.start_time", "$.timestamp"),
+        "end_raw": text(f"{slo}.endTime", "$.endTime", "$.end_time"),
+        "status": f"coalesce({_text(payload('status'))}, CASE WHEN {_text(payload('error_str'))} IS NOT NULL THEN 'failure' END)",
+        "call_type": _text(payload("call_type")),
+        "provider": _text(payload("custom_llm_provider")),
+        "model": _text(payload("model")),
+        "model_resolved": _text(payload("response.model")),
+        "model_group": _text(payload("model_group")),
+        "deployment_id": _text(payload("model_id")),
+        "api_key": f"coalesce({_text(metadata('user_api_key_hash'))}, {_text(metadata('user_api_key'))})",
+        "key_alias": _text(metadata("user_api_key_alias")),
+        "team_id": f"coalesce({_text(metadata('user_api_key_team_id'))}, {_text(metadata('team_id'))})",
+        "team_alias": f"coalesce({_text(metadata('user_api_key_team_alias'))}, {_text(metadata('team_alias'))})",
+        "org_id": _text(metadata("user_api_key_org_id")),
+        "user_id": f"coalesce({_text(metadata('user_api_key_user_id'))}, {_text(payload('user'))})",
+        "end_user": f"coalesce({_text(payload('end_user'))}, {_text(metadata('user_api_key_end_user_id'))})",
+        "tags_json": f"CASE WHEN shape = 'minimal' THEN coalesce({text('$.metadata.tags')}, {text('$.request_tags')}) ELSE {payload('request_tags')} END",
+        "cache_hit": _text(payload("cache_hit")),
+        "service_tier": f"coalesce({payload('cost_breakdown.service_tier')}, {payload('model_parameters.service_tier')}, {metadata('usage_object.service_tier')})",
+        "prompt_raw": f"coalesce({payload('prompt_tokens')}, {text('$.usage.prompt_tokens')})",
+        "completion_raw": f"coalesce({payload('completion_tokens')}, {text('$.usage.completion_tokens')})",
+        "total_raw": f"coalesce({payload('total_tokens')}, {text('$.usage.total_tokens')})",
+        "cost_raw": f"CASE WHEN shape = 'minimal' THEN coalesce({text('$.cost')}, {text('$.response_cost')}) ELSE {payload('response_cost')} END",
+        "cost_original_raw": payload("cost_breakdown.original_cost"),
+        "cost_breakdown_total_raw": payload("cost_breakdown.total_cost"),
+        "model_map_key": payload("model_map_information.model_map_key"),
+        "model_map_value": _object_json(payload_json("model_map_information.model_map_value")),
+        "spend_logs_metadata": _object_json(value(f"{slo}.metadata.spend_logs_metadata", "$.metadata.spend_logs_metadata")),
+        "litellm_call_id": _text(payload("litellm_call_id")),
+        "session_id": f"coalesce({_text(payload('session_id'))}, {_text(payload('trace_id'))})",
+        "usage_a": f"coalesce({value(f'{slo}.metadata.usage_object', '$.metadata.usage_object')}, {value('$.usage')})",
+        "usage_b": payload_json("hidden_params.usage_object"),
+    }
     statements.append(
         f"""
         CREATE OR REPLACE TEMP TABLE pre_calls AS
-        WITH base AS (
-            SELECT src_line, raw, rec, {json_error_sql()} AS parse_error, {excerpt_sql()} AS excerpt,
-                   CASE WHEN json_type(rec) = 'OBJECT' THEN
-                     CASE WHEN json_type(rec->'standard_logging_object') = 'OBJECT' THEN 'kwargs'
-                          WHEN rec->>'id' IS NOT NULL THEN 'payload'
-                          WHEN rec->>'model' IS NOT NULL AND (json_exists(rec, '$.cost') OR json_exists(rec, '$.response_cost')) THEN 'minimal'
-                     END END AS shape
+        WITH extracted AS (
+            SELECT src_line, raw, {json_error_sql()} AS parse_error, NULL AS excerpt,
+                   {text.select_item()}, {value.select_item()}
             FROM records
         ), shaped AS (
-            SELECT *,
-                   CASE WHEN shape = 'kwargs' THEN rec->'standard_logging_object' ELSE rec END AS p,
-                   CASE WHEN shape = 'kwargs' THEN rec->'standard_logging_object'->'metadata'
-                        WHEN json_type(rec->'metadata') = 'OBJECT' THEN rec->'metadata' END AS md
-            FROM base
+            SELECT *, CASE WHEN parse_error IS NULL THEN {shape} END AS shape FROM extracted
         )
         SELECT
             src_line, parse_error, excerpt,
             CASE WHEN parse_error IS NULL AND shape IS NULL
                  THEN 'not a LiteLLM callback record (no id, standard_logging_object, or model+cost)' END AS field_error,
-            CASE WHEN shape = 'minimal'
-                 THEN 'lc-' || left(sha256(json(raw)::VARCHAR), 32)
-                 ELSE {_text("p->>'id'")} END AS request_id,
-            coalesce(p->>'startTime', p->>'start_time', p->>'timestamp') AS start_raw,
-            coalesce(p->>'endTime', p->>'end_time') AS end_raw,
-            coalesce({_text("p->>'status'")}, CASE WHEN {_text("p->>'error_str'")} IS NOT NULL THEN 'failure' END) AS status,
-            {_text("p->>'call_type'")} AS call_type,
-            {_text("p->>'custom_llm_provider'")} AS provider,
-            {_text("p->>'model'")} AS model,
-            CASE WHEN json_type(p->'response') = 'OBJECT' THEN {_text("p->'response'->>'model'")} END AS model_resolved,
-            {_text("p->>'model_group'")} AS model_group,
-            {_text("p->>'model_id'")} AS deployment_id,
-            coalesce({_text("md->>'user_api_key_hash'")}, {_text("md->>'user_api_key'")}) AS api_key,
-            {_text("md->>'user_api_key_alias'")} AS key_alias,
-            coalesce({_text("md->>'user_api_key_team_id'")}, {_text("md->>'team_id'")}) AS team_id,
-            coalesce({_text("md->>'user_api_key_team_alias'")}, {_text("md->>'team_alias'")}) AS team_alias,
-            {_text("md->>'user_api_key_org_id'")} AS org_id,
-            coalesce({_text("md->>'user_api_key_user_id'")}, {_text("p->>'user'")}) AS user_id,
-            coalesce({_text("p->>'end_user'")}, {_text("md->>'user_api_key_end_user_id'")}) AS end_user,
-            CASE WHEN shape = 'minimal' THEN coalesce(md->>'tags', p->>'request_tags') ELSE p->>'request_tags' END AS tags_json,
-            {_text("p->>'cache_hit'")} AS cache_hit,
-            coalesce(p->'cost_breakdown'->>'service_tier', p->'model_parameters'->>'service_tier',
-                     md->'usage_object'->>'service_tier') AS service_tier,
-            coalesce(p->>'prompt_tokens', p->'usage'->>'prompt_tokens') AS prompt_raw,
-            coalesce(p->>'completion_tokens', p->'usage'->>'completion_tokens') AS completion_raw,
-            coalesce(p->>'total_tokens', p->'usage'->>'total_tokens') AS total_raw,
-            CASE WHEN shape = 'minimal' THEN coalesce(p->>'cost', p->>'response_cost') ELSE p->>'response_cost' END AS cost_raw,
-            p->'cost_breakdown'->>'original_cost' AS cost_original_raw,
-            p->'cost_breakdown'->>'total_cost' AS cost_breakdown_total_raw,
-            p->'model_map_information'->>'model_map_key' AS model_map_key,
-            CASE WHEN json_type(p->'model_map_information'->'model_map_value') = 'OBJECT'
-                 THEN p->'model_map_information'->'model_map_value' END AS model_map_value,
-            CASE WHEN json_type(md->'spend_logs_metadata') = 'OBJECT' THEN md->'spend_logs_metadata' END AS spend_logs_metadata,
-            {_text("p->>'litellm_call_id'")} AS litellm_call_id,
-            coalesce({_text("p->>'session_id'")}, {_text("p->>'trace_id'")}) AS session_id,
-            coalesce(md->'usage_object', p->'usage') AS usage_a,
-            p->'hidden_params'->'usage_object' AS usage_b
+            {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}
         FROM shaped
         """
     )
