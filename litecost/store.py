@@ -120,6 +120,57 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
 ]
 
+MIGRATIONS.append(
+    (
+        2,
+        "invoice files and invoice lines",
+        [
+            "CREATE SEQUENCE invoice_file_id_seq START 1",
+            f"""
+            CREATE TABLE invoice_files (
+                invoice_file_id  BIGINT PRIMARY KEY,
+                path             VARCHAR NOT NULL,
+                sha256           VARCHAR NOT NULL,
+                provider         VARCHAR NOT NULL,
+                layout           VARCHAR NOT NULL,
+                period_start     TIMESTAMPTZ,
+                period_end       TIMESTAMPTZ,
+                accounts         VARCHAR[],
+                rows_read        BIGINT NOT NULL,
+                lines            BIGINT NOT NULL,
+                total_amount     {_MONEY},
+                currency         VARCHAR,
+                imported_at      TIMESTAMPTZ NOT NULL,
+                superseded_by    BIGINT,
+                litecost_version VARCHAR NOT NULL
+            )
+            """,
+            f"""
+            CREATE TABLE invoice_lines (
+                invoice_file_id BIGINT NOT NULL,
+                source_row      BIGINT NOT NULL,
+                period_start    TIMESTAMPTZ NOT NULL,
+                period_end      TIMESTAMPTZ NOT NULL,
+                provider        VARCHAR NOT NULL,
+                account         VARCHAR,
+                kind            VARCHAR NOT NULL,
+                model_raw       VARCHAR,
+                model           VARCHAR,
+                category        VARCHAR,
+                service_tier    VARCHAR NOT NULL,
+                context_tier    VARCHAR,
+                region          VARCHAR,
+                quantity        DECIMAL(38, 6),
+                unit            VARCHAR,
+                amount          {_MONEY} NOT NULL,
+                currency        VARCHAR NOT NULL,
+                description     VARCHAR
+            )
+            """,
+        ],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
