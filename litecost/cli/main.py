@@ -9,6 +9,7 @@ import typer
 from litecost import __version__
 from litecost.cli import db as db_commands
 from litecost.cli import ingest as ingest_commands
+from litecost.cli import pricing as pricing_commands
 from litecost.cli.common import LitecostGroup
 from litecost.errors import EXIT_CODE_HELP
 
@@ -44,6 +45,7 @@ def root(
 
 
 app.command("ingest", help=ingest_commands.HELP, no_args_is_help=True)(ingest_commands.ingest_command)
+app.add_typer(pricing_commands.app, name="pricing")
 app.add_typer(db_commands.app, name="db")
 
 

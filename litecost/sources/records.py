@@ -352,7 +352,8 @@ def callbacks_pre_calls_sql(src: SourceFile) -> list[str]:
         "end_user": f"coalesce({_text(payload('end_user'))}, {_text(metadata('user_api_key_end_user_id'))})",
         "tags_json": f"CASE WHEN shape = 'minimal' THEN coalesce({text('$.metadata.tags')}, {text('$.request_tags')}) ELSE {payload('request_tags')} END",
         "cache_hit": _text(payload("cache_hit")),
-        "service_tier": f"coalesce({payload('cost_breakdown.service_tier')}, {payload('model_parameters.service_tier')}, {metadata('usage_object.service_tier')})",
+        # The tier that served (and was billed), not the one requested in model_parameters.
+        "service_tier": f"coalesce({payload('cost_breakdown.service_tier')}, {payload('response.service_tier')}, {metadata('usage_object.service_tier')})",
         "prompt_raw": f"coalesce({payload('prompt_tokens')}, {text('$.usage.prompt_tokens')})",
         "completion_raw": f"coalesce({payload('completion_tokens')}, {text('$.usage.completion_tokens')})",
         "total_raw": f"coalesce({payload('total_tokens')}, {text('$.usage.total_tokens')})",

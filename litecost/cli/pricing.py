@@ -1,0 +1,209 @@
+"""`litecost pricing ...`: inspect, check, compare and refresh the price book."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from litecost.cli.common import LitecostGroup, OutputFormat, db_path, note, warn, write_output
+
+app = typer.Typer(cls=LitecostGroup, help="The price book: show, check, diff, sync, import-config.", no_args_is_help=True)
+
+PRICING_OPTION = typer.Option(
+    None, "--pricing", help="Price file to layer over the bundled snapshot: LiteLLM-format JSON or litecost YAML "
+    "overrides (repeatable; later wins) [env: LITECOST_PRICING, ':'-separated].", metavar="FILE",
+)
+_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
+_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
+
+
+def load_book(files: Optional[List[str]]):  # noqa: ANN201
+    from litecost.pricebook import PriceBook, pricing_files_from_env
+
+    return PriceBook.load(files if files else pricing_files_from_env())
+
+
+def _per_million(value) -> str:  # noqa: ANN001
+    from decimal import Decimal
+
+    return format((value * Decimal(1_000_000)).normalize(), "f")
+
+
+@app.command("show")
+def show(
+    model: str = typer.Argument(..., help="A model name as logged or as listed in the price map."),
+    provider: Optional[str] = typer.Option(None, "--provider", help="The call's provider (for provider/model keys)."),
+    at: Optional[str] = typer.Option(None, "--at", help="Prices in effect at this date/time (UTC).", metavar="DATE"),
+    pricing: Optional[List[str]] = PRICING_OPTION,
+    fmt: OutputFormat = _FORMAT,
+) -> None:
+    """The resolved prices for MODEL and the layer each came from (USD per 1M tokens)."""
+    from litecost.errors import UsageError
+    from litecost.periods import parse_instant
+    from litecost.pricebook import PRICED_CATEGORIES, SERVICE_TIERS, call_names
+    from litecost.render import Column, render_rows
+
+    book = load_book(pricing)
+    instant = parse_instant(at, "UTC", what="--at") if at else datetime.now(timezone.utc)
+    segments = book.resolve_segments(call_names(model, provider, None), provider)
+    segment = next((s for s in segments if (s.valid_from is None or s.valid_from <= instant) and (s.valid_to is None or instant < s.valid_to)), None)
+    if segment is None:
+        raise UsageError(f"no price for {model!r}" + (f" at {at}" if at else ""), hint="see `litecost pricing check`, or add it to an override file")
+    rows = []
+    for threshold in segment.thresholds:
+        for svc in SERVICE_TIERS:
+            for category in PRICED_CATEGORIES:
+                rate = segment.rate(category, threshold, svc)
+                if rate is None:
+                    continue
+                rows.append({
+                    "service_tier": svc, "above_tokens": threshold, "category": category,
+                    "usd_per_1m_tokens": _per_million(rate.value), "usd_per_token": rate.value,
+                    "layer": rate.layer, "source": rate.where,
+                })
+    window = f"{segment.valid_from.date() if segment.valid_from else '…'} to {segment.valid_to.date() if segment.valid_to else '…'}"
+    title = f"{model} priced as {segment.model_key} (valid {window}); USD per 1M tokens"
+    if segment.adjustments:
+        title += f"; adjustments: {'; '.join(segment.adjustments)}"
+    document = {"schema_version": 1, "model": model, "price_model": segment.model_key,
+                "valid_from": segment.valid_from, "valid_to": segment.valid_to,
+                "multiplier": segment.multiplier, "adjustments": segment.adjustments}
+    if fmt in (OutputFormat.table, OutputFormat.markdown):
+        # For people: one row per category, one column per service tier.
+        wide: dict[tuple[int, str], dict] = {}
+        for row in rows:
+            entry = wide.setdefault((row["above_tokens"], row["category"]), {
+                "above_tokens": row["above_tokens"], "category": row["category"]})
+            entry[row["service_tier"]] = row["usd_per_1m_tokens"]
+            if row["service_tier"] == "standard":
+                source = row["source"]
+                entry["source"] = source if source.startswith(row["layer"]) else f"{row['layer']}: {source}"
+        rows = list(wide.values())
+        columns = [Column("above_tokens", "above tokens", "int"), Column("category"),
+                   *(Column(svc) for svc in SERVICE_TIERS), Column("source", "standard price from")]
+    else:
+        columns = [Column("service_tier"), Column("above_tokens", kind="int"), Column("category"),
+                   Column("usd_per_1m_tokens"), Column("usd_per_token"), Column("layer"), Column("source")]
+    write_output(render_rows(fmt.value, rows, columns, document=document, rows_key="prices", title=title))
+
+
+@app.command("check")
+def check(
+    ctx: typer.Context,
+    strict: bool = typer.Option(False, "--strict", help="Exit 4 when any model in the database has no price."),
+    pricing: Optional[List[str]] = PRICING_OPTION,
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Models in the database that the price book cannot price."""
+    from litecost.errors import PricingIncompleteError
+    from litecost.pricebook import install_priced_calls
+    from litecost.pricing_diff import unpriced_models
+    from litecost.render import Column, render_rows
+    from litecost.store import Store
+
+    book = load_book(pricing)
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        install_priced_calls(store.con, book)
+        rows = unpriced_models(store.con)
+    columns = [Column("provider"), Column("model"), Column("model_group"), Column("calls", kind="int"),
+               Column("first_call", kind="time"), Column("last_call", kind="time"), Column("logged_cost", kind="money")]
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="unpriced"))
+    if rows:
+        message = f"{len(rows)} model(s) in {sum(r['calls'] for r in rows)} call(s) have no price"
+        if strict:
+            raise PricingIncompleteError(message, hint="add them to a --pricing override file")
+        warn(message + "; they are reported as unpriced, never as $0")
+    else:
+        note("every model in the database has a price")
+
+
+@app.command("diff")
+def diff(
+    ctx: typer.Context,
+    period: Optional[str] = typer.Option(None, "--period", help="2026-10, 2026-Q4, 2026-W41, 2026-10-05, last-month…"),
+    since: Optional[str] = typer.Option(None, "--since", help="Start (inclusive), date or time."),
+    until: Optional[str] = typer.Option(None, "--until", help="End (exclusive), date or time."),
+    tz: str = typer.Option("UTC", "--tz", help="Calendar for --period edges."),
+    by: str = typer.Option("model", "--by", help="model, provider, price_model or service_tier."),
+    top: int = typer.Option(10, "--top", help="How many individual calls to list."),
+    pricing: Optional[List[str]] = PRICING_OPTION,
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Logged cost (LiteLLM's spend) vs re-priced cost, with the likely reason for each gap."""
+    from litecost.errors import UsageError
+    from litecost.periods import resolve_period
+    from litecost.pricebook import install_priced_calls
+    from litecost.pricing_diff import DIFF_DIMENSIONS, diff_by, largest_differences, reason_summary
+    from litecost.render import Column, render_rows, to_json_document
+    from litecost.store import Store
+
+    if by not in DIFF_DIMENSIONS:
+        raise UsageError(f"--by {by!r} is not one of {', '.join(DIFF_DIMENSIONS)}")
+    window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
+    book = load_book(pricing)
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        install_priced_calls(store.con, book)
+        groups = diff_by(store.con, window, by)
+        reasons = reason_summary(store.con, window)
+        calls = largest_differences(store.con, window, top)
+    group_columns = [Column(by), Column("calls", kind="int"), Column("unpriced_calls", "unpriced", "int"),
+                     Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"),
+                     Column("delta", kind="money"), Column("delta_pct", "delta % of logged")]
+    reason_columns = [Column("likely_reason"), Column("calls", kind="int"), Column("delta", kind="money")]
+    call_columns = [Column("request_id"), Column("start_time", kind="time"), Column("model"),
+                    Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"),
+                    Column("delta", kind="money"), Column("likely_reason")]
+    if fmt is OutputFormat.json:
+        write_output(to_json_document({
+            "schema_version": 1, "period": window.to_dict() if window else None, "by": by,
+            "groups": groups, "reasons": reasons, "largest_differences": calls,
+        }))
+        return
+    if fmt in (OutputFormat.csv, OutputFormat.jsonl):
+        write_output(render_rows(fmt.value, groups, group_columns))
+        return
+    label = window.label if window else "all time"
+    for rows, columns, title in ((groups, group_columns, f"Logged vs re-priced cost by {by}, {label}"),
+                                 (reasons, reason_columns, "Likely reasons"),
+                                 (calls, call_columns, f"Largest differences (top {top})")):
+        write_output(render_rows(fmt.value, rows, columns, title=title))
+
+
+@app.command("sync")
+def sync_command(
+    url: Optional[str] = typer.Option(None, "--url", help="Download the LiteLLM price map from URL [default: LiteLLM's main branch]."),
+    from_file: Optional[Path] = typer.Option(None, "--from-file", help="Use a price map file you downloaded.", metavar="PATH"),
+    fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
+) -> None:
+    """Replace the bundled price snapshot (explicit only; records where and when it came from)."""
+    from litecost.pricing_sync import sync
+    from litecost.render import Column, render_rows, to_json_document
+
+    record = sync(url=url, from_file=str(from_file) if from_file else None, now=datetime.now(timezone.utc))
+    if fmt is OutputFormat.json:
+        write_output(to_json_document({"schema_version": 1, **record}))
+        return
+    rows = [{"item": k, "value": v} for k, v in record.items()]
+    write_output(render_rows(fmt.value, rows, [Column("item"), Column("value")]))
+
+
+@app.command("import-config")
+def import_config_command(
+    config: Path = typer.Argument(..., help="A LiteLLM proxy config.yaml."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the overrides here (atomically) instead of stdout."),
+) -> None:
+    """Turn custom prices in a LiteLLM proxy config.yaml into a litecost YAML override layer."""
+    from litecost.pricing_import import import_config, to_yaml
+
+    document, warnings = import_config(config)
+    for message in warnings:
+        warn(message)
+    header = (f"litecost price overrides imported from {config.name} by `litecost pricing import-config`.\n"
+              f"Use with: litecost report --pricing {output.name if output else 'THIS_FILE.yaml'}")
+    write_output(to_yaml(document, header), output)
+    note(f"imported custom prices for {len(document['models'])} model(s)")

@@ -1,0 +1,611 @@
+"""The price book: layers of prices the user controls, and re-pricing calls in SQL.
+
+Layers, later ones win:
+
+1. the bundled LiteLLM price-map snapshot (`pricing/litellm_model_prices.json`);
+2. LiteLLM-format price maps the user names (`--pricing FILE.json`);
+3. YAML override files (`--pricing FILE.yaml`, see `pricing/overrides.example.yaml`):
+   prices per category with units, effective dates, long-context tiers, service
+   tiers, and discounts/uplifts;
+   (`litecost pricing import-config` turns a LiteLLM proxy config into such a file).
+
+Every price is kept in LiteLLM's own key space (`input_cost_per_token`,
+`cache_read_input_token_cost_above_200k_tokens`, `output_cost_per_token_batches`…):
+a YAML override is translated into those keys and merged over whatever lower layers
+say for the same model, so an override that names only `input` keeps the rest.
+Resolution then follows LiteLLM's rules (reference §5.2): a missing cache price
+falls back to the input rate, reasoning to the output rate, audio/image to
+input/output; a long-context tier applies to the whole call when the cache-inclusive
+prompt exceeds it; batch uses `_batches` keys or half the standard rate; priority and
+flex use their keys or the standard rate. A LiteLLM cache hit costs nothing.
+
+The price book itself is configuration (a few thousand entries), resolved in
+Python; the calls are priced in DuckDB by joining them to the resolved rates.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timezone
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from litecost.errors import BadInputError, UsageError
+from litecost.tokens import CATEGORIES
+
+PRICING_DIR = Path(__file__).resolve().parent.parent / "pricing"
+SNAPSHOT_NAME = "litellm_model_prices.json"
+PROVENANCE_NAME = "litellm_model_prices.provenance.json"
+PRICING_ENV_VAR = "LITECOST_PRICING"
+SNAPSHOT_DIR_ENV_VAR = "LITECOST_SNAPSHOT_DIR"  # where the LiteLLM snapshot lives, if not ./pricing
+
+
+def snapshot_paths() -> tuple[Path, Path]:
+    """The price-map snapshot and its provenance record."""
+    directory = Path(os.environ.get(SNAPSHOT_DIR_ENV_VAR) or PRICING_DIR)
+    return directory / SNAPSHOT_NAME, directory / PROVENANCE_NAME
+
+SERVICE_TIERS = ("standard", "batch", "priority", "flex")
+_TIER_SUFFIX = {"standard": "", "batch": "_batches", "priority": "_priority", "flex": "_flex"}
+
+# Token-priced categories and their LiteLLM price keys. `web_search` is a count and is
+# not priced per token; it is reported, not re-priced.
+CATEGORY_KEYS: dict[str, str] = {
+    "input": "input_cost_per_token",
+    "cache_read": "cache_read_input_token_cost",
+    "cache_write_5m": "cache_creation_input_token_cost",
+    "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
+    "output": "output_cost_per_token",
+    "reasoning": "output_cost_per_reasoning_token",
+    "audio_input": "input_cost_per_audio_token",
+    "audio_output": "output_cost_per_audio_token",
+    "image_input": "input_cost_per_image_token",
+}
+PRICED_CATEGORIES = tuple(CATEGORY_KEYS)
+# When a category has no price of its own, LiteLLM bills it at this category's rate.
+CATEGORY_FALLBACK: dict[str, str] = {
+    "cache_read": "input",
+    "cache_write_5m": "input",
+    "cache_write_1h": "cache_write_5m",
+    "reasoning": "output",
+    "audio_input": "input",
+    "audio_output": "output",
+    "image_input": "input",
+}
+BATCH_DEFAULT_MULTIPLIER = Decimal("0.5")
+
+_KEY_RE = re.compile(
+    r"^(?P<base>" + "|".join(sorted(map(re.escape, CATEGORY_KEYS.values()), key=len, reverse=True)) + r")"
+    r"(?:_above_(?P<n>\d+)(?P<k>k?)_tokens)?"
+    r"(?:_(?P<svc>batches|priority|flex))?$"
+)
+_BASE_TO_CATEGORY = {v: k for k, v in CATEGORY_KEYS.items()}
+_SVC_FROM_SUFFIX = {None: "standard", "batches": "batch", "priority": "priority", "flex": "flex"}
+
+UNITS = {
+    "usd_per_token": Decimal(1),
+    "usd_per_1k_tokens": Decimal(1) / Decimal(1_000),
+    "usd_per_1m_tokens": Decimal(1) / Decimal(1_000_000),
+}
+
+
+def parse_price_key(key: str) -> tuple[str, int, str] | None:
+    """`input_cost_per_token_above_200k_tokens_batches` → ('input', 200000, 'batch')."""
+    match = _KEY_RE.match(key)
+    if not match:
+        return None
+    threshold = 0
+    if match["n"]:
+        threshold = int(match["n"]) * (1000 if match["k"] else 1)
+    return _BASE_TO_CATEGORY[match["base"]], threshold, _SVC_FROM_SUFFIX[match["svc"]]
+
+
+def price_key(category: str, threshold: int = 0, service_tier: str = "standard") -> str:
+    key = CATEGORY_KEYS[category]
+    if threshold:
+        key += f"_above_{threshold // 1000}k_tokens" if threshold % 1000 == 0 else f"_above_{threshold}_tokens"
+    return key + _TIER_SUFFIX[service_tier]
+
+
+def to_decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float, str, Decimal)):
+        try:
+            # repr() of a float is its shortest round-trip form: 1.5e-07 stays exact.
+            result = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).strip())
+        except InvalidOperation:
+            return None
+        return result if result.is_finite() else None
+    return None
+
+
+@dataclass(frozen=True)
+class PricedValue:
+    """One number in the price book and where it came from."""
+
+    value: Decimal
+    layer: str  # e.g. "litellm snapshot 1.110.2", "overrides.yaml"
+    where: str  # the key, or the file:line of the override
+
+
+@dataclass
+class PriceEntry:
+    """One layer's prices for the models its pattern matches."""
+
+    layer_rank: int
+    layer_name: str
+    pattern: str
+    match_kind: str = "exact"  # exact | glob | regex
+    provider: str | None = None
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+    prices: dict[str, PricedValue] = field(default_factory=dict)  # LiteLLM key → value
+    batch_multiplier: PricedValue | None = None
+    source_line: int | None = None
+    price_as: str | None = None  # price matching calls as this price-book name (LiteLLM base_model)
+
+    def matches(self, name: str, provider: str | None) -> bool:
+        if self.provider and provider and _provider_family(self.provider) != _provider_family(provider):
+            return False
+        if self.match_kind == "exact":
+            return name == self.pattern
+        if self.match_kind == "glob":
+            return fnmatch.fnmatchcase(name, self.pattern)
+        return re.fullmatch(self.pattern, name) is not None
+
+    def valid_at(self, instant: datetime) -> bool:
+        return (self.valid_from is None or self.valid_from <= instant) and (
+            self.valid_to is None or instant < self.valid_to
+        )
+
+
+@dataclass
+class Adjustment:
+    """A discount or uplift on the re-priced total of matching calls."""
+
+    multiplier: Decimal
+    layer_name: str
+    note: str
+    provider: str | None = None
+    pattern: str | None = None
+    match_kind: str = "glob"
+    valid_from: datetime | None = None
+    valid_to: datetime | None = None
+
+    def applies(self, name: str, provider: str | None) -> bool:
+        if self.provider and _provider_family(self.provider) != _provider_family(provider or ""):
+            return False
+        if self.pattern is None:
+            return True
+        if self.match_kind == "exact":
+            return name == self.pattern
+        if self.match_kind == "glob":
+            return fnmatch.fnmatchcase(name, self.pattern)
+        return re.fullmatch(self.pattern, name) is not None
+
+
+def _provider_family(provider: str) -> str:
+    """LiteLLM's provider spellings that bill through the same provider."""
+    if provider.startswith("vertex_ai"):
+        return "vertex_ai"
+    if provider.startswith("bedrock"):
+        return "bedrock"
+    return provider
+
+
+@dataclass
+class ResolvedPrice:
+    """Rates for one model over one time segment: (service tier, threshold, category) → rate."""
+
+    model_key: str
+    rates: dict[tuple[str, int, str], PricedValue]
+    thresholds: tuple[int, ...]
+    multiplier: Decimal
+    adjustments: list[str]
+    valid_from: datetime | None
+    valid_to: datetime | None
+
+    def rate(self, category: str, threshold: int = 0, service_tier: str = "standard") -> PricedValue | None:
+        return self.rates.get((service_tier, threshold, category))
+
+
+def resolve_rates(prices: dict[str, PricedValue], batch_multiplier: PricedValue | None = None) -> tuple[dict, tuple[int, ...]]:
+    """LiteLLM keys → fully resolved rates for every service tier, threshold and category."""
+    raw: dict[tuple[str, int, str], PricedValue] = {}
+    for key, value in prices.items():
+        parsed = parse_price_key(key)
+        if parsed:
+            category, threshold, svc = parsed
+            raw[(svc, threshold, category)] = value
+    thresholds = tuple(sorted({0} | {t for (_, t, _) in raw}))
+    batch = batch_multiplier or PricedValue(BATCH_DEFAULT_MULTIPLIER, "litellm rule", "batch = 50% of standard")
+
+    def own_standard(threshold: int, category: str) -> PricedValue | None:
+        hit = raw.get(("standard", threshold, category))
+        if hit is None and threshold:
+            hit = raw.get(("standard", 0, category))  # no tier price: the category's base price
+        return hit
+
+    def half(value: PricedValue) -> PricedValue:
+        return PricedValue(value.value * batch.value, value.layer, f"{value.where} × {batch.value} ({batch.where})")
+
+    def tier_key(svc: str, threshold: int, category: str) -> PricedValue | None:
+        """A price the map gives for exactly this service tier (at this threshold or its base)."""
+        hit = raw.get((svc, threshold, category))
+        if hit is None and threshold and raw.get(("standard", threshold, category)) is None:
+            hit = raw.get((svc, 0, category))
+        return hit
+
+    def annotate(hit: PricedValue | None, category: str, threshold: int, svc: str) -> PricedValue | None:
+        if hit is None:
+            return None
+        origin = hit.where.split(" (")[0]
+        return PricedValue(hit.value, hit.layer, f"{origin} (no {price_key(category, threshold, svc)})")
+
+    def standard(threshold: int, category: str) -> PricedValue | None:
+        if (hit := own_standard(threshold, category)) is not None:
+            return hit
+        fallback = CATEGORY_FALLBACK.get(category)
+        return annotate(standard(threshold, fallback), category, threshold, "standard") if fallback else None
+
+    def batch_rate(threshold: int, category: str) -> PricedValue | None:
+        """LiteLLM's batch_cost_calculator, category by category."""
+        if (hit := tier_key("batch", threshold, category)) is not None:
+            return hit
+        input_has_batch_price = tier_key("batch", threshold, "input") is not None
+        if category in ("input", "output"):
+            std = standard(threshold, category)
+            return half(std) if std is not None else None
+        if category in ("reasoning", "audio_output"):
+            # Batch bills every completion token at the batch output rate.
+            return annotate(batch_rate(threshold, "output"), category, threshold, "batch")
+        if category in ("audio_input", "image_input"):
+            return annotate(batch_rate(threshold, "input"), category, threshold, "batch")
+        if category == "cache_write_1h":
+            return annotate(batch_rate(threshold, "cache_write_5m"), category, threshold, "batch")
+        if input_has_batch_price:
+            # With a batch input price, cache reads keep their standard price and cache
+            # writes without a batch price are billed as batch input.
+            if category == "cache_read" and (std := own_standard(threshold, "cache_read")) is not None:
+                return std
+            return annotate(batch_rate(threshold, "input"), category, threshold, "batch")
+        std = standard(threshold, category)
+        return half(std) if std is not None else None
+
+    def rate(svc: str, threshold: int, category: str) -> PricedValue | None:
+        if svc == "standard":
+            return standard(threshold, category)
+        if svc == "batch":
+            return batch_rate(threshold, category)
+        # priority / flex: the tier's own price, else the standard price, key by key.
+        if (hit := tier_key(svc, threshold, category)) is not None:
+            return hit
+        if (std := own_standard(threshold, category)) is not None:
+            return std
+        fallback = CATEGORY_FALLBACK.get(category)
+        return annotate(rate(svc, threshold, fallback), category, threshold, svc) if fallback else None
+
+    resolved = {
+        (svc, threshold, category): value
+        for threshold in thresholds
+        for svc in SERVICE_TIERS
+        for category in PRICED_CATEGORIES
+        if (value := rate(svc, threshold, category)) is not None
+    }
+    return resolved, thresholds
+
+
+# -- loading layers ----------------------------------------------------------------
+
+
+def load_snapshot_provenance() -> dict[str, Any]:
+    try:
+        return json.loads(snapshot_paths()[1].read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _snapshot_layer_name() -> str:
+    version = load_snapshot_provenance().get("litellm_version")
+    return f"litellm snapshot {version}" if version else "litellm snapshot"
+
+
+def load_litellm_map(path: Path, layer_rank: int, layer_name: str | None = None) -> list[PriceEntry]:
+    """A LiteLLM `model_prices_and_context_window.json`-format file as exact-match entries."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"price map {path} does not exist", hint="check the --pricing path") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{path}: cannot read price map ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON in price map: {exc.msg}", hint="fix the file") from None
+    if not isinstance(data, dict):
+        raise BadInputError(f"{path}: a LiteLLM price map is a JSON object of model entries", hint="check the file")
+    name = layer_name or Path(path).name
+    entries = []
+    for model_key, entry in data.items():
+        if model_key == "sample_spec" or not isinstance(entry, dict):
+            continue
+        prices = {
+            key: PricedValue(value, name, key)
+            for key, raw in entry.items()
+            if parse_price_key(key) and (value := to_decimal(raw)) is not None
+        }
+        if prices:
+            # The key already names the provider where it matters (azure/…, gemini/…);
+            # LiteLLM looks prices up by key alone, and so does litecost.
+            entries.append(PriceEntry(layer_rank, name, model_key, "exact", None, prices=prices))
+    return entries
+
+
+@dataclass
+class PriceBook:
+    entries: list[PriceEntry] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
+    layers: list[str] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, files: Iterable[str | os.PathLike[str]] = (), *, include_snapshot: bool = True) -> PriceBook:
+        """The snapshot, then each file in order (JSON price maps or YAML overrides)."""
+        book = cls()
+        if include_snapshot:
+            snapshot = snapshot_paths()[0]
+            if not snapshot.exists():
+                raise UsageError(f"the LiteLLM price snapshot {snapshot} is missing", hint="run `litecost pricing sync` (or --from-file PATH)")
+            book.add(load_litellm_map(snapshot, 1, _snapshot_layer_name()), name=_snapshot_layer_name())
+        for rank, path in enumerate(files, start=2):
+            path = Path(path)
+            if path.suffix.lower() in (".yaml", ".yml"):
+                from litecost.pricing_overrides import load_overrides
+
+                entries, adjustments = load_overrides(path, rank)
+                book.add(entries, adjustments, name=path.name)
+            else:
+                book.add(load_litellm_map(path, rank), name=path.name)
+        return book
+
+    def add(self, entries: list[PriceEntry], adjustments: list[Adjustment] = (), *, name: str) -> None:
+        self.entries.extend(entries)
+        self.adjustments.extend(adjustments)
+        self.layers.append(name)
+        self._exact: dict[str, list[PriceEntry]] | None = None
+
+    def _exact_index(self) -> dict[str, list[PriceEntry]]:
+        if getattr(self, "_exact", None) is None:
+            index: dict[str, list[PriceEntry]] = {}
+            for entry in self.entries:
+                if entry.match_kind == "exact":
+                    index.setdefault(entry.pattern, []).append(entry)
+            self._exact = index
+        return self._exact
+
+    def candidates(self, names: list[str], provider: str | None) -> list[tuple[str, PriceEntry]]:
+        """Every entry matching any of the call's names, with the name it matched."""
+        found = []
+        patterned = [e for e in self.entries if e.match_kind != "exact"]
+        for name in names:
+            for entry in self._exact_index().get(name, []):
+                if entry.matches(name, provider):
+                    found.append((name, entry))
+            for entry in patterned:
+                if entry.matches(name, provider):
+                    found.append((name, entry))
+        return found
+
+    def resolve_segments(self, names: list[str], provider: str | None) -> list[ResolvedPrice]:
+        """Prices for a call identity (its candidate names), split into time segments.
+
+        Within a segment the same entries are in force. The model's own name is the
+        first candidate that any layer prices; entries matching it merge lowest layer
+        first, so a later layer overrides key by key.
+        """
+        matched = self.candidates(names, provider)
+        aliases = [e.price_as for _, e in sorted(matched, key=lambda m: m[1].layer_rank) if e.price_as]
+        if aliases:
+            names = [aliases[-1], *names]
+            matched = self.candidates(names, provider)
+        if not matched:
+            return []
+        # The best name: the earliest candidate that some entry prices.
+        for name in names:
+            on_name = [e for n, e in matched if n == name]
+            if on_name:
+                break
+        # Entries for other candidate names only count when they come from a higher
+        # layer (e.g. an override on the model group) — never to mix two base models.
+        best_rank = max(e.layer_rank for e in on_name)
+        extra = [e for n, e in matched if n != name and e.layer_rank > best_rank]
+        chosen = sorted({id(e): e for e in on_name + extra}.values(), key=lambda e: (e.layer_rank, e.source_line or 0))
+        adjustments = [a for a in self.adjustments if any(a.applies(n, provider) for n in names)]
+        bounds = sorted(
+            {b for e in chosen for b in (e.valid_from, e.valid_to) if b is not None}
+            | {b for a in adjustments for b in (a.valid_from, a.valid_to) if b is not None}
+        )
+        edges: list[datetime | None] = [None, *bounds, None]
+        segments = []
+        for start, end in zip(edges, edges[1:]):
+            probe = start or (end.replace(year=end.year - 1) if end else datetime(2000, 1, 1, tzinfo=timezone.utc))
+            in_force = [e for e in chosen if e.valid_at(probe)]
+            if not in_force:
+                continue
+            prices: dict[str, PricedValue] = {}
+            batch_multiplier = None
+            for entry in in_force:
+                if entry.batch_multiplier is not None:
+                    # A batch multiplier replaces every batch price of the layers below.
+                    prices = {k: v for k, v in prices.items() if (parse_price_key(k) or ("", 0, ""))[2] != "batch"}
+                    batch_multiplier = entry.batch_multiplier
+                prices.update(entry.prices)
+            rates, thresholds = resolve_rates(prices, batch_multiplier)
+            if not rates:
+                continue
+            multiplier = Decimal(1)
+            notes = []
+            for adjustment in adjustments:
+                if (adjustment.valid_from is None or adjustment.valid_from <= probe) and (
+                    adjustment.valid_to is None or probe < adjustment.valid_to
+                ):
+                    multiplier *= adjustment.multiplier
+                    notes.append(adjustment.note)
+            segments.append(ResolvedPrice(name, rates, thresholds, multiplier, notes, start, end))
+        return segments
+
+
+def call_names(model: str | None, provider: str | None, model_map_key: str | None, model_group: str | None = None) -> list[str]:
+    """The names a call's price may be listed under, most specific first."""
+    names: list[str] = []
+
+    def add(name: str | None) -> None:
+        if name and name not in names:
+            names.append(name)
+
+    add(model_map_key)
+    if model and provider and not model.startswith(f"{provider}/"):
+        add(f"{provider}/{model}")
+    add(model)
+    if model and "/" in model:
+        add(model.split("/", 1)[1])
+    add(model_group)
+    return names
+
+
+def parse_instant(value: Any, *, what: str) -> datetime:
+    """A date or datetime from a price file → an aware UTC datetime (dates are UTC midnight)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, date):
+        return datetime.combine(value, time(), tzinfo=timezone.utc)
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise UsageError(f"{what} {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time") from None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    raise UsageError(f"{what} {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time")
+
+
+def pricing_files_from_env() -> list[str]:
+    value = os.environ.get(PRICING_ENV_VAR, "")
+    return [p for p in value.split(os.pathsep) if p]
+
+
+# -- re-pricing calls in SQL ----------------------------------------------------------
+
+MONEY = "DECIMAL(38, 18)"
+MULTIPLIER = "DECIMAL(20, 10)"
+_RATE_COLUMNS = tuple(f"rate_{c}" for c in PRICED_CATEGORIES)
+COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_cache_write_1h", "cost_output",
+                "cost_audio_input", "cost_audio_output", "cost_image_input")
+
+
+def _identity_rows(con) -> list[tuple]:  # noqa: ANN001
+    return con.execute(
+        "SELECT DISTINCT provider, model, model_map_key, model_group FROM calls"
+    ).fetchall()
+
+
+def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> None:  # noqa: ANN001
+    """Create temp view `priced_calls`: every call with its re-priced cost per category.
+
+    Columns added to `calls`: `priced` (a price was found), `price_model` (the price-book
+    name used), `tier_threshold`, `cost_<category>`, `repriced_cost` (NULL when unpriced;
+    0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
+    """
+    segments = []
+    for identity_id, (provider, model, model_map_key, model_group) in enumerate(_identity_rows(con)):
+        names = call_names(model, provider, model_map_key, model_group)
+        for segment in book.resolve_segments(names, provider):
+            for svc in SERVICE_TIERS:
+                for index, threshold in enumerate(segment.thresholds):
+                    upper = segment.thresholds[index + 1] if index + 1 < len(segment.thresholds) else None
+                    row = {
+                        "identity_id": identity_id, "provider": provider, "model": model,
+                        "model_map_key": model_map_key, "model_group": model_group,
+                        "valid_from": segment.valid_from.isoformat() if segment.valid_from else None,
+                        "valid_to": segment.valid_to.isoformat() if segment.valid_to else None,
+                        "service_tier": svc,
+                        "tier_low": threshold if threshold else -1,
+                        "tier_high": upper,
+                        "price_model": segment.model_key,
+                        "multiplier": str(segment.multiplier),
+                        "adjustments": "; ".join(segment.adjustments) or None,
+                    }
+                    for category in PRICED_CATEGORIES:
+                        rate = segment.rate(category, threshold, svc)
+                        row[f"rate_{category}"] = str(rate.value) if rate else None
+                    segments.append(row)
+    con.execute("DROP TABLE IF EXISTS price_segments")
+    schema = {
+        "identity_id": "BIGINT", "provider": "VARCHAR", "model": "VARCHAR", "model_map_key": "VARCHAR",
+        "model_group": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
+        "tier_low": "BIGINT", "tier_high": "BIGINT", "price_model": "VARCHAR", "multiplier": "VARCHAR",
+        "adjustments": "VARCHAR", **{c: "VARCHAR" for c in _RATE_COLUMNS},
+    }
+    # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
+    con.execute(
+        "CREATE TEMP TABLE price_segments AS SELECT identity_id, provider, model, model_map_key, model_group,"
+        " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
+        f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
+        + ", ".join(f"{c}::{MONEY} AS {c}" for c in _RATE_COLUMNS)
+        + " FROM (SELECT unnest(from_json($rows, $schema), recursive := true))",
+        {"rows": json.dumps(segments), "schema": json.dumps([schema])},
+    )
+    tokens_times = {
+        "cost_input": "c.input_tokens * s.rate_input",
+        "cost_cache_read": "c.cache_read_tokens * s.rate_cache_read",
+        "cost_cache_write_5m": "c.cache_write_5m_tokens * s.rate_cache_write_5m",
+        "cost_cache_write_1h": "c.cache_write_1h_tokens * s.rate_cache_write_1h",
+        "cost_output": "(c.output_tokens - c.reasoning_tokens) * s.rate_output + c.reasoning_tokens * s.rate_reasoning",
+        "cost_audio_input": "c.audio_input_tokens * s.rate_audio_input",
+        "cost_audio_output": "c.audio_output_tokens * s.rate_audio_output",
+        "cost_image_input": "c.image_input_tokens * s.rate_image_input",
+    }
+    priced = s_priced = "s.identity_id IS NOT NULL"
+    cost_items = ",\n".join(
+        f"CASE WHEN c.cache_hit THEN 0 WHEN {s_priced} THEN CAST(coalesce({expr}, 0) * s.multiplier AS {MONEY}) END AS {name}"
+        for name, expr in tokens_times.items()
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW priced_calls AS
+        SELECT c.*,
+               {priced} AS priced,
+               s.price_model,
+               greatest(s.tier_low, 0) AS tier_threshold,
+               s.adjustments AS price_adjustments,
+               s.rate_input AS price_rate_input,
+               s.rate_output AS price_rate_output,
+               {cost_items},
+               CASE WHEN c.cache_hit THEN CAST(0 AS {MONEY}) WHEN {priced} THEN
+                    CAST(({" + ".join(f"coalesce({e}, 0)" for e in tokens_times.values())}) * s.multiplier AS {MONEY})
+               END AS repriced_cost
+        FROM {calls_table} c
+        LEFT JOIN price_segments s
+          ON s.provider IS NOT DISTINCT FROM c.provider AND s.model IS NOT DISTINCT FROM c.model
+         AND s.model_map_key IS NOT DISTINCT FROM c.model_map_key AND s.model_group IS NOT DISTINCT FROM c.model_group
+         AND (s.valid_from IS NULL OR c.start_time >= s.valid_from) AND (s.valid_to IS NULL OR c.start_time < s.valid_to)
+         AND s.service_tier = CASE WHEN c.service_tier IN ('batch', 'priority', 'flex') THEN c.service_tier ELSE 'standard' END
+         AND c.prompt_tokens > s.tier_low AND (s.tier_high IS NULL OR c.prompt_tokens <= s.tier_high)
+        """
+    )
+
+
+__all__ = [
+    "CATEGORIES",
+    "PriceBook",
+    "PriceEntry",
+    "PricedValue",
+    "ResolvedPrice",
+    "call_names",
+    "parse_price_key",
+    "price_key",
+    "resolve_rates",
+]

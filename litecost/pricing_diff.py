@@ -1,0 +1,102 @@
+"""Logged vs re-priced cost: where LiteLLM's `spend` and the price book disagree, and why."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litecost.periods import Period
+
+# LiteLLM logs cost as a float; differences below this are representation noise, not money.
+NOISE_USD = "0.000000001"
+_DIFFERS = f"(NOT priced OR abs(repriced_cost - logged_cost) > {NOISE_USD})"
+
+DIFF_DIMENSIONS = {"model": "model", "provider": "provider", "price_model": "price_model", "service_tier": "service_tier"}
+
+# First matching reason wins; the order puts the most telling causes first.
+REASON_SQL = """
+CASE
+  WHEN NOT priced THEN 'unpriced model (no price in the price book)'
+  WHEN cache_hit THEN 'LiteLLM cache hit (no provider cost)'
+  WHEN logged_cost = 0 AND repriced_cost > 0 AND coalesce(cost_breakdown_total, 0) > 0
+       THEN 'zero logged cost, but LiteLLM''s cost_breakdown has ' || cost_breakdown_total::DOUBLE
+  WHEN logged_cost = 0 AND repriced_cost > 0 THEN 'zero logged cost'
+  WHEN logged_cost_original IS NOT NULL AND logged_cost_original <> logged_cost
+       THEN 'LiteLLM discount or margin applied (original cost ' || logged_cost_original::DOUBLE || ')'
+  WHEN TRY_CAST(model_map_value->>'input_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_input::DOUBLE
+       AND model_map_value->>'input_cost_per_token' IS NOT NULL
+       THEN 'price changed: LiteLLM used input ' || (model_map_value->>'input_cost_per_token') || '/token, price book has ' || price_rate_input::DOUBLE
+  WHEN TRY_CAST(model_map_value->>'output_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_output::DOUBLE
+       AND model_map_value->>'output_cost_per_token' IS NOT NULL
+       THEN 'price changed: LiteLLM used output ' || (model_map_value->>'output_cost_per_token') || '/token, price book has ' || price_rate_output::DOUBLE
+  WHEN tier_threshold > 0 THEN 'long-context tier (prompt above ' || tier_threshold || ' tokens)'
+  WHEN cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens > 0 THEN 'cache categories priced differently'
+  WHEN service_tier <> 'standard' THEN service_tier || ' service tier priced differently'
+  WHEN price_adjustments IS NOT NULL THEN 'price-book adjustment: ' || price_adjustments
+  ELSE 'other'
+END
+"""
+
+
+def _window(period: Period | None) -> tuple[str, list[Any]]:
+    if period is None:
+        return "true", []
+    return "start_time >= ? AND start_time < ?", [period.start, period.end]
+
+
+def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:  # noqa: ANN001
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def diff_by(con, period: Period | None, by: str = "model") -> list[dict[str, Any]]:  # noqa: ANN001
+    """Per group: calls, unpriced calls, logged vs re-priced cost. Needs `priced_calls`."""
+    column = DIFF_DIMENSIONS[by]
+    where, params = _window(period)
+    return _rows(
+        con,
+        f"SELECT coalesce({column}, '(none)') AS {by}, count(*) AS calls,"
+        " count(*) FILTER (WHERE NOT priced) AS unpriced_calls,"
+        " sum(logged_cost) AS logged_cost, sum(repriced_cost) AS repriced_cost,"
+        " sum(repriced_cost) - sum(logged_cost) FILTER (WHERE priced) AS delta,"
+        " CASE WHEN sum(logged_cost) FILTER (WHERE priced) > 0 THEN"
+        "   round(100 * (sum(repriced_cost) - sum(logged_cost) FILTER (WHERE priced))"
+        "         / sum(logged_cost) FILTER (WHERE priced), 4) END AS delta_pct"
+        f" FROM priced_calls WHERE {where} GROUP BY ALL ORDER BY abs(delta) DESC NULLS FIRST, {by}",
+        params,
+    )
+
+
+def largest_differences(con, period: Period | None, limit: int = 10) -> list[dict[str, Any]]:  # noqa: ANN001
+    where, params = _window(period)
+    return _rows(
+        con,
+        "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost,"
+        f" repriced_cost - logged_cost AS delta, {REASON_SQL} AS likely_reason"
+        f" FROM priced_calls WHERE {where} AND {_DIFFERS}"
+        " ORDER BY NOT priced, abs(repriced_cost - logged_cost) DESC, request_id LIMIT ?",
+        [*params, limit],
+    )
+
+
+def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Calls and dollars per likely reason, largest first."""
+    where, params = _window(period)
+    return _rows(
+        con,
+        f"SELECT regexp_replace({REASON_SQL}, '[:(].*$', '') AS likely_reason, count(*) AS calls,"
+        " sum(repriced_cost - logged_cost) AS delta"
+        f" FROM priced_calls WHERE {where} AND {_DIFFERS}"
+        " GROUP BY ALL ORDER BY abs(delta) DESC NULLS FIRST",
+        params,
+    )
+
+
+def unpriced_models(con) -> list[dict[str, Any]]:  # noqa: ANN001
+    return _rows(
+        con,
+        "SELECT provider, model, model_group, count(*) AS calls, min(start_time) AS first_call,"
+        " max(start_time) AS last_call, sum(logged_cost) AS logged_cost"
+        " FROM priced_calls WHERE NOT priced AND NOT cache_hit GROUP BY ALL ORDER BY calls DESC, model",
+        [],
+    )

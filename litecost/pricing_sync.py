@@ -1,0 +1,106 @@
+"""Refresh the bundled LiteLLM price-map snapshot, explicitly, with provenance.
+
+Never runs implicitly: prices change, and a closed month must not be re-priced by
+today's map behind the user's back. The snapshot and its provenance are replaced
+atomically, and only after the new map has been validated.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from litecost.errors import BadInputError, UsageError
+from litecost.pricebook import parse_price_key, snapshot_paths
+
+DEFAULT_URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
+MIN_PRICED_ENTRIES = 50  # a real map has thousands; fewer means we fetched something else
+
+
+def fetch(url: str, *, timeout: float = 30.0, retries: int = 3, backoff: float = 1.0) -> bytes:
+    import httpx
+
+    last_error = ""
+    for attempt in range(retries):
+        try:
+            response = httpx.get(url, timeout=timeout, follow_redirects=True)
+            if response.status_code == 200:
+                return response.content
+            last_error = f"HTTP {response.status_code}"
+            if response.status_code < 500 and response.status_code != 429:
+                break  # retrying a 404 will not help
+        except httpx.HTTPError as exc:
+            last_error = f"{type(exc).__name__}: {exc}"
+        if attempt + 1 < retries:
+            time.sleep(backoff * (2**attempt))
+    raise BadInputError(
+        f"could not download the price map from {url} ({last_error})",
+        hint="check the network, or use `litecost pricing sync --from-file PATH` with a downloaded copy",
+    )
+
+
+def validate_map(content: bytes, origin: str) -> dict[str, Any]:
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{origin}: not a JSON price map ({exc})", hint="point at LiteLLM's model_prices_and_context_window.json") from None
+    if not isinstance(data, dict):
+        raise BadInputError(f"{origin}: a LiteLLM price map is a JSON object of model entries")
+    priced = sum(1 for entry in data.values() if isinstance(entry, dict) and any(parse_price_key(k) for k in entry))
+    if priced < MIN_PRICED_ENTRIES:
+        raise BadInputError(
+            f"{origin}: only {priced} priced model entries; this does not look like LiteLLM's price map",
+            hint="check the URL or file",
+        )
+    return data
+
+
+def _atomic_write(path: Path, content: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def sync(*, url: str | None = None, from_file: str | None = None, now: datetime) -> dict[str, Any]:
+    snapshot, provenance = snapshot_paths()
+    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    if url and from_file:
+        raise UsageError("give either --url or --from-file, not both")
+    if from_file:
+        try:
+            content = Path(from_file).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read {from_file}: {exc.strerror}") from None
+        source = f"file {Path(from_file).resolve()}"
+    else:
+        url = url or DEFAULT_URL
+        content = fetch(url)
+        source = url
+    data = validate_map(content, from_file or url)
+    previous = hashlib.sha256(snapshot.read_bytes()).hexdigest() if snapshot.exists() else None
+    record = {
+        "source": source,
+        "path_in_package": None,
+        "litellm_version": None,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "retrieved_on": now.date().isoformat(),
+        "retrieved_at": now.isoformat(),
+        "entries": sum(1 for k in data if k != "sample_spec"),
+        "previous_sha256": previous,
+    }
+    _atomic_write(snapshot, content)
+    _atomic_write(provenance, (json.dumps(record, indent=2) + "\n").encode())
+    return record
