@@ -21,6 +21,8 @@ demo: install
 	@echo "# the same month again, as callback JSON lines: every call is a duplicate"
 	$(BIN)/litecost --db $(DEMO_DB) ingest sample_data/callbacks_2026-10.jsonl
 	$(BIN)/litecost --db $(DEMO_DB) db info
+	$(BIN)/litecost --db $(DEMO_DB) report --by team --period 2026-10 --format table
+	$(BIN)/litecost --db $(DEMO_DB) report --by tag --period 2026-10 --top 8 --format table
 	$(BIN)/litecost --db $(DEMO_DB) pricing diff --period 2026-10 --top 5
 
 test: install

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,17 +24,31 @@ FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 class Column:
     key: str
     header: str | None = None
-    kind: str = "text"  # text | int | money | time | list
+    kind: str = "text"  # text | int | money (2 dp in tables) | usd (6 dp in tables) | pct | time | list
 
     @property
     def title(self) -> str:
         return self.header or self.key
 
+    @property
+    def numeric(self) -> bool:
+        return self.kind in ("int", "money", "usd", "pct")
+
+
+_DECIMAL_MARK = "\u0000decimal:"
+
+
+def _decimal_text(value: Decimal) -> str:
+    """Exact, unrounded, without exponent or trailing zeros."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
-        # Unrounded and exact; a JSON number would round-trip through float.
-        return str(value.normalize()) if value == value.to_integral_value() else format(value.normalize(), "f")
+        # A marker replaced by the bare number afterwards: JSON numbers, never rounded
+        # through float.
+        return _DECIMAL_MARK + _decimal_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -41,27 +56,43 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
-def _plain(value: Any) -> str:
+def _dumps(value: Any, **kwargs: Any) -> str:
+    text = json.dumps(value, default=_json_default, ensure_ascii=False, **kwargs)
+    marker = json.dumps(_DECIMAL_MARK)[1:-1]
+    return re.sub('"' + re.escape(marker) + r'(-?[0-9.]+)"', r"\1", text)
+
+
+# Spreadsheets run cells that start with these as formulas.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) -> str:
     """The machine text of a value (csv cells)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, Decimal):
-        return _json_default(value)
+        return _decimal_text(value)
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return ";".join(str(v) for v in value)
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
+        value = ";".join(str(v) for v in value)
+    text = str(value)
+    if csv_guard and (column is None or not column.numeric) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
 
 
 def _display(value: Any, column: Column) -> str:
-    """The human text of a value (tables, markdown)."""
+    """The human text of a value (tables)."""
     if value is None:
         return ""
-    if column.kind == "money" and isinstance(value, (Decimal, float, int)):
-        return f"{Decimal(value):,.4f}"
+    if column.kind in ("money", "usd") and isinstance(value, (Decimal, float, int)):
+        places = 2 if column.kind == "money" else 6
+        return f"{Decimal(value):,.{places}f}"
+    if column.kind == "pct" and isinstance(value, (Decimal, float, int)):
+        return f"{Decimal(value):,.2f}%"
     if column.kind == "int" and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime):
@@ -72,23 +103,20 @@ def _display(value: Any, column: Column) -> str:
 
 
 def to_json_document(document: dict[str, Any]) -> str:
-    return json.dumps(document, default=_json_default, indent=2, ensure_ascii=False) + "\n"
+    return _dumps(document, indent=2) + "\n"
 
 
-def to_csv(rows: list[dict[str, Any]], columns: list[Column]) -> str:
+def to_csv(rows: list[dict[str, Any]], columns: list[Column], *, csv_guard: bool = True) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow([c.key for c in columns])
     for row in rows:
-        writer.writerow([_plain(row.get(c.key)) for c in columns])
+        writer.writerow([_plain(row.get(c.key), c, csv_guard) for c in columns])
     return out.getvalue()
 
 
 def to_jsonl(rows: list[dict[str, Any]], columns: list[Column]) -> str:
-    return "".join(
-        json.dumps({c.key: row.get(c.key) for c in columns}, default=_json_default, ensure_ascii=False) + "\n"
-        for row in rows
-    )
+    return "".join(_dumps({c.key: row.get(c.key) for c in columns}) + "\n" for row in rows)
 
 
 def _markdown_cell(text: str) -> str:
@@ -96,11 +124,12 @@ def _markdown_cell(text: str) -> str:
 
 
 def to_markdown(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None) -> str:
+    """Markdown carries the machine figures (unrounded), like csv and json."""
     lines = [f"### {title}", ""] if title else []
     lines.append("| " + " | ".join(_markdown_cell(c.title) for c in columns) + " |")
-    lines.append("|" + "|".join("---:" if c.kind in ("int", "money") else "---" for c in columns) + "|")
+    lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
     for row in rows:
-        lines.append("| " + " | ".join(_markdown_cell(_display(row.get(c.key), c)) for c in columns) + " |")
+        lines.append("| " + " | ".join(_markdown_cell(_plain(row.get(c.key), c)) for c in columns) + " |")
     return "\n".join(lines) + "\n"
 
 
@@ -109,8 +138,7 @@ def to_rich_table(rows: list[dict[str, Any]], columns: list[Column], title: str 
 
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in columns:
-        numeric = column.kind in ("int", "money")
-        table.add_column(column.title, justify="right" if numeric else "left", no_wrap=numeric)
+        table.add_column(column.title, justify="right" if column.numeric else "left", no_wrap=column.numeric)
     for row in rows:
         table.add_row(*(_display(row.get(c.key), c) for c in columns))
     return table
@@ -124,10 +152,11 @@ def render_rows(
     document: dict[str, Any] | None = None,
     rows_key: str = "rows",
     title: str | None = None,
+    csv_guard: bool = True,
 ):  # noqa: ANN201 - str, or a rich renderable for "table"
     """Render rows; for json, `document` holds the keys around the rows."""
     if fmt == "csv":
-        return to_csv(rows, columns)
+        return to_csv(rows, columns, csv_guard=csv_guard)
     if fmt == "jsonl":
         return to_jsonl(rows, columns)
     if fmt == "json":

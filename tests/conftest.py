@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +21,8 @@ class Run:
     stderr: str
 
     def json(self):
-        return json.loads(self.stdout)
+        # Money is emitted as exact JSON numbers: read them back exactly.
+        return json.loads(self.stdout, parse_float=Decimal)
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from litecost import __version__
 from litecost.cli import db as db_commands
 from litecost.cli import ingest as ingest_commands
 from litecost.cli import pricing as pricing_commands
+from litecost.cli import report as report_commands
 from litecost.cli.common import LitecostGroup
 from litecost.errors import EXIT_CODE_HELP
 
@@ -45,6 +46,7 @@ def root(
 
 
 app.command("ingest", help=ingest_commands.HELP, no_args_is_help=True)(ingest_commands.ingest_command)
+app.command("report", help=report_commands.HELP, no_args_is_help=True)(report_commands.report_command)
 app.add_typer(pricing_commands.app, name="pricing")
 app.add_typer(db_commands.app, name="db")
 

@@ -153,11 +153,11 @@ def diff(
         calls = largest_differences(store.con, window, top)
     group_columns = [Column(by), Column("calls", kind="int"), Column("unpriced_calls", "unpriced", "int"),
                      Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"),
-                     Column("delta", kind="money"), Column("delta_pct", "delta % of logged")]
+                     Column("delta", kind="money"), Column("delta_pct", "delta % of logged", "pct")]
     reason_columns = [Column("likely_reason"), Column("calls", kind="int"), Column("delta", kind="money")]
     call_columns = [Column("request_id"), Column("start_time", kind="time"), Column("model"),
-                    Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"),
-                    Column("delta", kind="money"), Column("likely_reason")]
+                    Column("logged_cost", kind="usd"), Column("repriced_cost", kind="usd"),
+                    Column("delta", kind="usd"), Column("likely_reason")]
     if fmt is OutputFormat.json:
         write_output(to_json_document({
             "schema_version": 1, "period": window.to_dict() if window else None, "by": by,

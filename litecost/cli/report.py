@@ -1,0 +1,163 @@
+"""`litecost report`: spend sliced by tag, key, team, user, model, provider and time."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from decimal import Decimal
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from litecost.cli.common import OutputFormat, db_path, note, write_output
+from litecost.cli.pricing import PRICING_OPTION, load_book
+
+HELP = """Spend by one or more dimensions over a period: requests, failures, tokens per
+category, logged cost (LiteLLM's) and re-priced cost (the price book's), and share.
+
+Dimensions: tag, tag:NAME (for NAME:value tags, e.g. tag:team), key, team, org, user,
+end_user, model, model_group, provider, status, day, week, month.
+
+Tags overlap: by default a call counts fully under each of its tags and the totals
+row is the de-duplicated total; --tag-split even divides each call's cost and tokens
+exactly among its tags so rows add up (chargeback)."""
+
+_BAR_WIDTH = 24
+
+
+def _bar(value: Decimal | None, largest: Decimal) -> str:
+    if not value or not largest or value <= 0:
+        return ""
+    return "█" * max(1, round(_BAR_WIDTH * float(value / largest)))
+
+
+def report_command(
+    ctx: typer.Context,
+    by: str = typer.Option(..., "--by", help="Dimension(s), comma-separated, e.g. tag or team,model.", metavar="DIM[,DIM…]"),
+    period: Optional[str] = typer.Option(None, "--period", help="2026-10, 2026-Q4, 2026-W41, 2026-10-05, last-month, this-month, yesterday…"),
+    since: Optional[str] = typer.Option(None, "--since", help="Start (inclusive): date or time.", metavar="WHEN"),
+    until: Optional[str] = typer.Option(None, "--until", help="End (exclusive): date or time.", metavar="WHEN"),
+    tz: str = typer.Option("UTC", "--tz", help="Calendar for periods and day/week/month buckets.", metavar="ZONE"),
+    where: Optional[List[str]] = typer.Option(None, "--where", help="Filter DIM=VALUE (repeatable), e.g. tag=env:prod.", metavar="DIM=VALUE"),
+    tag_split: str = typer.Option("full", "--tag-split", help="full (each tag gets the whole call) or even (split exactly)."),
+    top: Optional[int] = typer.Option(None, "--top", help="Keep the N largest rows and fold the rest into (other).", min=1),
+    compare: Optional[str] = typer.Option(None, "--compare", help="previous: add the previous equal-length period and the change."),
+    include_user_agent_tags: bool = typer.Option(False, "--include-user-agent-tags", help="Count LiteLLM's automatic 'User-Agent: …' tags too."),
+    chart: bool = typer.Option(False, "--chart", help="Also draw re-priced spend per day (terminal table format)."),
+    pricing: Optional[List[str]] = PRICING_OPTION,
+    fmt: Optional[OutputFormat] = typer.Option(None, "--format", help="table (default on a terminal), csv, json, jsonl, markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
+    no_csv_guard: bool = typer.Option(False, "--no-csv-guard", help="Do not neutralise spreadsheet formulas (=,+,-,@) in CSV text cells."),
+    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS"),
+) -> None:
+    from litecost.errors import UsageError
+    from litecost.periods import resolve_period, zone_info
+    from litecost.pricebook import install_priced_calls
+    from litecost.report import ReportSpec, compare as add_comparison, daily_series, parse_dimensions, parse_filters, previous_report, spend_report
+    from litecost.store import Store
+
+    zone_info(tz)
+    if tag_split not in ("full", "even"):
+        raise UsageError(f"--tag-split {tag_split!r} is not full or even")
+    if compare not in (None, "previous"):
+        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
+    window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
+    if compare and window is None:
+        raise UsageError("--compare previous needs a --period or --since/--until")
+    spec = ReportSpec(parse_dimensions(by), window, tz, parse_filters(where or []), tag_split, top, include_user_agent_tags)
+    fmt = fmt or (OutputFormat.table if output is None and _stdout_is_terminal() else OutputFormat.csv)
+    if output is not None and fmt is OutputFormat.table:
+        raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
+
+    book = load_book(pricing)
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        install_priced_calls(store.con, book)
+        report = spend_report(store.con, spec)
+        if compare:
+            add_comparison(report, previous_report(store.con, spec))
+        series = daily_series(store.con, spec) if chart and fmt is OutputFormat.table else None
+
+    _render(report, fmt, output, csv_guard=not no_csv_guard, series=series)
+
+
+def _stdout_is_terminal() -> bool:
+    import sys
+
+    return sys.stdout.isatty()
+
+
+def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
+    from litecost.render import Column
+    from litecost.report import TOKEN_METRICS
+
+    dims = [Column(d) for d in report.spec.dimensions]
+    comparison = [Column("previous_repriced_cost", "previous", "money"), Column("change", kind="money"),
+                  Column("change_pct", "change %", "pct")] if report.previous else []
+    if fmt is OutputFormat.table:
+        return dims + [
+            Column("requests", kind="int"), Column("failed_requests", "failed", "int"),
+            Column("input_tokens", "input", "int"), Column("cache_read_tokens", "cache read", "int"),
+            Column("cache_write_tokens", "cache write", "int"), Column("output_tokens", "output", "int"),
+            Column("logged_cost", "logged $", "money"), Column("repriced_cost", "re-priced $", "money"),
+            Column("share_pct", "share", "pct"), *comparison, Column("bar", ""),
+        ]
+    return dims + [
+        Column("requests", kind="int"), Column("failed_requests", kind="int"), Column("unpriced_requests", kind="int"),
+        *(Column(m, kind="int") for m in TOKEN_METRICS),
+        Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"), Column("share_pct", kind="pct"),
+        *comparison,
+    ]
+
+
+def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, series) -> None:  # noqa: ANN001
+    from litecost.render import render_rows, to_json_document
+
+    spec = report.spec
+    columns = _columns(report, fmt)
+    label = spec.period.label if spec.period else "all time"
+    window = f"{spec.period.start.isoformat()} to {spec.period.end.isoformat()}" if spec.period else "all calls"
+    title = f"Spend by {', '.join(spec.dimensions)} · {label} ({window}) · tz {spec.tz}"
+    if spec.filters:
+        title += " · where " + ", ".join(f"{d}={v}" for d, v in spec.filters)
+    if spec.tag_split == "even" and any(d.startswith("tag") for d in spec.dimensions):
+        title += " · tags split evenly"
+    if fmt is OutputFormat.json:
+        document = {
+            "schema_version": 1,
+            "period": spec.period.to_dict() if spec.period else None,
+            "tz": spec.tz,
+            "by": list(spec.dimensions),
+            "filters": [{"dimension": d, "value": v} for d, v in spec.filters],
+            "tag_split": spec.tag_split,
+            "rows": [{c.key: r.get(c.key) for c in columns} for r in report.rows],
+            "totals": {c.key: report.totals.get(c.key) for c in columns},
+            "previous_period": report.previous.spec.period.to_dict() if report.previous else None,
+            "notes": report.notes,
+        }
+        write_output(to_json_document(document), output)
+        return
+    rows = [*report.rows, report.totals]
+    if fmt is OutputFormat.table:
+        largest = max((r["repriced_cost"] for r in report.rows if r["repriced_cost"]), default=Decimal(0))
+        for row in rows:
+            row["cache_write_tokens"] = row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"]
+            row["bar"] = _bar(row["repriced_cost"], largest) if row is not report.totals else ""
+    if fmt is OutputFormat.jsonl:
+        rows = report.rows  # one JSON object per row; the totals are in the json format
+    write_output(render_rows(fmt.value, rows, columns, title=title, csv_guard=csv_guard), output)
+    if fmt is OutputFormat.table:
+        for text in report.notes:
+            write_output(f"note: {text}\n")
+        if series:
+            write_output(_chart(series))
+    else:
+        for text in report.notes:
+            note(text)
+
+
+def _chart(series) -> str:  # noqa: ANN001
+    largest = max((r["repriced_cost"] for r in series), default=Decimal(0))
+    lines = ["", "re-priced spend per day"]
+    for row in series:
+        lines.append(f"{row['day']}  {_bar(row['repriced_cost'], largest):<{_BAR_WIDTH}}  {row['repriced_cost']:,.2f}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,290 @@
+"""Spend reports: slice calls by tag, key, team, user, model, provider and time, in SQL.
+
+Tags are not additive. By default (`tag_split="full"`) a call counts fully under each
+of its tags, as LiteLLM's own tag views do, so tag rows overlap and the totals row is
+the de-duplicated total. With `tag_split="even"` each call's cost and tokens are
+divided among its tags exactly (integer arithmetic on 1e-18 USD units; the remainder
+goes to the call's first tag), so the rows add up to the total to the last digit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from litecost.errors import UsageError
+from litecost.periods import Period
+from litecost.tokens import CATEGORIES
+
+UNTAGGED = "(untagged)"
+OTHER = "(other)"
+TOTAL = "(total)"
+
+# dimension → SQL over one priced call (`c`); every value is text.
+_SIMPLE_DIMENSIONS = {
+    "key": "coalesce(c.key_alias, c.api_key_hash, '(no key)')",
+    "team": "coalesce(c.team_alias, c.team_id, '(no team)')",
+    "org": "coalesce(c.org_id, '(no org)')",
+    "user": "coalesce(c.user_id, '(no user)')",
+    "end_user": "coalesce(c.end_user, '(no end user)')",
+    "model": "coalesce(c.model, '(unknown)')",
+    "model_group": "coalesce(c.model_group, '(none)')",
+    "provider": "coalesce(c.provider, '(unknown)')",
+    "status": "c.status",
+    "day": "strftime(timezone($tz, c.start_time), '%Y-%m-%d')",
+    "week": "strftime(timezone($tz, c.start_time), '%G-W%V')",
+    "month": "strftime(timezone($tz, c.start_time), '%Y-%m')",
+}
+TIME_DIMENSIONS = ("day", "week", "month")
+DIMENSION_NAMES = ("tag", "tag:NAME", *_SIMPLE_DIMENSIONS)
+TOKEN_METRICS = tuple(c.column for c in CATEGORIES)
+COST_METRICS = ("logged_cost", "repriced_cost")
+_UNIT = "1000000000000000000"  # 1e18: the money unit of DECIMAL(38, 18)
+
+
+@dataclass(frozen=True)
+class ReportSpec:
+    dimensions: tuple[str, ...]
+    period: Period | None = None
+    tz: str = "UTC"
+    filters: tuple[tuple[str, str], ...] = ()
+    tag_split: str = "full"  # full | even
+    top: int | None = None
+    include_user_agent_tags: bool = False
+
+
+@dataclass
+class Report:
+    spec: ReportSpec
+    rows: list[dict[str, Any]]
+    totals: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+    previous: Report | None = None
+
+    @property
+    def metric_names(self) -> list[str]:
+        return ["requests", "failed_requests", "unpriced_requests", *TOKEN_METRICS, *COST_METRICS, "share_pct"]
+
+
+def parse_dimensions(text: str) -> tuple[str, ...]:
+    dims = tuple(d.strip() for d in text.split(",") if d.strip())
+    if not dims:
+        raise UsageError("--by needs at least one dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")
+    tag_dims = [d for d in dims if d == "tag" or d.startswith("tag:")]
+    for dim in dims:
+        if dim in _SIMPLE_DIMENSIONS or dim == "tag":
+            continue
+        if dim.startswith("tag:") and re.fullmatch(r"tag:[^,=\s]+", dim):
+            continue
+        raise UsageError(f"--by {dim!r} is not a dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")
+    if len(tag_dims) > 1:
+        raise UsageError("--by can slice by one tag dimension at a time")
+    if len(set(dims)) != len(dims):
+        raise UsageError("--by names a dimension twice")
+    return dims
+
+
+def parse_filters(items: list[str]) -> tuple[tuple[str, str], ...]:
+    filters = []
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"--where {item!r} is not DIM=VALUE", hint="e.g. --where tag=env:prod --where provider=openai")
+        dim, value = item.split("=", 1)
+        dim = dim.strip()
+        if dim not in _SIMPLE_DIMENSIONS and dim != "tag" and not dim.startswith("tag:"):
+            raise UsageError(f"--where {dim!r} is not a dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")
+        filters.append((dim, value))
+    return tuple(filters)
+
+
+def _tag_prefix(dim: str) -> str | None:
+    return dim.split(":", 1)[1] + ":" if dim.startswith("tag:") else None
+
+
+def _call_tags(spec: ReportSpec) -> str:
+    return "list_concat(c.tags, c.user_agent_tags)" if spec.include_user_agent_tags else "c.tags"
+
+
+def _scoped_sql(spec: ReportSpec, params: dict[str, Any], period: Period | None) -> str:
+    """Calls in the period that pass every --where filter (values are parameters)."""
+    clauses = ["true"]
+    if period is not None:
+        params["start"], params["end"] = period.start, period.end
+        clauses.append("c.start_time >= $start AND c.start_time < $end")
+    for index, (dim, value) in enumerate(spec.filters):
+        name = f"f{index}"
+        params[name] = value
+        if dim == "tag":
+            clauses.append(f"list_contains({_call_tags(spec)}, ${name})")
+        elif dim.startswith("tag:"):
+            params[name] = _tag_prefix(dim) + value
+            clauses.append(f"list_contains({_call_tags(spec)}, ${name})")
+        else:
+            clauses.append(f"{_SIMPLE_DIMENSIONS[dim]} = ${name}")
+    return f"SELECT * FROM priced_calls c WHERE {' AND '.join(clauses)}"
+
+
+def _exploded_sql(spec: ReportSpec, tag_dim: str | None) -> str:
+    """One row per (call, tag) for a tag dimension, with the call's tag count and the
+    tag's position, so an even split can hand out remainders deterministically."""
+    if tag_dim is None:
+        return "SELECT c.*, NULL::VARCHAR AS tag_value, 1 AS tag_count, 1 AS tag_position FROM scoped c"
+    prefix = _tag_prefix(tag_dim)
+    tags = _call_tags(spec)
+    if prefix is None:
+        values = f"CASE WHEN len({tags}) = 0 THEN ['{UNTAGGED}'] ELSE list_sort({tags}) END"
+    else:
+        matching = f"list_sort(list_transform(list_filter({tags}, lambda t: starts_with(t, $tag_prefix)), lambda t: substr(t, {len(prefix) + 1})))"
+        values = f"CASE WHEN len({matching}) = 0 THEN ['(no {prefix[:-1]} tag)'] ELSE {matching} END"
+    return (
+        f"SELECT c.*, v.tag_value, len(v.all_values) AS tag_count, v.tag_position"
+        f" FROM scoped c, LATERAL (SELECT unnest(vals) AS tag_value, generate_subscripts(vals, 1) AS tag_position,"
+        f" vals AS all_values FROM (SELECT {values} AS vals)) v"
+    )
+
+
+def _measure(column: str, split: bool, money: bool) -> str:
+    """The part of a call's `column` that falls to this row."""
+    if not split:
+        return f"c.{column}"
+    value = f"c.{column}"
+    # Exact integer units: whole dollars and the fraction scaled separately, because a
+    # DECIMAL(38, 18) times 1e18 overflows and DuckDB divides decimals as doubles.
+    units = (
+        f"(CAST(trunc({value}) AS HUGEINT) * {_UNIT} + CAST(({value} - trunc({value})) * CAST({_UNIT} AS DECIMAL(19, 0)) AS HUGEINT))"
+        if money else f"CAST({value} AS HUGEINT)"
+    )
+    share = f"({units} // c.tag_count + CASE WHEN c.tag_position = 1 THEN {units} % c.tag_count ELSE 0 END)"
+    if money:
+        return (
+            f"(CAST({share} // {_UNIT} AS DECIMAL(38, 18))"
+            f" + CAST({share} % {_UNIT} AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS DECIMAL(38, 18)))"
+        )
+    return f"CAST({share} AS BIGINT)"
+
+
+def _aggregate_items(split: bool) -> list[str]:
+    items = [
+        "count(*) AS requests",
+        "count(*) FILTER (WHERE c.status = 'failure') AS failed_requests",
+        "count(*) FILTER (WHERE NOT c.priced) AS unpriced_requests",
+    ]
+    items += [f"CAST(sum({_measure(col, split, money=False)}) AS BIGINT) AS {col}" for col in TOKEN_METRICS]
+    items += [
+        f"CAST(sum({_measure('logged_cost', split, money=True)}) AS DECIMAL(38, 18)) AS logged_cost",
+        # NULL (unpriced) calls count as 0 here; unpriced_requests says how many there were.
+        f"CAST(coalesce(sum({_measure('repriced_cost', split, money=True)}), 0) AS DECIMAL(38, 18)) AS repriced_cost",
+    ]
+    return items
+
+
+def _dimension_sql(dim: str) -> str:
+    if dim == "tag" or dim.startswith("tag:"):
+        return "c.tag_value"
+    return _SIMPLE_DIMENSIONS[dim]
+
+
+def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # noqa: ANN001
+    params: dict[str, Any] = {"tz": spec.tz}
+    tag_dim = next((d for d in spec.dimensions if d == "tag" or d.startswith("tag:")), None)
+    if tag_dim and _tag_prefix(tag_dim):
+        params["tag_prefix"] = _tag_prefix(tag_dim)
+    split = tag_dim is not None and spec.tag_split == "even"
+    dims = [f"{_dimension_sql(d)} AS \"{d}\"" for d in spec.dimensions]
+    sql = (
+        f"WITH scoped AS ({_scoped_sql(spec, params, period)}), exploded AS ({_exploded_sql(spec, tag_dim)})"
+        f" SELECT {', '.join(dims)}, {', '.join(_aggregate_items(split))}"
+        f" FROM exploded c GROUP BY ALL"
+    )
+    needed = {k: v for k, v in params.items() if f"${k}" in sql}
+    cursor = con.execute(sql, needed)
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    total_sql = f"WITH scoped AS ({_scoped_sql(spec, {}, period)}) SELECT {', '.join(_aggregate_items(False))} FROM scoped c"
+    cursor = con.execute(total_sql, {k: v for k, v in params.items() if f"${k}" in total_sql})
+    names = [d[0] for d in cursor.description]
+    totals = dict(zip(names, cursor.fetchone()))
+    return rows, totals
+
+
+def _sum_rows(rows: list[dict[str, Any]], dims: tuple[str, ...], label: str) -> dict[str, Any]:
+    folded: dict[str, Any] = {d: label for d in dims}
+    for metric in ("requests", "failed_requests", "unpriced_requests", *TOKEN_METRICS):
+        folded[metric] = sum(r[metric] or 0 for r in rows)
+    for metric in COST_METRICS:
+        folded[metric] = sum((r[metric] or Decimal(0) for r in rows), Decimal(0))
+    return folded
+
+
+def _share(value: Decimal, total: Decimal) -> Decimal | None:
+    if not total:
+        return None
+    return (Decimal(100) * value / total).quantize(Decimal("0.01"))
+
+
+def spend_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
+    """The report for `spec`. Needs the temp view `priced_calls` (pricebook.install_priced_calls)."""
+    rows, totals = _run(con, spec, spec.period)
+    time_dims = [d for d in spec.dimensions if d in TIME_DIMENSIONS]
+    if time_dims:
+        rows.sort(key=lambda r: tuple(str(r[d]) for d in spec.dimensions))
+    else:
+        rows.sort(key=lambda r: (-(r["repriced_cost"] or 0), -(r["logged_cost"] or 0), tuple(str(r[d]) for d in spec.dimensions)))
+    if spec.top is not None and len(rows) > spec.top:
+        rows = rows[: spec.top] + [_sum_rows(rows[spec.top:], spec.dimensions, OTHER)]
+    total_cost = totals["repriced_cost"] or Decimal(0)
+    for row in rows:
+        row["share_pct"] = _share(row["repriced_cost"], total_cost)
+    totals = {**{d: TOTAL for d in spec.dimensions}, **totals, "share_pct": Decimal(100) if total_cost else None}
+    report = Report(spec, rows, totals)
+    tag_dim = next((d for d in spec.dimensions if d == "tag" or d.startswith("tag:")), None)
+    summed = sum((r["repriced_cost"] for r in rows), Decimal(0))
+    if tag_dim and spec.tag_split == "full" and summed != totals["repriced_cost"]:
+        report.notes.append(
+            f"tag rows overlap: a call counts under each of its tags, so the rows add up to "
+            f"{summed:,.4f} re-priced USD while the de-duplicated total is {totals['repriced_cost']:,.4f}; "
+            "use --tag-split even for rows that add up"
+        )
+    if totals["unpriced_requests"]:
+        report.notes.append(
+            f"{totals['unpriced_requests']} call(s) have no price: repriced_cost leaves them out; see `litecost pricing check`"
+        )
+    return report
+
+
+def previous_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
+    assert spec.period is not None
+    previous = spec.period.previous()
+    rows, totals = _run(con, spec, previous)
+    return Report(ReportSpec(spec.dimensions, previous, spec.tz, spec.filters, spec.tag_split, None,
+                             spec.include_user_agent_tags), rows, totals)
+
+
+def compare(current: Report, previous: Report) -> None:
+    """Add previous-period cost and the change to each row of `current` (in place)."""
+    dims = current.spec.dimensions
+    index = {tuple(r[d] for d in dims): r for r in previous.rows}
+    for row in current.rows:
+        before = index.get(tuple(row[d] for d in dims))
+        if row[dims[0]] == OTHER:
+            shown = {tuple(r[d] for d in dims) for r in current.rows}
+            before = _sum_rows([r for k, r in index.items() if k not in shown], dims, OTHER) if index else None
+        _add_change(row, before)
+    _add_change(current.totals, previous.totals)
+    current.previous = previous
+
+
+def _add_change(row: dict[str, Any], before: dict[str, Any] | None) -> None:
+    previous_cost = before["repriced_cost"] if before else Decimal(0)
+    row["previous_repriced_cost"] = previous_cost
+    row["change"] = row["repriced_cost"] - previous_cost
+    row["change_pct"] = _share(row["change"], previous_cost) if previous_cost else None
+
+
+def daily_series(con, spec: ReportSpec) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Repriced and logged cost per calendar day (in the report's time zone), for --chart."""
+    series_spec = ReportSpec(("day",), spec.period, spec.tz, spec.filters, "full", None, spec.include_user_agent_tags)
+    rows, _ = _run(con, series_spec, spec.period)
+    return sorted(rows, key=lambda r: r["day"])
