@@ -100,6 +100,7 @@ def ingest(
     *,
     source_tz: str = "UTC",
     strict: bool = False,
+    keep_payloads: bool = False,
     on_file: Callable[[int, SourceFile], None] | None = None,
 ) -> IngestResult:
     check_time_zone(store, source_tz)
@@ -108,7 +109,7 @@ def ingest(
         for index, src in enumerate(sources):
             if on_file:
                 on_file(index, src)
-            result.files.append(_ingest_file(con, src, source_tz))
+            result.files.append(_ingest_file(con, src, source_tz, keep_payloads))
         rejected = [f for f in result.files if f.rejected]
         if strict and rejected:
             first = rejected[0]
@@ -120,14 +121,14 @@ def ingest(
     return result
 
 
-def _ingest_file(con, src: SourceFile, source_tz: str) -> FileResult:  # noqa: ANN001
+def _ingest_file(con, src: SourceFile, source_tz: str, keep_payloads: bool) -> FileResult:  # noqa: ANN001
     ingest_id = con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0]
     started = con.execute("SELECT now()").fetchone()[0]
     result = FileResult(str(src.path), src.kind, src.format, src.description, src.sha256, ingest_id)
     params = {"ingest_id": ingest_id, "path": str(src.path)}
     if src.format != "empty":
         try:
-            _load_and_store(con, src, source_tz, result, params)
+            _load_and_store(con, src, source_tz, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     con.execute(
@@ -159,12 +160,12 @@ def _read_error(exc: Exception) -> str:
     return "cannot be read: " + text[:300]
 
 
-def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, params: dict) -> None:  # noqa: ANN001
-    load_pre_calls(con, src)
+def _load_and_store(con, src: SourceFile, source_tz: str, keep_payloads: bool, result: FileResult, params: dict) -> None:  # noqa: ANN001
+    load_pre_calls(con, src, keep_payloads)
     con.execute(staged_calls_sql(src.kind), {"source_tz": source_tz, "ingest_id": params["ingest_id"]})
 
     con.execute(
-        f"INSERT INTO rejects SELECT $ingest_id, $path, line, reason, {redact_sql('left(excerpt, 200)')}"
+        f"INSERT INTO rejects SELECT $ingest_id, $path, line, {redact_sql('reason')}, {redact_sql('left(excerpt, 200)')}"
         f" FROM ({read_rejects_sql()})",
         params,
     )
@@ -172,7 +173,7 @@ def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, pa
     excerpt = "s.excerpt" if excerpts is None else "coalesce(s.excerpt, r.excerpt)"
     join = "" if excerpts is None else f" LEFT JOIN ({excerpts}) r ON r.src_line = s.src_line"
     con.execute(
-        f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, s.reject_reason, {redact_sql(excerpt)}"
+        f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
         f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
         params,
     )
@@ -201,9 +202,15 @@ def _load_and_store(con, src: SourceFile, source_tz: str, result: FileResult, pa
         " WHERE calls.request_id = new.request_id AND new.occurrence = 1"
         " AND calls.model_resolved IS NULL AND new.model_resolved IS NOT NULL"
     )
+    new_calls = "occurrence = 1 AND NOT EXISTS (SELECT 1 FROM calls old WHERE old.request_id = new.request_id)"
+    if keep_payloads:
+        con.execute(
+            "INSERT INTO call_payloads SELECT request_id, ingest_id, payload_messages, payload_response"
+            f" FROM fresh_calls new WHERE {new_calls} AND (payload_messages IS NOT NULL OR payload_response IS NOT NULL)"
+        )
     inserted = con.execute(
-        "INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence) FROM fresh_calls new"
-        " WHERE occurrence = 1 AND NOT EXISTS (SELECT 1 FROM calls old WHERE old.request_id = new.request_id)"
+        "INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence, payload_messages, payload_response)"
+        f" FROM fresh_calls new WHERE {new_calls}"
     ).fetchone()[0]
 
     staged, staged_rejected, valid = con.execute(

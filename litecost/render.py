@@ -90,9 +90,11 @@ def _display(value: Any, column: Column) -> str:
         return ""
     if column.kind in ("money", "usd") and isinstance(value, (Decimal, float, int)):
         places = 2 if column.kind == "money" else 6
-        return f"{Decimal(value):,.{places}f}"
+        text = f"{Decimal(value):,.{places}f}"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.00"
     if column.kind == "pct" and isinstance(value, (Decimal, float, int)):
-        return f"{Decimal(value):,.2f}%"
+        text = f"{Decimal(value):,.2f}%"
+        return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
     if column.kind == "int" and isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, datetime):

@@ -171,6 +171,23 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        3,
+        "opt-in call payloads (--keep-payloads)",
+        [
+            """
+            CREATE TABLE call_payloads (
+                request_id VARCHAR PRIMARY KEY,
+                ingest_id  BIGINT NOT NULL,
+                messages   VARCHAR,
+                response   VARCHAR
+            )
+            """,
+        ],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

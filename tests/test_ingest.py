@@ -118,7 +118,7 @@ def test_bad_records_are_rejected_with_line_and_reason(cli, db, tmp_path):
         5: 'cost "NaN" is not a non-negative USD amount',
         6: 'start time "not a time" is not a timestamp',
         8: "not valid JSON",
-        9: "a JSON array, expected an object",
+        9: "a JSON array, expected an object (one LiteLLM record per line)",
     }
     assert sorted(c["request_id"] for c in calls(db, "request_id")) == ["good-1", "good-2"]
 
@@ -139,7 +139,7 @@ def test_invalid_utf8_line_is_rejected_and_later_lines_keep_their_numbers(cli, d
     assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (3, 1, 2)
     rejects = {r["line"]: r["reason"] for r in cli("db", "rejects", "--format", "json").json()["rejects"]}
     assert set(rejects) == {2, 3}
-    assert "INVALID ENCODING" in rejects[2]
+    assert rejects[2] == "not valid UTF-8; re-export the file as UTF-8"
     assert rejects[3].startswith("start time")
 
 

@@ -28,6 +28,10 @@ def ingest_command(
         "UTC", "--source-tz", help="Time zone of naive timestamps in the input (LiteLLM writes UTC).", metavar="TZ"
     ),
     strict: bool = typer.Option(False, "--strict", help="Fail (exit 3) and store nothing if any record is rejected."),
+    keep_payloads: bool = typer.Option(
+        False, "--keep-payloads",
+        help="Also store prompts and responses (table call_payloads, secrets redacted). Off by default.",
+    ),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
 ) -> None:
@@ -39,7 +43,7 @@ def ingest_command(
         note(f"{src.path}: {src.description}")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         with _progress(len(sources)) as on_file:
-            result = ingest(store, sources, source_tz=source_tz, strict=strict, on_file=on_file)
+            result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, on_file=on_file)
 
     if fmt is SummaryFormat.json:
         from litecost.render import to_json_document

@@ -173,6 +173,8 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
              THEN {redact_sql(_sorted_object('spend_logs_metadata') + '::VARCHAR')}::JSON END AS spend_logs_metadata,
         litellm_call_id,
         session_id,
+        CASE WHEN payload_messages IS NOT NULL THEN {redact_sql('payload_messages')} END AS payload_messages,
+        CASE WHEN payload_response IS NOT NULL THEN {redact_sql('payload_response')} END AS payload_response,
         '{kind}' AS source_kind,
         {ingest_id_param}::BIGINT AS ingest_id,
         src_line AS source_line

@@ -31,6 +31,7 @@ _PAYLOAD_PATCH = "{" + ",".join(f'"{k}":null' for k in PAYLOAD_KEYS) + "}"
 
 # SpendLogs columns litecost reads; any may be absent in older LiteLLM versions,
 # except the ones detection requires.
+PAYLOAD_COLUMNS = ("messages", "response")
 SPENDLOGS_COLUMNS = (
     "request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens",
     "completion_tokens", "startTime", "endTime", "model", "model_id", "model_group",
@@ -79,8 +80,17 @@ def _line_shift_sql(first_line: int, any_rejects: bool) -> str:
 
 def read_rejects_sql() -> str:
     """Lines DuckDB itself could not read (encoding, column count), one row per line."""
+    expected = "regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)"
+    found = "regexp_extract(error_message, 'Found: (\\d+)', 1)"
+    reason = (
+        "CASE error_type"
+        " WHEN 'INVALID ENCODING' THEN 'not valid UTF-8; re-export the file as UTF-8'"
+        f" WHEN 'MISSING COLUMNS' THEN 'too few columns: expected ' || {expected} || ', found ' || {found}"
+        f" WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || {expected} || ', found ' || {found}"
+        " ELSE lower(error_type) || ': ' || error_message END"
+    )
     return (
-        f"SELECT line, arg_min(error_type || ': ' || error_message, error_type) AS reason,"
+        f"SELECT line, arg_min({reason}, error_type) AS reason,"
         f" any_value(csv_line) AS excerpt FROM {REJECTS_TABLE} GROUP BY line"
     )
 
@@ -157,6 +167,11 @@ class JsonPaths:
         return f"{function}({self.source}, [{path_list}]) AS {self.alias}"
 
 
+def _payload(expr: str) -> str:
+    """Stored prompt/response text, only when it says something (LiteLLM writes `{}`)."""
+    return f"CASE WHEN {_text(expr)} NOT IN ('{{}}', '[]', 'null') THEN {_text(expr)} END"
+
+
 def _object_json(expr: str) -> str:
     """A JSON value kept only when it is an object (LiteLLM writes null or {} otherwise)."""
     return f"CASE WHEN json_type({expr}) = 'OBJECT' THEN {expr} END"
@@ -165,7 +180,9 @@ def _object_json(expr: str) -> str:
 def json_error_sql() -> str:
     return (
         "CASE WHEN rec IS NULL THEN 'not valid JSON'"
-        " WHEN json_type(rec) <> 'OBJECT' THEN 'a JSON ' || lower(json_type(rec)) || ', expected an object'"
+        " WHEN json_type(rec) <> 'OBJECT' THEN 'a JSON ' || CASE json_type(rec) WHEN 'ARRAY' THEN 'array'"
+        " WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END"
+        " || ', expected an object (one LiteLLM record per line)'"
         " END"
     )
 
@@ -212,8 +229,12 @@ def _metadata_fields(md: JsonPaths, mj: JsonPaths) -> dict[str, str]:
     }
 
 
-def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
-    """Statements that fill `pre_calls` from a SpendLogs file (CSV, Parquet or JSON)."""
+def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> list[str]:
+    """Statements that fill `pre_calls` from a SpendLogs file (CSV, Parquet or JSON).
+
+    `messages` and `response` (prompts and answers, when the proxy stored them) are read
+    only with `keep_payloads`.
+    """
     if src.format in ("csv", "parquet"):
         present = set(src.columns)
 
@@ -232,7 +253,7 @@ def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
                 "CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT *, ordinality AS o FROM read_parquet($path) WITH ORDINALITY",
             ]
             line = "o"
-        fields = {name: col(name) for name in SPENDLOGS_COLUMNS}
+        fields = {name: col(name) for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
         row_extractions: list[str] = []
         parse_error = "NULL"
         excerpt = (
@@ -244,7 +265,7 @@ def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
     else:
         statements = json_records_sql(src)
         row = JsonPaths("rec", "sf")
-        fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS}
+        fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
         row_extractions = [row.select_item()]
         line = "src_line"
         parse_error = json_error_sql()
@@ -301,14 +322,16 @@ def spendlogs_pre_calls_sql(src: SourceFile) -> list[str]:
             cost_original_raw, cost_breakdown_total_raw, model_map_key, model_map_value, spend_logs_metadata,
             coalesce({_text('"f_litellm_call_id"')}, md_call_id) AS litellm_call_id,
             {_text('"f_session_id"')} AS session_id,
-            usage_a, usage_b
+            usage_a, usage_b,
+            {_payload('"f_messages"') if keep_payloads else 'NULL'} AS payload_messages,
+            {_payload('"f_response"') if keep_payloads else 'NULL'} AS payload_response
         FROM mapped
         """
     )
     return statements
 
 
-def callbacks_pre_calls_sql(src: SourceFile) -> list[str]:
+def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> list[str]:
     """Statements that fill `pre_calls` from callback JSON (StandardLoggingPayload,
     kwargs dumps with a `standard_logging_object`, or minimal custom dicts)."""
     statements = json_records_sql(src)
@@ -367,6 +390,8 @@ def callbacks_pre_calls_sql(src: SourceFile) -> list[str]:
         "session_id": f"coalesce({_text(payload('session_id'))}, {_text(payload('trace_id'))})",
         "usage_a": f"coalesce({value(f'{slo}.metadata.usage_object', '$.metadata.usage_object')}, {value('$.usage')})",
         "usage_b": payload_json("hidden_params.usage_object"),
+        "payload_messages": _payload(payload("messages")) if keep_payloads else "NULL",
+        "payload_response": _payload(payload("response")) if keep_payloads else "NULL",
     }
     statements.append(
         f"""
@@ -389,11 +414,12 @@ def callbacks_pre_calls_sql(src: SourceFile) -> list[str]:
     return statements
 
 
-def load_pre_calls(con, src: SourceFile) -> None:  # noqa: ANN001 - a duckdb connection
+def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False) -> None:  # noqa: ANN001 - a duckdb connection
     """Read `src` into the temp table `pre_calls` (and `lc_read_rejects`)."""
     import re
 
-    statements = spendlogs_pre_calls_sql(src) if src.kind == "spendlogs" else callbacks_pre_calls_sql(src)
+    builder = spendlogs_pre_calls_sql if src.kind == "spendlogs" else callbacks_pre_calls_sql
+    statements = builder(src, keep_payloads)
     params = {"path": str(src.path)}
     any_rejects = None
     for statement in statements:

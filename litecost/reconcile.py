@@ -1,0 +1,428 @@
+"""Reconcile provider invoices with logged calls: align, match, classify every gap.
+
+Both sides are reduced in SQL to (provider, model, category[, day]) aggregates over
+the same half-open UTC window: invoice lines (non-superseded files) and logged calls
+(priced, LiteLLM cache hits excluded: they never reached the provider). Matching and
+classification then run over those few hundred aggregates in Python.
+
+Classes, in the order they are tried for a row:
+
+* `non_token_charge` — an invoice line that is not tokens (tax, web search, credits, fees…);
+* `unmatched_invoice_line` — billed model with no logged calls at that provider;
+* `unmatched_log_model` — logged model with no invoice line;
+* `matched` — quantities and amounts agree within tolerance;
+* `price_mismatch` — quantities agree, amounts do not (the implied unit price is shown);
+* `category_shift` — the model's input-side categories add up, the split does not;
+* `time_shift` — the model's daily quantities agree once log times move by whole hours;
+* `missing_logs` / `extra_logs` — the provider billed more / fewer tokens than were logged.
+
+`delta_amount` is invoice amount − re-priced log cost; `delta_pct` divides it by the
+invoice amount. The explained gap is the sum of deltas in rows of a class that names
+a cause other than missing or extra logs; everything else is unexplained.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from litecost.periods import Period
+
+CATEGORY_COSTS = {
+    "input": ("input_tokens", "cost_input"),
+    "cache_read": ("cache_read_tokens", "cost_cache_read"),
+    "cache_write_5m": ("cache_write_5m_tokens", "cost_cache_write_5m"),
+    "cache_write_1h": ("cache_write_1h_tokens", "cost_cache_write_1h"),
+    "output": ("output_tokens", "cost_output"),
+    "audio_input": ("audio_input_tokens", "cost_audio_input"),
+    "audio_output": ("audio_output_tokens", "cost_audio_output"),
+    "image_input": ("image_input_tokens", "cost_image_input"),
+}
+INPUT_SIDE = ("input", "cache_read", "cache_write_5m", "cache_write_1h")
+# Invoices that bill reasoning on its own line are compared as output (it is a subset).
+INVOICE_CATEGORY_ALIASES = {"reasoning": "output"}
+STATUSES = (
+    "matched", "missing_logs", "extra_logs", "price_mismatch", "category_shift", "time_shift",
+    "unmatched_invoice_line", "unmatched_log_model", "non_token_charge",
+)
+EXPLAINED = ("price_mismatch", "category_shift", "time_shift", "non_token_charge")
+MAX_OFFSET_HOURS = 14
+ZERO = Decimal(0)
+
+
+def provider_family(provider: str | None) -> str:
+    """The billing provider of a LiteLLM provider name."""
+    p = (provider or "").lower()
+    if p.startswith("vertex_ai"):
+        return "vertex_ai"
+    if p.startswith("bedrock"):
+        return "bedrock"
+    if p in ("azure", "azure_ai"):
+        return "azure"
+    return p or "unknown"
+
+
+@dataclass(frozen=True)
+class ReconcileSpec:
+    invoice_file_ids: tuple[int, ...]
+    period: Period | None = None  # None: the invoices' own period
+    tz: str = "UTC"
+    grain: str = "period"  # period | day
+    tolerance_pct: Decimal = Decimal("1")
+    tolerance_usd: Decimal = Decimal("0.01")
+
+
+@dataclass
+class Reconciliation:
+    spec: ReconcileSpec
+    window: tuple[datetime, datetime]
+    providers: list[str]
+    rows: list[dict[str, Any]]
+    summary: dict[str, Any]
+    offsets: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+# -- reading both sides ------------------------------------------------------------------
+
+
+def _rows(con, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
+    cursor = con.execute(sql, params or {})
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+
+def invoice_window(con, file_ids: tuple[int, ...]) -> tuple[datetime, datetime] | None:  # noqa: ANN001
+    row = con.execute(
+        "SELECT min(period_start), max(period_end) FROM invoice_lines WHERE list_contains($ids, invoice_file_id)",
+        {"ids": list(file_ids)},
+    ).fetchone()
+    return None if row[0] is None else (row[0], row[1])
+
+
+def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
+    return _rows(
+        con,
+        "SELECT provider, model_raw, model, kind, category, service_tier,"
+        " strftime(timezone($tz, period_start), '%Y-%m-%d') AS day,"
+        " period_end - period_start <= INTERVAL 1 DAY AS daily,"
+        " sum(quantity) AS quantity, sum(amount) AS amount, count(*) AS lines, any_value(currency) AS currency"
+        " FROM invoice_lines"
+        " WHERE list_contains($ids, invoice_file_id) AND period_start >= $start AND period_start < $end"
+        " GROUP BY ALL",
+        {"ids": list(spec.invoice_file_ids), "tz": spec.tz, "start": start, "end": end},
+    )
+
+
+def _log_side_hourly(con, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Per provider, model and UTC hour: tokens and costs per category (one pass over calls)."""
+    sums = []
+    for category, (tokens, cost) in CATEGORY_COSTS.items():
+        sums.append(f"sum({tokens}) AS tokens_{category}")
+        sums.append(f"coalesce(sum({cost}), 0) AS cost_{category}")
+    return _rows(
+        con,
+        f"SELECT provider, model, date_trunc('hour', start_time) AS hour, count(*) AS calls,"
+        f" count(*) FILTER (WHERE NOT priced) AS unpriced, sum(logged_cost) AS logged_cost,"
+        f" coalesce(sum(repriced_cost), 0) AS repriced_cost, {', '.join(sums)}"
+        f" FROM priced_calls WHERE start_time >= $start AND start_time < $end AND NOT cache_hit"
+        f" GROUP BY ALL",
+        {"start": start, "end": end},
+    )
+
+
+# -- classification --------------------------------------------------------------------------
+
+
+def _close(a: Decimal, b: Decimal, pct: Decimal, floor: Decimal) -> bool:
+    return abs(a - b) <= max(pct / 100 * max(abs(a), abs(b)), floor)
+
+
+def _per_million(amount: Decimal, tokens: Decimal) -> Decimal | None:
+    return (amount / tokens * 1_000_000).quantize(Decimal("0.0001")) if tokens else None
+
+
+def _day_of(moment: datetime, tz: str) -> str:
+    from zoneinfo import ZoneInfo
+
+    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
+
+
+def _best_offset(invoice_days: dict[str, Decimal], log_hours: dict[datetime, Decimal], tz: str,
+                 tolerance_pct: Decimal) -> int | None:
+    """The whole-hour shift of log times that makes the daily series agree, if one does."""
+    days = set(invoice_days)
+    total = sum(invoice_days.values(), ZERO)
+    if not days or not total:
+        return None
+
+    def residual(offset: int) -> Decimal:
+        shifted: dict[str, Decimal] = defaultdict(Decimal)
+        for hour, quantity in log_hours.items():
+            shifted[_day_of(hour + timedelta(hours=offset), tz)] += quantity
+        return sum((abs(invoice_days[d] - shifted.get(d, ZERO)) for d in days), ZERO)
+
+    limit = tolerance_pct / 100 * total
+    at_zero = residual(0)
+    if at_zero <= limit:
+        return None
+    best = min(range(-MAX_OFFSET_HOURS, MAX_OFFSET_HOURS + 1), key=lambda h: (residual(h), abs(h)))
+    return best if best != 0 and residual(best) <= limit else None
+
+
+def reconcile(
+    con,  # noqa: ANN001
+    spec: ReconcileSpec,
+    model_key: Callable[[str, str | None, str], str],
+) -> Reconciliation:
+    """Needs `priced_calls`. `model_key(provider, name, side)` maps invoice ('invoice') and
+    logged ('log') model names to one comparable key."""
+    window = (spec.period.start, spec.period.end) if spec.period else invoice_window(con, spec.invoice_file_ids)
+    if window is None:
+        raise ValueError("the selected invoices have no lines")
+    start, end = window
+    invoice = _invoice_side(con, spec, start, end)
+    providers = sorted({provider_family(r["provider"]) for r in invoice})
+    margin = timedelta(hours=MAX_OFFSET_HOURS)
+    hourly = [
+        h for h in _log_side_hourly(con, start - margin, end + margin)
+        if provider_family(h["provider"]) in providers
+    ]
+    in_window = [h for h in hourly if start <= h["hour"] < end]
+
+    day_grain = spec.grain == "day"
+    # Aggregates keyed by (provider, model key, category, day or None).
+    inv: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set()})
+    inv_days: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    non_token: list[dict[str, Any]] = []
+    daily_invoices = True
+    for line in invoice:
+        provider = provider_family(line["provider"])
+        if line["kind"] != "token":
+            non_token.append({**line, "provider": provider})
+            continue
+        key_model = model_key(line["provider"], line["model"] or line["model_raw"], "invoice")
+        category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
+        key = (provider, key_model, category, line["day"] if day_grain else None)
+        entry = inv[key]
+        entry["quantity"] += Decimal(line["quantity"] or 0)
+        entry["amount"] += line["amount"]
+        entry["names"].add(line["model_raw"] or line["model"])
+        entry["tiers"].add(line["service_tier"])
+        inv_days[(provider, key_model, category)][line["day"]] += Decimal(line["quantity"] or 0)
+        daily_invoices = daily_invoices and bool(line["daily"])
+
+    logs: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0})
+    log_hours: dict[tuple, dict[datetime, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for h in hourly:
+        provider = provider_family(h["provider"])
+        key_model = model_key(h["provider"], h["model"], "log")
+        for category in CATEGORY_COSTS:
+            tokens = Decimal(h[f"tokens_{category}"] or 0)
+            if tokens:
+                log_hours[(provider, key_model, category)][h["hour"]] += tokens
+    for h in in_window:
+        provider = provider_family(h["provider"])
+        key_model = model_key(h["provider"], h["model"], "log")
+        day = _day_of(h["hour"], spec.tz) if day_grain else None
+        repriced_total = h["repriced_cost"] or ZERO
+        for category in CATEGORY_COSTS:
+            tokens = Decimal(h[f"tokens_{category}"] or 0)
+            cost = h[f"cost_{category}"] or ZERO
+            if not tokens and not cost:
+                continue
+            entry = logs[(provider, key_model, category, day)]
+            entry["quantity"] += tokens
+            entry["repriced"] += cost
+            # LiteLLM logs one cost per call: it is allocated to categories in proportion
+            # to their re-priced cost.
+            if repriced_total:
+                entry["logged"] += (h["logged_cost"] or ZERO) * cost / repriced_total
+            entry["names"].add(h["model"])
+            entry["calls"] += h["calls"]
+
+    invoice_models = {(k[0], k[1]) for k in inv}
+    log_models = {(k[0], k[1]) for k in logs}
+    offsets: dict[tuple[str, str], int] = {}
+    if daily_invoices:
+        for (provider, key_model) in invoice_models & log_models:
+            series_inv: dict[str, Decimal] = defaultdict(Decimal)
+            series_log: dict[datetime, Decimal] = defaultdict(Decimal)
+            for (p, m, c), days in inv_days.items():
+                if (p, m) == (provider, key_model):
+                    for d, q in days.items():
+                        series_inv[d] += q
+            for (p, m, c), hours in log_hours.items():
+                if (p, m) == (provider, key_model):
+                    for hour, q in hours.items():
+                        series_log[hour] += q
+            offset = _best_offset(series_inv, series_log, spec.tz, spec.tolerance_pct)
+            if offset is not None:
+                offsets[(provider, key_model)] = offset
+
+    # Input-side totals per (provider, model[, day]) for category-shift detection.
+    side_inv: dict[tuple, Decimal] = defaultdict(Decimal)
+    side_log: dict[tuple, Decimal] = defaultdict(Decimal)
+    for (p, m, c, d), e in inv.items():
+        if c in INPUT_SIDE:
+            side_inv[(p, m, d)] += e["quantity"]
+    for (p, m, c, d), e in logs.items():
+        if c in INPUT_SIDE:
+            side_log[(p, m, d)] += e["quantity"]
+
+    rows = []
+    for key in sorted(set(inv) | set(logs), key=lambda k: tuple(str(x) for x in k)):
+        provider, key_model, category, day = key
+        i = inv.get(key) or {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set()}
+        lg = logs.get(key) or {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0}
+        row = {
+            "provider": provider, "model": key_model, "category": category, "day": day,
+            "invoice_model": ", ".join(sorted(n for n in i["names"] if n)) or None,
+            "log_model": ", ".join(sorted(n for n in lg["names"] if n)) or None,
+            "invoice_quantity": i["quantity"] if key in inv else None,
+            "log_quantity": lg["quantity"] if key in logs else None,
+            "invoice_amount": i["amount"] if key in inv else None,
+            "logged_cost": lg["logged"].quantize(Decimal("1e-12")) if key in logs else None,
+            "repriced_cost": lg["repriced"] if key in logs else None,
+        }
+        row["delta_amount"] = (row["invoice_amount"] or ZERO) - (row["repriced_cost"] or ZERO)
+        row["delta_pct"] = (
+            (100 * row["delta_amount"] / row["invoice_amount"]).quantize(Decimal("0.01")) if row["invoice_amount"] else None
+        )
+        row["status"], row["explanation"] = _classify(
+            row, spec, (provider, key_model) in log_models, (provider, key_model) in invoice_models,
+            side_inv.get((provider, key_model, day)), side_log.get((provider, key_model, day)),
+            offsets.get((provider, key_model)), i["tiers"],
+        )
+        rows.append(row)
+    for line in sorted(non_token, key=lambda r: (r["provider"], r["day"], r["kind"], str(r["model_raw"]))):
+        rows.append({
+            "provider": line["provider"], "model": line["model"] or line["model_raw"], "category": line["kind"],
+            "day": line["day"] if day_grain else None, "invoice_model": line["model_raw"], "log_model": None,
+            "invoice_quantity": line["quantity"], "log_quantity": None, "invoice_amount": line["amount"],
+            "logged_cost": None, "repriced_cost": None, "delta_amount": line["amount"], "delta_pct": Decimal(100) if line["amount"] else None,
+            "status": "non_token_charge",
+            "explanation": f"{line['kind']} charge, not tokens: {line['amount']:,.2f} {line['currency']}"
+                           + (f" ({line['model_raw']})" if line["model_raw"] else ""),
+        })
+    if not day_grain:
+        rows = _merge_non_token(rows)
+    summary = _summary(rows, in_window, providers)
+    return Reconciliation(spec, (start, end), providers, rows, summary, offsets)
+
+
+def _merge_non_token(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """At period grain, one non-token row per (provider, kind, description)."""
+    merged: dict[tuple, dict[str, Any]] = {}
+    out = []
+    for row in rows:
+        if row["status"] != "non_token_charge":
+            out.append(row)
+            continue
+        key = (row["provider"], row["category"], row["invoice_model"])
+        if key in merged:
+            target = merged[key]
+            target["invoice_amount"] += row["invoice_amount"]
+            target["delta_amount"] += row["delta_amount"]
+            if row["invoice_quantity"] is not None:
+                target["invoice_quantity"] = (target["invoice_quantity"] or ZERO) + row["invoice_quantity"]
+            target["explanation"] = f"{row['category']} charge, not tokens: {target['invoice_amount']:,.2f}" + (
+                f" ({row['invoice_model']})" if row["invoice_model"] else "")
+        else:
+            merged[key] = dict(row)
+            out.append(merged[key])
+    return out
+
+
+def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, side_inv, side_log, offset, tiers) -> tuple[str, str]:  # noqa: ANN001
+    tol, floor = spec.tolerance_pct, spec.tolerance_usd
+    inv_q, log_q = row["invoice_quantity"], row["log_quantity"]
+    inv_amt, repriced = row["invoice_amount"] or ZERO, row["repriced_cost"] or ZERO
+    category = row["category"]
+    if inv_q is not None and not model_logged:
+        return "unmatched_invoice_line", (
+            f"billed model {row['invoice_model']} has no logged calls at {row['provider']} in this window; "
+            "if it is the same model under another name, add an alias (see `litecost invoices models`)"
+        )
+    if log_q is not None and not model_billed:
+        return "unmatched_log_model", (
+            f"logged model {row['log_model']} has no invoice line at {row['provider']}: another account or "
+            "project, a free tier, or an invoice that is not imported"
+        )
+    inv_q = inv_q or ZERO
+    log_q = log_q or ZERO
+    qty_ok = _close(inv_q, log_q, tol, Decimal("0.5"))
+    amt_ok = _close(inv_amt, repriced, tol, floor)
+    if qty_ok and amt_ok:
+        return "matched", "quantities and amounts agree within tolerance"
+    if qty_ok:
+        billed = _per_million(inv_amt, inv_q)
+        book = _per_million(repriced, log_q)
+        change = f" ({(billed / book - 1) * 100:+.1f}%)" if billed and book else ""
+        tier_note = " the invoice includes batch lines;" if "batch" in tiers else ""
+        return "price_mismatch", (
+            f"tokens agree ({inv_q:,.0f}); billed {billed} USD/1M vs price book {book} USD/1M{change}:{tier_note} "
+            "a negotiated discount, a stale price map, a batch or priority tier, or an uplift"
+        )
+    if category in INPUT_SIDE and side_inv is not None and side_log is not None and _close(side_inv, side_log, tol, Decimal("0.5")):
+        return "category_shift", (
+            f"the model's input-side tokens agree in total ({side_inv:,.0f} billed, {side_log:,.0f} logged) but not per "
+            f"category: {category} billed {inv_q:,.0f} vs logged {log_q:,.0f}"
+        )
+    if offset is not None:
+        hours = f"{offset:+d} h"
+        return "time_shift", (
+            f"daily quantities agree when log times are shifted by {hours} (log timestamps look like UTC{-offset:+d} "
+            f"local time; re-ingest with --source-tz); the gap here is calls near the period edges or day boundaries"
+        )
+    gap = inv_q - log_q
+    price = _per_million(inv_amt, inv_q) if inv_q else _per_million(repriced, log_q)
+    if gap > 0:
+        return "missing_logs", (
+            f"provider billed {gap:,.0f} {category} tokens more than were logged"
+            + (f" (about {gap * price / 1_000_000:,.2f} USD at {price} USD/1M)" if price else "")
+            + ": traffic that bypassed LiteLLM, or logs lost or not ingested"
+        )
+    return "extra_logs", (
+        f"logs have {-gap:,.0f} {category} tokens more than were billed"
+        + (f" (about {-gap * price / 1_000_000:,.2f} USD at {price} USD/1M)" if price else "")
+        + ": duplicate logging, calls billed to another account, or a provider credit"
+    )
+
+
+def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], providers: list[str]) -> dict[str, Any]:
+    invoice_total = sum((r["invoice_amount"] or ZERO for r in rows), ZERO)
+    repriced_total = sum((r["repriced_cost"] or ZERO for r in rows), ZERO)
+    logged_total = sum((h["logged_cost"] or ZERO for h in in_window if provider_family(h["provider"]) in providers), ZERO)
+    by_status: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = by_status.setdefault(row["status"], {"status": row["status"], "rows": 0, "delta_amount": ZERO})
+        entry["rows"] += 1
+        entry["delta_amount"] += row["delta_amount"]
+    explained = sum((e["delta_amount"] for s, e in by_status.items() if s in EXPLAINED), ZERO)
+    gap = invoice_total - repriced_total
+    token_invoice = sum((r["invoice_amount"] or ZERO for r in rows if r["status"] not in ("non_token_charge",)), ZERO)
+    covered = sum(
+        (r["invoice_amount"] or ZERO for r in rows
+         if r["status"] in ("matched", "price_mismatch", "category_shift", "time_shift")), ZERO,
+    )
+    causes = sorted(
+        (e for s, e in by_status.items() if s != "matched"),
+        key=lambda e: (-abs(e["delta_amount"]), e["status"]),
+    )
+    return {
+        "invoice_total": invoice_total,
+        "logged_total": logged_total,
+        "repriced_total": repriced_total,
+        "gap": gap,
+        "explained_gap": explained,
+        "unexplained_gap": gap - explained,
+        "coverage_pct": (100 * covered / token_invoice).quantize(Decimal("0.01")) if token_invoice else None,
+        "causes": causes,
+        "unpriced_calls": sum(h["unpriced"] for h in in_window if provider_family(h["provider"]) in providers),
+    }
+
+

@@ -1,0 +1,190 @@
+"""Reconciliation logic: each discrepancy class comes from exactly its own injected fault."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from conftest import slp, write_jsonl
+from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.reconcile import ReconcileSpec, reconcile
+from litecost.store import Store
+
+OCT = datetime(2026, 10, 1, tzinfo=timezone.utc)
+DAYS = 3
+
+
+def key(provider, name, side):
+    # Test stand-in for invoice/log model normalisation: drop a date snapshot suffix.
+    import re
+
+    return re.sub(r"-\d{4}-\d{2}-\d{2}$", "", name or "")
+
+
+def call(request_id, when, model="gpt-4o-mini", provider="openai", prompt=1500, cached=500, completion=200):
+    record = slp(request_id, model=model, custom_llm_provider=provider, prompt_tokens=prompt,
+                 completion_tokens=completion, total_tokens=prompt + completion, startTime=when.timestamp())
+    record["metadata"]["usage_object"] = {"prompt_tokens": prompt, "completion_tokens": completion,
+                                          "prompt_tokens_details": {"cached_tokens": cached}}
+    return record
+
+
+@pytest.fixture
+def store(cli, db, tmp_path):
+    records = []
+    for day in range(DAYS):
+        for n, hour in enumerate((9, 15)):
+            records.append(call(f"c{day}-{n}", OCT + timedelta(days=day, hours=hour)))
+    write_jsonl(tmp_path / "calls.jsonl", records)
+    assert cli("ingest", tmp_path / "calls.jsonl").exit_code == 0
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        yield s
+
+
+def mirror_lines(store, model="gpt-4o-mini-2024-07-18", shift_hours=0):
+    """Invoice lines that bill exactly what was logged, per UTC day and category."""
+    lines = []
+    rows = store.con.execute(
+        "SELECT date_trunc('day', start_time + to_hours(CAST($h AS BIGINT))) AS day, sum(input_tokens), sum(cost_input),"
+        " sum(cache_read_tokens), sum(cost_cache_read), sum(output_tokens), sum(cost_output)"
+        " FROM priced_calls WHERE NOT cache_hit AND model = 'gpt-4o-mini' GROUP BY 1 ORDER BY 1",
+        {"h": shift_hours}).fetchall()
+    for day, i_q, i_c, r_q, r_c, o_q, o_c in rows:
+        for category, quantity, amount in (("input", i_q, i_c), ("cache_read", r_q, r_c), ("output", o_q, o_c)):
+            lines.append({"day": day, "model": model, "category": category, "quantity": Decimal(quantity), "amount": amount})
+    return lines
+
+
+def load_invoice(store, lines, provider="openai"):
+    con = store.con
+    file_id = con.execute("SELECT nextval('invoice_file_id_seq')").fetchone()[0]
+    con.execute("INSERT INTO invoice_files VALUES (?, 'test.csv', 'x', ?, 'test', NULL, NULL, [], ?, ?, NULL, 'USD', now(), NULL, 'test')",
+                [file_id, provider, len(lines), len(lines)])
+    for index, line in enumerate(lines, start=1):
+        day = line["day"]
+        con.execute(
+            "INSERT INTO invoice_lines VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'standard', NULL, NULL, ?, 'tokens', ?, 'USD', ?)",
+            [file_id, index, day, day + timedelta(days=1), line.get("provider", provider), line.get("kind", "token"),
+             line["model"], line["model"], line.get("category"), line.get("quantity"), line["amount"], line.get("description")],
+        )
+    return file_id
+
+
+def run(store, lines, **kwargs):
+    file_id = load_invoice(store, lines)
+    result = reconcile(store.con, ReconcileSpec((file_id,), **kwargs), key)
+    return result, {(r["model"], r["category"], r["day"]): r for r in result.rows}
+
+
+def statuses(result):
+    return {r["status"] for r in result.rows}
+
+
+def test_a_faithful_invoice_matches_everywhere(store):
+    result, _ = run(store, mirror_lines(store))
+    assert statuses(result) == {"matched"}
+    assert result.summary["gap"] == 0 and result.summary["coverage_pct"] == 100
+    assert result.window == (OCT, OCT + timedelta(days=DAYS))
+
+
+def test_missing_logs(store):
+    lines = mirror_lines(store)
+    lines[3]["quantity"] += 1_000_000  # day 2 input: billed a million tokens nobody logged
+    lines[3]["amount"] += Decimal("0.15")
+    result, rows = run(store, lines, grain="day")
+    bad = [r for r in result.rows if r["status"] != "matched"]
+    assert [(r["status"], r["category"], r["day"]) for r in bad] == [("missing_logs", "input", "2026-10-02")]
+    assert bad[0]["delta_amount"] == Decimal("0.15")
+    assert "billed 1,000,000 input tokens more than were logged" in bad[0]["explanation"]
+    assert result.summary["unexplained_gap"] == Decimal("0.15")
+
+
+def test_extra_logs(store):
+    lines = mirror_lines(store)
+    lines[2]["quantity"] -= 300  # day 1 output: fewer tokens billed than logged
+    lines[2]["amount"] -= Decimal("0.00018")
+    result, _ = run(store, lines, grain="day", tolerance_usd=Decimal("0.0001"))
+    assert [(r["status"], r["category"]) for r in result.rows if r["status"] != "matched"] == [("extra_logs", "output")]
+
+
+def test_price_mismatch_shows_the_implied_unit_price(store):
+    lines = mirror_lines(store)
+    for line in lines:
+        if line["category"] == "output":
+            line["amount"] *= Decimal("1.2")
+    result, rows = run(store, lines, tolerance_usd=Decimal("0.00001"))
+    row = rows[("gpt-4o-mini", "output", None)]
+    assert row["status"] == "price_mismatch"
+    assert "billed 0.7200 USD/1M vs price book 0.6000 USD/1M (+20.0%)" in row["explanation"]
+    assert statuses(result) == {"matched", "price_mismatch"}
+    assert result.summary["explained_gap"] == result.summary["gap"] > 0
+
+
+def test_category_shift(store):
+    lines = mirror_lines(store)
+    for line in lines:
+        if line["category"] == "cache_read":
+            moved = line["quantity"]
+            line["quantity"] = Decimal(0)
+            line["amount"] = Decimal(0)
+            for other in lines:
+                if other["day"] == line["day"] and other["category"] == "input":
+                    other["quantity"] += moved
+                    other["amount"] += moved * Decimal("1.5e-7")
+    result, rows = run(store, lines)
+    assert rows[("gpt-4o-mini", "input", None)]["status"] == "category_shift"
+    assert rows[("gpt-4o-mini", "cache_read", None)]["status"] == "category_shift"
+    assert statuses(result) == {"matched", "category_shift"}
+
+
+def test_time_shift_finds_the_offset(cli, db, tmp_path):
+    records = []
+    for day in range(DAYS):
+        for n, hour in enumerate((1, 8, 22, 23)):
+            records.append(call(f"t{day}-{n}", OCT + timedelta(days=day, hours=hour, minutes=30)))
+    write_jsonl(tmp_path / "calls.jsonl", records)
+    assert cli("ingest", tmp_path / "calls.jsonl").exit_code == 0
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        # The provider's days run two hours later than the logged times (logs in UTC-2).
+        lines = mirror_lines(s, shift_hours=2)
+        result, rows = run(s, lines, grain="day")
+        assert result.offsets == {("openai", "gpt-4o-mini"): 2}
+        shifted = [r for r in result.rows if r["status"] != "matched"]
+        assert shifted and {r["status"] for r in shifted} == {"time_shift"}
+        assert "shifted by +2 h" in shifted[0]["explanation"]
+
+
+def test_non_token_charge_is_kept_and_explained(store):
+    lines = mirror_lines(store) + [{"day": OCT, "model": None, "kind": "tax", "amount": Decimal("1.23"), "description": "VAT"}]
+    result, _ = run(store, lines)
+    taxed = [r for r in result.rows if r["status"] == "non_token_charge"]
+    assert len(taxed) == 1 and taxed[0]["invoice_amount"] == Decimal("1.23")
+    assert result.summary["explained_gap"] == Decimal("1.23") and result.summary["unexplained_gap"] == 0
+
+
+def test_unmatched_models_on_both_sides(cli, db, tmp_path, store):
+    write_jsonl(tmp_path / "more.jsonl", [call("o3", OCT + timedelta(hours=5), model="o3-mini")])
+    assert cli("ingest", tmp_path / "more.jsonl").exit_code == 0
+    install_priced_calls(store.con, PriceBook.load())
+    lines = mirror_lines(store)
+    lines.append({"day": OCT, "model": "gpt-4.1-2025-04-14", "category": "input", "quantity": Decimal(1000), "amount": Decimal("0.002")})
+    result, rows = run(store, lines)
+    assert rows[("gpt-4.1", "input", None)]["status"] == "unmatched_invoice_line"
+    assert {r["status"] for r in result.rows if r["model"] == "o3-mini"} == {"unmatched_log_model"}
+    assert {r["status"] for r in result.rows if r["model"] == "gpt-4o-mini"} == {"matched"}
+
+
+def test_cache_hits_are_not_expected_on_the_invoice(cli, db, tmp_path, store):
+    hit = call("hit", OCT + timedelta(hours=10))
+    hit["cache_hit"] = True
+    write_jsonl(tmp_path / "hit.jsonl", [hit])
+    assert cli("ingest", tmp_path / "hit.jsonl").exit_code == 0
+    install_priced_calls(store.con, PriceBook.load())
+    # The provider never saw the hit: the invoice bills only the other calls ...
+    result, _ = run(store, mirror_lines(store))
+    # ... and reconcile does not expect the hit's tokens on it.
+    assert statuses(result) == {"matched"}
