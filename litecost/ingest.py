@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from litecost import __version__
 import duckdb
@@ -89,9 +90,27 @@ def check_time_zone(store: Store, tz: str) -> None:
         raise UsageError(f"unknown time zone {tz!r}", hint="use an IANA name such as UTC or Europe/Berlin") from None
 
 
-def detect_files(patterns: list[str], kind: str = "auto") -> list[SourceFile]:
-    """Expand and recognise every input before anything is written."""
-    return [sniff(path, kind) for path in expand_paths(patterns)]
+def detect_files(
+    patterns: list[str], kind: str = "auto", on_skip: Callable[[Path, str], None] | None = None
+) -> list[SourceFile]:
+    """Expand and recognise every input before anything is written.
+
+    A file found by searching a directory that turns out not to be a LiteLLM log (a
+    README's JSON, an invoice next to the exports) is skipped and reported through
+    `on_skip`; a file the user named is an error.
+    """
+    sources = []
+    for path, named in expand_paths(patterns):
+        try:
+            sources.append(sniff(path, kind))
+        except BadInputError as exc:
+            if named:
+                raise
+            if on_skip:
+                on_skip(path, exc.message)
+    if not sources:
+        raise UsageError("no LiteLLM logs among the given paths", hint="name the log files, or check the directory")
+    return sources
 
 
 def ingest(

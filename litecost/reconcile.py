@@ -251,11 +251,11 @@ def reconcile(
         for (provider, key_model) in invoice_models & log_models:
             series_inv: dict[str, Decimal] = defaultdict(Decimal)
             series_log: dict[datetime, Decimal] = defaultdict(Decimal)
-            for (p, m, c), days in inv_days.items():
+            for (p, m, _category), days in inv_days.items():
                 if (p, m) == (provider, key_model):
                     for d, q in days.items():
                         series_inv[d] += q
-            for (p, m, c), hours in log_hours.items():
+            for (p, m, _category), hours in log_hours.items():
                 if (p, m) == (provider, key_model):
                     for hour, q in hours.items():
                         series_log[hour] += q

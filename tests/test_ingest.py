@@ -272,3 +272,17 @@ def test_prompts_and_secrets_are_not_stored(cli, db, tmp_path):
         blob += wal.read_bytes()
     assert b"CANARY-PROMPT-7f3a" not in blob
     assert b"sk-canary-SECRET-0000" not in blob
+
+
+def test_directory_search_skips_files_that_are_not_logs(cli, db, tmp_path):
+    folder = tmp_path / "exports"
+    (folder / "nested").mkdir(parents=True)
+    write_jsonl(folder / "day1.jsonl", [slp("a")])
+    write_jsonl(folder / "nested" / "day2.jsonl", [slp("b")])
+    (folder / "notes.json").write_text('{"owner": "finops"}')
+    run = cli("ingest", folder, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["inserted"] == 2
+    assert f"litecost: warning: skipped {folder / 'notes.json'}: not a LiteLLM log" in run.stderr
+    named = cli("ingest", folder / "notes.json")
+    assert named.exit_code == 3  # a file named on the command line must be a log

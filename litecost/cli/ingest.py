@@ -35,10 +35,11 @@ def ingest_command(
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
 ) -> None:
+    from litecost.cli.common import warn
     from litecost.ingest import detect_files, ingest
     from litecost.store import Store
 
-    sources = detect_files(paths, kind)
+    sources = detect_files(paths, kind, on_skip=lambda path, why: warn(f"skipped {why}"))
     for src in sources:
         note(f"{src.path}: {src.description}")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:

@@ -58,12 +58,18 @@ class SourceFile:
         return f"{kind} as {what}" + (" (gzip)" if self.compressed else "")
 
 
-def expand_paths(patterns: list[str]) -> list[Path]:
-    """Files, directories (searched recursively for log files) and glob patterns."""
-    found: list[Path] = []
+def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
+    """Files, directories (searched recursively for log files) and glob patterns.
+
+    Each path comes with whether the user named it (True) or a directory search found
+    it (False): a named file that is not a log is an error, a found one is skipped.
+    """
+    found: dict[Path, bool] = {}
     for pattern in patterns:
         path = Path(pattern)
+        named = True
         if path.is_dir():
+            named = False
             matches = sorted(
                 p for p in path.rglob("*")
                 if p.is_file() and p.name.removesuffix(".gz").endswith(_LOG_SUFFIXES)
@@ -79,9 +85,8 @@ def expand_paths(patterns: list[str]) -> list[Path]:
         else:
             raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
         for match in matches:
-            if match not in found:
-                found.append(match)
-    return found
+            found[match] = found.get(match, False) or named
+    return list(found.items())
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:

@@ -427,6 +427,6 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False) -> None:  
             if any_rejects is None:
                 any_rejects = con.execute(f"SELECT count(*) > 0 FROM {REJECTS_TABLE}").fetchone()[0]
             statement = re.sub(
-                r"LINE_SHIFT:(\d+)", lambda m: _line_shift_sql(int(m.group(1)), any_rejects), statement
+                r"LINE_SHIFT:(\d+)", lambda m, shifted=any_rejects: _line_shift_sql(int(m.group(1)), shifted), statement
             )
         con.execute(statement, params if "$path" in statement else None)
