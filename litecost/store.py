@@ -252,6 +252,8 @@ class Store:
         store = cls(db_path, con, read_only)
         try:
             con.execute("SET TimeZone = 'UTC'")
+            # DuckDB draws its own bar on long queries; litecost's stderr is its own.
+            con.execute("SET enable_progress_bar = false")
             if not read_only:
                 store.migrate()
             else:

@@ -1,0 +1,243 @@
+"""`litecost invoices ...`: import provider billing exports, list and show them."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from litecost.cli.common import LitecostGroup, OutputFormat, SummaryFormat, db_path, note, write_output
+
+app = typer.Typer(
+    cls=LitecostGroup,
+    help="Provider billing exports: import them as canonical invoice lines, list and show them.",
+    no_args_is_help=True,
+)
+
+
+class InvoiceProvider(str, Enum):
+    auto = "auto"
+    openai = "openai"
+    anthropic = "anthropic"
+    azure = "azure"
+    bedrock = "bedrock"
+    gcp = "gcp"
+    focus = "focus"
+    generic = "generic"
+
+
+class Grouping(str, Enum):
+    kind = "kind"
+    model = "model"
+    category = "category"
+    day = "day"
+    provider = "provider"
+
+
+_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS")
+_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
+
+IMPORT_HELP = """Import provider billing/usage exports (idempotent, one transaction).
+
+Layouts are recognised by their columns (--provider auto): OpenAI Cost/Activity CSV
+and Costs/Usage API JSON, Anthropic cost/usage report JSON and Console CSVs, Azure
+Cost Management exports (EA, MCA, older EA; any header casing), AWS CUR 2.0 and
+legacy CUR (Bedrock), GCP billing export (flattened CSV or JSON), FOCUS 1.x (CSV or
+Parquet). Anything else: describe its columns with --mapping MAP.yaml (keys in
+litecost/invoices/mapping.example.yaml). Every row is kept: token charges by
+category, everything else (web search, storage, tax, credits, discounts, fees, ...)
+under its own kind. A file already imported adds nothing; a newer export covering
+an older one's period (same provider, layout, accounts) supersedes it. Files given
+in one run are one delivery (part files) and never supersede each other: import
+re-issued exports in separate runs, oldest first."""
+
+
+@app.command("import", help=IMPORT_HELP, no_args_is_help=True)
+def import_command(
+    ctx: typer.Context,
+    paths: List[str] = typer.Argument(..., help="Files, directories or glob patterns.", metavar="FILE..."),
+    provider: InvoiceProvider = typer.Option(InvoiceProvider.auto, "--provider", help="Layout family, or auto-detect."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML column mapping for the generic adapter.", metavar="MAP.yaml"),
+    aliases: Optional[Path] = typer.Option(
+        None, "--aliases", help="YAML {invoice model name or glob: logged model} for model matching.", metavar="FILE"
+    ),
+    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
+    wait: float = _WAIT,
+) -> None:
+    from litecost.invoices.detect import detect_files
+    from litecost.invoices.generic import load_mapping
+    from litecost.invoices.importer import import_invoices
+    from litecost.invoices.models import ModelAliases
+    from litecost.store import Store
+
+    loaded_mapping = load_mapping(mapping) if mapping is not None else None
+    loaded_aliases = ModelAliases.load(aliases) if aliases is not None else None
+    sources = detect_files(paths, provider.value, loaded_mapping)
+    for src in sources:
+        note(f"{src.path}: {src.description} (layout {src.layout.name})")
+    with Store.open(db_path(ctx), wait_seconds=wait) as store:
+        result = import_invoices(store, sources, aliases=loaded_aliases)
+
+    if fmt is SummaryFormat.json:
+        from litecost.render import to_json_document
+
+        write_output(to_json_document(result.to_dict()))
+    else:
+        write_output(_import_table(result))
+    for f in result.files:
+        for line in f.notes:
+            note(f"{f.path}: {line}")
+
+
+def _period(row: dict[str, Any]) -> str:
+    start, end = row.get("period_start"), row.get("period_end")
+    if start is None or end is None:
+        return ""
+    return f"{start:%Y-%m-%d %H:%M} → {end:%Y-%m-%d %H:%M} UTC"
+
+
+def _import_table(result):  # noqa: ANN001, ANN202
+    from litecost.render import Column, to_rich_table
+
+    rows = []
+    for f in result.files:
+        row = f.to_dict()
+        row["period"] = _period(row)
+        row["by_kind"] = ", ".join(f"{k} {n}" for k, n in f.lines_by_kind.items())
+        row["providers"] = ", ".join(f.line_providers)
+        rows.append(row)
+    columns = [
+        Column("invoice_file_id", "id", "int"), Column("path", "file"), Column("layout"), Column("status"),
+        Column("providers"), Column("period"), Column("rows_read", "rows", "int"), Column("lines", kind="int"),
+        Column("by_kind", "lines by kind"), Column("total_amount", "total", "money"), Column("currency"),
+    ]
+    return to_rich_table(rows, columns)
+
+
+_LIST_COLUMNS = (
+    ("invoice_file_id", "id", "int"), ("provider", None, "text"), ("layout", None, "text"),
+    ("period_start", "period start (UTC)", "time"), ("period_end", "period end (UTC)", "time"),
+    ("line_providers", "line providers", "list"), ("accounts", None, "list"), ("rows_read", "rows", "int"),
+    ("lines", None, "int"), ("total_amount", "total", "money"), ("currency", None, "text"),
+    ("superseded_by", "superseded by", "int"), ("imported_at", "imported (UTC)", "time"), ("path", None, "text"),
+    ("sha256", None, "text"),
+)
+
+
+@app.command("list")
+def list_command(
+    ctx: typer.Context,
+    show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Imported invoice files; only current (not superseded) ones unless --all.
+
+    A file is superseded by a later import (in another run) of the same provider and
+    layout whose period covers its period and whose accounts include its accounts
+    (month-to-date exports re-issued daily). Reports and reconcile use current
+    files only."""
+    from litecost.invoices.queries import list_invoice_files
+    from litecost.render import Column, render_rows
+    from litecost.store import Store
+
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        rows = list_invoice_files(store, include_superseded=show_all)
+    columns = [Column(key, header, kind) for key, header, kind in _LIST_COLUMNS]
+    if fmt is OutputFormat.table:
+        for row in rows:
+            row["period"] = _period(row)
+        hidden = ("sha256", "imported_at", "period_start", "period_end")
+        columns = [c for c in columns if c.key not in hidden]
+        columns.insert(3, Column("period"))
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="invoice_files"))
+
+
+_LINE_COLUMNS = (
+    ("source_row", "row", "int"), ("period_start", "start (UTC)", "time"), ("period_end", "end (UTC)", "time"),
+    ("provider", None, "text"), ("account", None, "text"), ("kind", None, "text"), ("model", None, "text"),
+    ("category", None, "text"), ("service_tier", "tier", "text"), ("context_tier", "context", "text"),
+    ("region", None, "text"), ("quantity", None, "int"), ("unit", None, "text"), ("amount", None, "money"),
+    ("currency", None, "text"), ("model_raw", "model (as billed)", "text"), ("description", None, "text"),
+)
+
+
+@app.command("show")
+def show_command(
+    ctx: typer.Context,
+    invoice_file_id: int = typer.Argument(..., help="Invoice file id (see `litecost invoices list`).", metavar="ID"),
+    by: Optional[Grouping] = typer.Option(None, "--by", help="Aggregate lines by kind, model, category, day or provider."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """The lines of one imported invoice file, as stored or aggregated."""
+    from litecost.invoices.queries import GROUPINGS, invoice_file, invoice_lines
+    from litecost.render import Column, render_rows
+    from litecost.store import Store
+
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        header = invoice_file(store, invoice_file_id)
+        rows = invoice_lines(store, invoice_file_id, by.value if by else None)
+    if by is None:
+        columns = [Column(key, header_, kind) for key, header_, kind in _LINE_COLUMNS]
+        if fmt is OutputFormat.table:  # the terminal view: the columns that identify a charge
+            hidden = ("period_end", "account", "region", "model_raw", "context_tier")
+            columns = [c for c in columns if c.key not in hidden]
+        rows_key = "lines"
+    else:
+        keys = GROUPINGS[by.value]
+        columns = [Column(k, f"{k} (UTC)" if k == "day" else None, "time" if k == "day" else "text") for k in keys]
+        columns += [Column("currency"), Column("lines", kind="int"), Column("tokens", kind="int"), Column("amount", kind="money")]
+        rows_key = "groups"
+    if fmt in (OutputFormat.table, OutputFormat.markdown):
+        # Whole token counts read better without six zero decimals; machine formats stay exact.
+        for row in rows:
+            for key in ("quantity", "tokens"):
+                if row.get(key) is not None and row[key] == row[key].to_integral_value():
+                    row[key] = int(row[key])
+    title = f"invoice file #{invoice_file_id}: {header['layout']} · {header['path']}"
+    document = {"schema_version": 1, "invoice_file": header, "by": by.value if by else None}
+    write_output(render_rows(fmt.value, rows, columns, document=document, rows_key=rows_key, title=title))
+
+
+@app.command("models")
+def models_command(
+    ctx: typer.Context,
+    aliases: Optional[Path] = typer.Option(
+        None, "--aliases", help="Apply this alias file to every stored line first.", metavar="FILE"
+    ),
+    show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
+    fmt: OutputFormat = _FORMAT,
+    wait: float = _WAIT,
+) -> None:
+    """Model names as billed and the family key they match logs by.
+
+    When a bill names a model the logs name differently (an Azure deployment, a
+    fine-tune, a new meter), map it in an alias file, YAML {invoice model name or
+    glob pattern: logged model}, and pass it with --aliases (here, to update the
+    stored lines, or to `invoices import` for new files)."""
+    from litecost.invoices.queries import apply_model_aliases, invoice_models
+    from litecost.render import Column, render_rows
+    from litecost.store import Store
+
+    if aliases is not None:
+        from litecost.invoices.models import ModelAliases
+
+        loaded = ModelAliases.load(aliases)
+        with Store.open(db_path(ctx), wait_seconds=wait, must_exist=True) as store:
+            changed = apply_model_aliases(store, loaded)
+        note(f"{aliases}: {changed} invoice line(s) now match a different model")
+    with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+        rows = invoice_models(store, include_superseded=show_all)
+    columns = [
+        Column("provider"), Column("model_raw", "model (as billed)"), Column("model", "family key"),
+        Column("categories", kind="list"), Column("lines", kind="int"), Column("tokens", kind="int"),
+        Column("amount", kind="money"), Column("currency"),
+    ]
+    if fmt in (OutputFormat.table, OutputFormat.markdown):
+        for row in rows:
+            if row.get("tokens") is not None and row["tokens"] == row["tokens"].to_integral_value():
+                row["tokens"] = int(row["tokens"])
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="models"))

@@ -1,0 +1,103 @@
+"""What an adapter is: a recognisable layout plus the SQL that stages its rows.
+
+An adapter module declares one `Layout` per export layout it reads. Detection picks
+the layout from the file's column keys (see `reading.column_key`); staging runs
+the layout's `stage()` SQL over `inv_src` and must produce exactly the columns of
+`STAGED_COLUMNS`, one row per invoice line, each carrying its `source_row`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from litecost.invoices.sql import MONEY, QUANTITY
+
+if TYPE_CHECKING:
+    from litecost.invoices.charges import Charge
+    from litecost.invoices.reading import Columns
+
+# (name, SQL type) of each staged line, in order. `problem` names the first
+# malformed cell of the source row; `label` is the text a layout classifies;
+# `note` is counted and reported per file (e.g. which Azure quantity rule fired).
+STAGED_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source_row", "BIGINT"),
+    ("ref", "VARCHAR"),
+    ("problem", "STRUCT(col VARCHAR, val VARCHAR, what VARCHAR)"),
+    ("period_start", "TIMESTAMPTZ"),
+    ("period_end", "TIMESTAMPTZ"),
+    ("provider", "VARCHAR"),
+    ("account", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("model_raw", "VARCHAR"),
+    ("category", "VARCHAR"),
+    ("service_tier", "VARCHAR"),
+    ("context_tier", "VARCHAR"),
+    ("region", "VARCHAR"),
+    ("quantity", QUANTITY),
+    ("unit", "VARCHAR"),
+    ("amount", MONEY),
+    ("currency", "VARCHAR"),
+    ("description", "VARCHAR"),
+    ("label", "VARCHAR"),
+    ("note", "VARCHAR"),
+)
+
+
+def staged_select(values: dict[str, str], source: str) -> str:
+    """SELECT producing the staged columns from `values` (SQL per column; missing → NULL)."""
+    unknown = set(values) - {name for name, _ in STAGED_COLUMNS}
+    if unknown:  # pragma: no cover - a programming error in an adapter
+        raise ValueError(f"unknown staged columns {sorted(unknown)}")
+    items = [f"CAST({values.get(name, 'NULL')} AS {sqltype}) AS {name}" for name, sqltype in STAGED_COLUMNS]
+    return "SELECT " + ", ".join(items) + " " + source
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What detection saw: format and the comparable keys of the columns/fields."""
+
+    format: str  # csv | json | parquet
+    keys: frozenset[str]
+    page: bool = False
+    bucket_keys: frozenset[str] = frozenset()
+    result_object: str | None = None  # OpenAI's `object` of the first result
+    page_object: str | None = None  # the page's own `object` ("page" for OpenAI)
+    names: tuple[str, ...] = ()  # the names as written, for messages
+
+    def has(self, *keys: str) -> bool:
+        return all(k in self.keys for k in keys)
+
+    def any(self, *keys: str) -> bool:
+        return any(k in self.keys for k in keys)
+
+
+@dataclass
+class StageContext:
+    path: Path
+    columns: Columns
+    options: dict[str, Any] = field(default_factory=dict)  # e.g. the generic mapping
+
+
+@dataclass
+class Stage:
+    """An adapter's staging plan for one file."""
+
+    sql: str  # SELECT with STAGED_COLUMNS (built with `staged_select`)
+    labels_sql: str | None = None  # SELECT DISTINCT label texts to classify (one column)
+    classify: Callable[[str], Charge] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Layout:
+    name: str  # stored in invoice_files.layout
+    family: str  # the --provider value that selects it; stored in invoice_files.provider
+    description: str  # shown when the file is detected
+    measures: str  # "cost" (amounts) or "usage" (token quantities only; amounts are 0)
+    formats: tuple[str, ...]
+    matches: Callable[[Shape], bool]
+    stage: Callable[[StageContext], Stage]
+    explicit_only: bool = False  # never auto-detected (the generic mapping)
