@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
+INVOICES := $(addprefix sample_data/invoices/,openai_costs_2026-10.csv anthropic_cost_report_2026-10.json \
+	anthropic_usage_report_2026-10.json azure_actualcost_2026-10.csv aws_cur2_bedrock_2026-10.csv gcp_billing_2026-10.csv)
 
 .PHONY: demo test install clean sample-data
 
@@ -24,6 +26,7 @@ demo: install
 	$(BIN)/litecost --db $(DEMO_DB) report --by team --period 2026-10 --format table
 	$(BIN)/litecost --db $(DEMO_DB) report --by tag --period 2026-10 --top 8 --format table
 	$(BIN)/litecost --db $(DEMO_DB) pricing diff --period 2026-10 --top 5
+	$(BIN)/litecost --db $(DEMO_DB) reconcile $(INVOICES) --format table
 
 test: install
 	$(BIN)/python -m pytest -q

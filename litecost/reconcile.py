@@ -106,12 +106,14 @@ def invoice_window(con, file_ids: tuple[int, ...]) -> tuple[datetime, datetime] 
 def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
     return _rows(
         con,
-        "SELECT provider, model_raw, model, kind, category, service_tier,"
-        " strftime(timezone($tz, period_start), '%Y-%m-%d') AS day,"
-        " period_end - period_start <= INTERVAL 1 DAY AS daily,"
-        " sum(quantity) AS quantity, sum(amount) AS amount, count(*) AS lines, any_value(currency) AS currency"
-        " FROM invoice_lines"
-        " WHERE list_contains($ids, invoice_file_id) AND period_start >= $start AND period_start < $end"
+        "SELECT l.provider, l.model_raw, l.model, l.kind, l.category, l.service_tier,"
+        " strftime(timezone($tz, l.period_start), '%Y-%m-%d') AS day,"
+        " l.period_end - l.period_start <= INTERVAL 1 DAY AS daily,"
+        # Usage-only exports (tokens, no money) have no file total.
+        " f.total_amount IS NULL AS usage_only,"
+        " sum(l.quantity) AS quantity, sum(l.amount) AS amount, count(*) AS lines, any_value(l.currency) AS currency"
+        " FROM invoice_lines l JOIN invoice_files f USING (invoice_file_id)"
+        " WHERE list_contains($ids, l.invoice_file_id) AND l.period_start >= $start AND l.period_start < $end"
         " GROUP BY ALL",
         {"ids": list(spec.invoice_file_ids), "tz": spec.tz, "start": start, "end": end},
     )
@@ -195,8 +197,12 @@ def reconcile(
 
     day_grain = spec.grain == "day"
     # Aggregates keyed by (provider, model key, category, day or None).
-    inv: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set()})
+    inv: dict[tuple, dict[str, Any]] = defaultdict(
+        lambda: {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set(), "quantity_known": False,
+                 "usage_quantity": ZERO, "usage_known": False}
+    )
     inv_days: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    inv_day_amounts: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     non_token: list[dict[str, Any]] = []
     daily_invoices = True
     for line in invoice:
@@ -204,16 +210,35 @@ def reconcile(
         if line["kind"] != "token":
             non_token.append({**line, "provider": provider})
             continue
-        key_model = model_key(line["provider"], line["model"] or line["model_raw"], "invoice")
+        key_model = model_key(line["provider"], line["model_raw"] or line["model"], "invoice")
         category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
         key = (provider, key_model, category, line["day"] if day_grain else None)
         entry = inv[key]
-        entry["quantity"] += Decimal(line["quantity"] or 0)
-        entry["amount"] += line["amount"]
         entry["names"].add(line["model_raw"] or line["model"])
+        if line["usage_only"]:
+            # A usage report supplies token counts where the cost export has none (Anthropic's
+            # cost report); where both have them they describe the same tokens, counted once.
+            entry["usage_quantity"] += Decimal(line["quantity"] or 0)
+            entry["usage_known"] = entry["usage_known"] or line["quantity"] is not None
+            continue
+        entry["quantity"] += Decimal(line["quantity"] or 0)
+        entry["quantity_known"] = entry["quantity_known"] or line["quantity"] is not None
+        entry["amount"] += line["amount"]
         entry["tiers"].add(line["service_tier"])
-        inv_days[(provider, key_model, category)][line["day"]] += Decimal(line["quantity"] or 0)
+        inv_day_amounts[(provider, key_model, category)][line["day"]] += line["amount"]
         daily_invoices = daily_invoices and bool(line["daily"])
+    for line in invoice:  # daily token series, from whichever export counts the tokens
+        if line["kind"] != "token":
+            continue
+        provider = provider_family(line["provider"])
+        key_model = model_key(line["provider"], line["model_raw"] or line["model"], "invoice")
+        category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
+        entry = inv[(provider, key_model, category, line["day"] if day_grain else None)]
+        if bool(line["usage_only"]) == (not entry["quantity_known"] and entry["usage_known"]):
+            inv_days[(provider, key_model, category)][line["day"]] += Decimal(line["quantity"] or 0)
+    for entry in inv.values():
+        if not entry["quantity_known"] and entry["usage_known"]:
+            entry["quantity"], entry["quantity_known"] = entry["usage_quantity"], True
 
     logs: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0})
     log_hours: dict[tuple, dict[datetime, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -276,13 +301,13 @@ def reconcile(
     rows = []
     for key in sorted(set(inv) | set(logs), key=lambda k: tuple(str(x) for x in k)):
         provider, key_model, category, day = key
-        i = inv.get(key) or {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set()}
+        i = inv.get(key) or {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set(), "quantity_known": True}
         lg = logs.get(key) or {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0}
         row = {
             "provider": provider, "model": key_model, "category": category, "day": day,
             "invoice_model": ", ".join(sorted(n for n in i["names"] if n)) or None,
             "log_model": ", ".join(sorted(n for n in lg["names"] if n)) or None,
-            "invoice_quantity": i["quantity"] if key in inv else None,
+            "invoice_quantity": i["quantity"] if key in inv and i["quantity_known"] else None,
             "log_quantity": lg["quantity"] if key in logs else None,
             "invoice_amount": i["amount"] if key in inv else None,
             "logged_cost": lg["logged"].quantize(Decimal("1e-12")) if key in logs else None,
@@ -297,6 +322,12 @@ def reconcile(
             side_inv.get((provider, key_model, day)), side_log.get((provider, key_model, day)),
             offsets.get((provider, key_model)), i["tiers"],
         )
+        if not day_grain:
+            row["explanation"] += _where_in_time(
+                row, inv_days.get((provider, key_model, category), {}),
+                inv_day_amounts.get((provider, key_model, category), {}),
+                log_hours.get((provider, key_model, category), {}), start, end, spec,
+            )
         rows.append(row)
     for line in sorted(non_token, key=lambda r: (r["provider"], r["day"], r["kind"], str(r["model_raw"]))):
         rows.append({
@@ -312,6 +343,33 @@ def reconcile(
         rows = _merge_non_token(rows)
     summary = _summary(rows, in_window, providers)
     return Reconciliation(spec, (start, end), providers, rows, summary, offsets)
+
+
+def _where_in_time(row, inv_days, inv_amounts, hours, start, end, spec: ReconcileSpec) -> str:  # noqa: ANN001
+    """For a period row: on which days a volume gap sits, or from when a price changed."""
+    if row["status"] in ("missing_logs", "extra_logs") and row["invoice_quantity"] is not None:
+        log_days: dict[str, Decimal] = defaultdict(Decimal)
+        for hour, quantity in hours.items():
+            if start <= hour < end:
+                log_days[_day_of(hour, spec.tz)] += quantity
+        gaps = {d: inv_days.get(d, ZERO) - log_days.get(d, ZERO) for d in set(inv_days) | set(log_days)}
+        total = abs(row["invoice_quantity"] - row["log_quantity"]) if row["log_quantity"] is not None else ZERO
+        top = sorted((d for d, g in gaps.items() if g), key=lambda d: -abs(gaps[d]))[:3]
+        if top and total:
+            share = sum(abs(gaps[d]) for d in top) / total * 100
+            days = ", ".join(f"{d} ({gaps[d]:+,.0f})" for d in sorted(top))
+            return f"; by day: {days}" + (f" — {share:.0f}% of the gap" if share < 99.5 else "")
+    if row["status"] == "price_mismatch" and row["log_quantity"]:
+        book = (row["repriced_cost"] or ZERO) / row["log_quantity"]
+        changed = [
+            d for d in sorted(inv_days)
+            if inv_days[d] and not _close(inv_amounts.get(d, ZERO) / inv_days[d], book, spec.tolerance_pct, ZERO)
+        ]
+        if changed and len(changed) < len([d for d in inv_days if inv_days[d]]):
+            first = changed[0]
+            price = _per_million(inv_amounts[first], inv_days[first])
+            return f"; the billed unit price differs from {first} on ({price} USD/1M that day)"
+    return ""
 
 
 def _merge_non_token(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -352,10 +410,20 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
             f"logged model {row['log_model']} has no invoice line at {row['provider']}: another account or "
             "project, a free tier, or an invoice that is not imported"
         )
+    amt_ok = _close(inv_amt, repriced, tol, floor)
+    if inv_q is None and row["invoice_amount"] is not None:
+        # No token counts on the invoice: only the amounts can be compared.
+        if amt_ok:
+            return "matched", "amounts agree within tolerance (the invoice has no token quantities)"
+        status = "missing_logs" if inv_amt > repriced else "extra_logs"
+        return status, (
+            f"billed {inv_amt:,.2f} USD vs {repriced:,.2f} USD re-priced from the logs; the invoice has no token "
+            "quantities, so a price change cannot be told from missing or extra traffic: import the provider's "
+            "usage report too"
+        )
     inv_q = inv_q or ZERO
     log_q = log_q or ZERO
     qty_ok = _close(inv_q, log_q, tol, Decimal("0.5"))
-    amt_ok = _close(inv_amt, repriced, tol, floor)
     if qty_ok and amt_ok:
         return "matched", "quantities and amounts agree within tolerance"
     if qty_ok:
@@ -374,9 +442,11 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
         )
     if offset is not None:
         hours = f"{offset:+d} h"
+        # POSIX zone names invert the sign: Etc/GMT+2 is UTC-2.
         return "time_shift", (
-            f"daily quantities agree when log times are shifted by {hours} (log timestamps look like UTC{-offset:+d} "
-            f"local time; re-ingest with --source-tz); the gap here is calls near the period edges or day boundaries"
+            f"daily quantities agree when log times are shifted by {hours}: the logs look like local time "
+            f"UTC{-offset:+d} written as UTC (re-ingest with --source-tz Etc/GMT{offset:+d}); the gap here is "
+            "calls that cross a day boundary"
         )
     gap = inv_q - log_q
     price = _per_million(inv_amt, inv_q) if inv_q else _per_million(repriced, log_q)
@@ -406,8 +476,8 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
     gap = invoice_total - repriced_total
     token_invoice = sum((r["invoice_amount"] or ZERO for r in rows if r["status"] not in ("non_token_charge",)), ZERO)
     covered = sum(
-        (r["invoice_amount"] or ZERO for r in rows
-         if r["status"] in ("matched", "price_mismatch", "category_shift", "time_shift")), ZERO,
+        (min(r["invoice_amount"], r["repriced_cost"] or ZERO) for r in rows
+         if r["status"] != "non_token_charge" and r["invoice_amount"] and r["invoice_amount"] > 0), ZERO,
     )
     causes = sorted(
         (e for s, e in by_status.items() if s != "matched"),

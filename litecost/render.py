@@ -97,6 +97,8 @@ def _display(value: Any, column: Column) -> str:
         return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
     if column.kind == "int" and isinstance(value, int):
         return f"{value:,}"
+    if column.kind == "int" and isinstance(value, Decimal) and value == value.to_integral_value():
+        return f"{int(value):,}"
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     if isinstance(value, (list, tuple)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from decimal import Decimal
 
 import pytest
@@ -61,8 +62,9 @@ def mirror_lines(store, model="gpt-4o-mini-2024-07-18", shift_hours=0):
 def load_invoice(store, lines, provider="openai"):
     con = store.con
     file_id = con.execute("SELECT nextval('invoice_file_id_seq')").fetchone()[0]
-    con.execute("INSERT INTO invoice_files VALUES (?, 'test.csv', 'x', ?, 'test', NULL, NULL, [], ?, ?, NULL, 'USD', now(), NULL, 'test')",
-                [file_id, provider, len(lines), len(lines)])
+    total = sum(line["amount"] for line in lines)
+    con.execute("INSERT INTO invoice_files VALUES (?, 'test.csv', 'x', ?, 'test', NULL, NULL, [], ?, ?, ?, 'USD', now(), NULL, 'test')",
+                [file_id, provider, len(lines), len(lines), total])
     for index, line in enumerate(lines, start=1):
         day = line["day"]
         con.execute(
@@ -188,3 +190,15 @@ def test_cache_hits_are_not_expected_on_the_invoice(cli, db, tmp_path, store):
     result, _ = run(store, mirror_lines(store))
     # ... and reconcile does not expect the hit's tokens on it.
     assert statuses(result) == {"matched"}
+
+
+def test_usage_report_tokens_are_not_added_to_a_cost_export_that_has_them(cli):
+    billing = Path(__file__).parent / "data" / "billing"
+    run = cli("reconcile", billing / "openai_dashboard_costs_synthetic.csv",
+              billing / "openai_dashboard_completions_usage_synthetic.csv", "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    rows = {(r["model"], r["category"]): r for r in run.json()["rows"]}
+    # The cost CSV bills 9.5M uncached input tokens of gpt-4o-mini; the usage CSV counts the
+    # same traffic again and must not double it.
+    assert rows[("gpt-4o-mini", "input")]["invoice_quantity"] == 9_500_000
+    assert rows[("gpt-4o-mini", "input")]["status"] == "unmatched_invoice_line"  # no logs that day

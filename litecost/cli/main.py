@@ -9,7 +9,9 @@ import typer
 from litecost import __version__
 from litecost.cli import db as db_commands
 from litecost.cli import ingest as ingest_commands
+from litecost.cli import invoices as invoices_commands
 from litecost.cli import pricing as pricing_commands
+from litecost.cli import reconcile as reconcile_commands
 from litecost.cli import report as report_commands
 from litecost.cli.common import LitecostGroup
 from litecost.errors import EXIT_CODE_HELP
@@ -47,6 +49,8 @@ def root(
 
 app.command("ingest", help=ingest_commands.HELP, no_args_is_help=True)(ingest_commands.ingest_command)
 app.command("report", help=report_commands.HELP, no_args_is_help=True)(report_commands.report_command)
+app.command("reconcile", help=reconcile_commands.HELP, no_args_is_help=True)(reconcile_commands.reconcile_command)
+app.add_typer(invoices_commands.app, name="invoices")
 app.add_typer(pricing_commands.app, name="pricing")
 app.add_typer(db_commands.app, name="db")
 

@@ -1,0 +1,230 @@
+"""`litecost reconcile`: the discrepancy report for monthly close."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from litecost.cli.common import OutputFormat, db_path, note, warn, write_output
+from litecost.cli.pricing import PRICING_OPTION, load_book
+
+HELP = """Compare provider invoices with the logged calls over the same UTC-aligned window,
+per model and token category, and explain every gap.
+
+INVOICE is a billing export (imported on the fly, idempotently; see `litecost invoices
+import` for the layouts) or the id of an imported invoice file. The window is the
+invoices' own period unless --period says otherwise; logs are selected by call start
+time in that window and scoped to the invoices' providers. Each row is classified:
+matched, missing_logs, extra_logs, price_mismatch, category_shift, time_shift,
+unmatched_invoice_line, unmatched_log_model or non_token_charge.
+
+Exit code 1 when --fail-over PCT or --fail-over-amount USD is breached by the
+unexplained gap (stderr says which); the report is printed in full either way."""
+
+
+def _decimal(value: str | None, option: str) -> Decimal | None:
+    from litecost.errors import UsageError
+
+    if value is None:
+        return None
+    try:
+        result = Decimal(value)
+    except InvalidOperation:
+        raise UsageError(f"{option} {value!r} is not a number") from None
+    if not result.is_finite() or result < 0:
+        raise UsageError(f"{option} {value!r} must be a number ≥ 0")
+    return result
+
+
+def reconcile_command(
+    ctx: typer.Context,
+    invoices: List[str] = typer.Argument(..., help="Billing export files, or imported invoice file ids.", metavar="INVOICE..."),
+    provider: str = typer.Option("auto", "--provider", help="Layout of the files: auto, openai, anthropic, azure, bedrock, gcp, focus, generic."),
+    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML column mapping for the generic adapter.", metavar="MAP.yaml"),
+    aliases: Optional[Path] = typer.Option(None, "--aliases", help="YAML {invoice model name or glob: logged model}.", metavar="FILE"),
+    period: Optional[str] = typer.Option(None, "--period", help="Reconcile this period instead of the invoices' own."),
+    tz: str = typer.Option("UTC", "--tz", help="Calendar for --period and day rows.", metavar="ZONE"),
+    grain: str = typer.Option("period", "--grain", help="period (one row per model and category) or day."),
+    tolerance: str = typer.Option("1", "--tolerance", help="Relative difference (%) still counted as agreement.", metavar="PCT"),
+    fail_over: Optional[str] = typer.Option(None, "--fail-over", help="Exit 1 if the unexplained gap exceeds PCT of the invoice total.", metavar="PCT"),
+    fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the unexplained gap exceeds USD.", metavar="USD"),
+    pricing: Optional[List[str]] = PRICING_OPTION,
+    fmt: Optional[OutputFormat] = typer.Option(None, "--format", help="table (default on a terminal), csv, json, jsonl, markdown."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
+    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
+) -> None:
+    import sys
+    from datetime import datetime, timezone
+
+    from litecost.errors import ExitCode, UsageError
+    from litecost.periods import parse_period, zone_info
+    from litecost.pricebook import install_priced_calls
+    from litecost.reconcile import ReconcileSpec, reconcile
+    from litecost.store import Store
+
+    zone_info(tz)
+    if grain not in ("period", "day"):
+        raise UsageError(f"--grain {grain!r} is not period or day")
+    tolerance_pct = _decimal(tolerance, "--tolerance")
+    fail_pct = _decimal(fail_over, "--fail-over")
+    fail_amount = _decimal(fail_over_amount, "--fail-over-amount")
+    window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
+    fmt = fmt or (OutputFormat.table if output is None and sys.stdout.isatty() else OutputFormat.csv)
+    if output is not None and fmt is OutputFormat.table:
+        raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
+
+    ids = [int(v) for v in invoices if v.isdigit()]
+    files = [v for v in invoices if not v.isdigit()]
+    book = load_book(pricing)
+    model_key = _model_key(aliases)
+    with Store.open(db_path(ctx), wait_seconds=wait) as store:
+        if files:
+            ids += _import(store, files, provider, mapping, aliases)
+        _check_ids(store, ids)
+        install_priced_calls(store.con, book)
+        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct), model_key)
+        from litecost.invoices.queries import invoice_file
+
+        headers = [invoice_file(store, i) for i in dict.fromkeys(ids)]
+
+    _render(result, headers, fmt, output)
+    breached = _breaches(result.summary, fail_pct, fail_amount)
+    for message in breached:
+        sys.stderr.write(f"litecost: threshold breached: {message}\n")
+    if breached:
+        raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
+
+
+def _model_key(aliases: Path | None):  # noqa: ANN202
+    from functools import lru_cache
+
+    from litecost.invoices.models import ModelAliases, normalize_invoice_model, normalize_logged_model
+
+    loaded = ModelAliases.load(aliases) if aliases is not None else None
+
+    @lru_cache(maxsize=None)
+    def key(provider: str, name: str | None, side: str) -> str:
+        if side == "invoice":
+            return normalize_invoice_model(provider, name, loaded) or "(no model)"
+        return normalize_logged_model(provider, name) or "(no model)"
+
+    return key
+
+
+def _import(store, files: list[str], provider: str, mapping: Path | None, aliases: Path | None) -> list[int]:  # noqa: ANN001
+    from litecost.invoices.detect import detect_files
+    from litecost.invoices.generic import load_mapping
+    from litecost.invoices.importer import import_invoices
+
+    sources = detect_files(files, provider, load_mapping(mapping) if mapping else None)
+    for src in sources:
+        note(f"{src.path}: {src.description} (layout {src.layout.name})")
+    result = import_invoices(store, sources, aliases=aliases)
+    for f in result.files:
+        if f.status != "imported":
+            note(f"{f.path}: already imported as invoice file #{f.invoice_file_id}")
+        if f.superseded_by:
+            warn(f"{f.path}: superseded by invoice file #{f.superseded_by}, a newer export of the same period; "
+                 "reconciling the file you named anyway")
+    return [f.invoice_file_id for f in result.files]
+
+
+def _check_ids(store, ids: list[int]) -> None:  # noqa: ANN001
+    from litecost.errors import UsageError
+
+    known = {r[0] for r in store.con.execute("SELECT invoice_file_id FROM invoice_files").fetchall()}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise UsageError(f"no imported invoice file with id {missing[0]}", hint="see `litecost invoices list`")
+    if not ids:
+        raise UsageError("no invoices to reconcile")
+
+
+def _breaches(summary: dict, pct: Decimal | None, amount: Decimal | None) -> list[str]:
+    gap = abs(summary["unexplained_gap"])
+    total = summary["invoice_total"]
+    out = []
+    if pct is not None and total and 100 * gap / abs(total) > pct:
+        out.append(f"unexplained gap {gap:,.2f} USD is {100 * gap / abs(total):.2f}% of the invoice total, over --fail-over {pct}%")
+    if amount is not None and gap > amount:
+        out.append(f"unexplained gap {gap:,.2f} USD is over --fail-over-amount {amount} USD")
+    return out
+
+
+ROW_COLUMNS = (
+    ("provider", None, "text"), ("model", None, "text"), ("category", None, "text"), ("day", None, "text"),
+    ("invoice_quantity", None, "int"), ("log_quantity", None, "int"), ("invoice_amount", None, "money"),
+    ("logged_cost", None, "money"), ("repriced_cost", None, "money"), ("delta_amount", None, "money"),
+    ("delta_pct", None, "pct"), ("status", None, "text"), ("explanation", None, "text"),
+    ("invoice_model", None, "text"), ("log_model", None, "text"),
+)
+
+
+def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None) -> None:  # noqa: ANN001
+    from litecost.render import Column, render_rows, to_json_document
+
+    day_grain = result.spec.grain == "day"
+    columns = [Column(k, h, kind) for k, h, kind in ROW_COLUMNS if day_grain or k != "day"]
+    start, end = result.window
+    period = {"start": start.isoformat(), "end": end.isoformat(), "tz": result.spec.tz,
+              "label": result.spec.period.label if result.spec.period else "the invoices' own period"}
+    summary = dict(result.summary)
+    summary["time_shifts"] = [
+        {"provider": p, "model": m, "offset_hours": h} for (p, m), h in sorted(result.offsets.items())
+    ]
+    if fmt is OutputFormat.json:
+        write_output(to_json_document({
+            "schema_version": 1, "period": period, "grain": result.spec.grain,
+            "tolerance_pct": result.spec.tolerance_pct, "providers": result.providers,
+            "invoices": [{k: h.get(k) for k in ("invoice_file_id", "path", "provider", "layout", "period_start",
+                                                 "period_end", "total_amount", "currency", "superseded_by")} for h in headers],
+            "summary": summary,
+            "rows": [{c.key: r.get(c.key) for c in columns} for r in result.rows],
+        }), output)
+        return
+    if fmt in (OutputFormat.csv, OutputFormat.jsonl):
+        write_output(render_rows(fmt.value, result.rows, columns), output)
+        return
+    title = (f"Reconciliation · {', '.join(result.providers)} · {start.isoformat()} to {end.isoformat()}"
+             f" ({period['label']}, tz {result.spec.tz}, grain {result.spec.grain}, tolerance {result.spec.tolerance_pct}%)")
+    summary_rows = _summary_rows(summary)
+    cause_rows = [{"status": c["status"], "rows": c["rows"], "delta_amount": c["delta_amount"]} for c in summary["causes"]]
+    parts = [
+        render_rows(fmt.value, summary_rows, [Column("item"), Column("usd", "USD", "money")], title=title),
+        render_rows(fmt.value, cause_rows, [Column("status", "cause"), Column("rows", kind="int"),
+                                            Column("delta_amount", "USD (invoice − re-priced logs)", "money")],
+                    title="Largest causes, by dollars"),
+    ]
+    if summary["time_shifts"]:
+        shift_rows = summary["time_shifts"]
+        parts.append(render_rows(fmt.value, shift_rows, [Column("provider"), Column("model"), Column("offset_hours", "log time shift (h)")],
+                                 title="Daily quantities agree once log times are shifted"))
+    detail = columns if fmt is OutputFormat.markdown else [c for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost")]
+    rows = result.rows
+    if fmt is OutputFormat.table:  # people read the exceptions; a matched row needs no sentence
+        rows = [{**r, "explanation": ""} if r["status"] == "matched" else r for r in rows]
+    parts.append(render_rows(fmt.value, rows, detail, title="Detail (delta = invoice − re-priced logs; delta % of the invoice amount)"))
+    if fmt is OutputFormat.markdown:
+        write_output("\n".join(parts), output)
+    else:
+        for part in parts:
+            write_output(part)
+
+
+def _summary_rows(summary: dict) -> list[dict]:
+    rows = [
+        {"item": "invoice total", "usd": summary["invoice_total"]},
+        {"item": "logged cost (LiteLLM)", "usd": summary["logged_total"]},
+        {"item": "re-priced log cost", "usd": summary["repriced_total"]},
+        {"item": "gap (invoice − re-priced)", "usd": summary["gap"]},
+        {"item": "explained gap", "usd": summary["explained_gap"]},
+        {"item": "unexplained gap", "usd": summary["unexplained_gap"]},
+    ]
+    if summary["coverage_pct"] is not None:
+        rows.append({"item": f"coverage: {summary['coverage_pct']}% of billed token charges matched to logs", "usd": None})
+    if summary["unpriced_calls"]:
+        rows.append({"item": f"{summary['unpriced_calls']} logged calls have no price (see litecost pricing check)", "usd": None})
+    return rows
