@@ -499,6 +499,31 @@ def pricing_files_from_env() -> list[str]:
 
 # -- re-pricing calls in SQL ----------------------------------------------------------
 
+# Per category: tokens of a call (alias c) times the rate of its price row (alias s).
+BASE_COSTS = {
+    "input": "{c}.input_tokens * {s}.rate_input",
+    "cache_read": "{c}.cache_read_tokens * {s}.rate_cache_read",
+    "cache_write_5m": "{c}.cache_write_5m_tokens * {s}.rate_cache_write_5m",
+    "cache_write_1h": "{c}.cache_write_1h_tokens * {s}.rate_cache_write_1h",
+    "output": "({c}.output_tokens - {c}.reasoning_tokens) * {s}.rate_output + {c}.reasoning_tokens * {s}.rate_reasoning",
+    "audio_input": "{c}.audio_input_tokens * {s}.rate_audio_input",
+    "audio_output": "{c}.audio_output_tokens * {s}.rate_audio_output",
+    "image_input": "{c}.image_input_tokens * {s}.rate_image_input",
+}
+
+
+def base_cost(name: str, tokens: str = "c", segment: str = "s") -> str:
+    return BASE_COSTS[name].format(c=tokens, s=segment)
+
+
+def _adjusted(expr: str) -> str:
+    """A call's cost: 0 for cache hits; most price rows have no adjustment, so the
+    128-bit rescaling multiply is skipped for them."""
+    return (
+        f"CASE WHEN cache_hit THEN CAST(0 AS {MONEY}) WHEN priced THEN CASE WHEN price_multiplier = 1 THEN {expr}"
+        f" ELSE CAST(({expr}) * price_multiplier AS {MONEY}) END END"
+    )
+
 MONEY = "DECIMAL(38, 18)"
 MULTIPLIER = "DECIMAL(20, 10)"
 _RATE_COLUMNS = tuple(f"rate_{c}" for c in PRICED_CATEGORIES)
@@ -551,50 +576,61 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     }
     # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
     con.execute(
-        "CREATE TEMP TABLE price_segments AS SELECT identity_id, provider, model, model_map_key, model_group,"
+        "CREATE TEMP TABLE price_segments AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
+        " model_map_key, model_group,"
         " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
         f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
-        + ", ".join(f"{c}::{MONEY} AS {c}" for c in _RATE_COLUMNS)
+        + ", ".join(f"coalesce({c}::{MONEY}, 0) AS {c}" for c in _RATE_COLUMNS)
         + " FROM (SELECT unnest(from_json($rows, $schema), recursive := true))",
         {"rows": json.dumps(segments), "schema": json.dumps([schema])},
     )
-    tokens_times = {
-        "cost_input": "c.input_tokens * s.rate_input",
-        "cost_cache_read": "c.cache_read_tokens * s.rate_cache_read",
-        "cost_cache_write_5m": "c.cache_write_5m_tokens * s.rate_cache_write_5m",
-        "cost_cache_write_1h": "c.cache_write_1h_tokens * s.rate_cache_write_1h",
-        "cost_output": "(c.output_tokens - c.reasoning_tokens) * s.rate_output + c.reasoning_tokens * s.rate_reasoning",
-        "cost_audio_input": "c.audio_input_tokens * s.rate_audio_input",
-        "cost_audio_output": "c.audio_output_tokens * s.rate_audio_output",
-        "cost_image_input": "c.image_input_tokens * s.rate_image_input",
-    }
-    priced = s_priced = "s.identity_id IS NOT NULL"
-    cost_items = ",\n".join(
-        f"CASE WHEN c.cache_hit THEN 0 WHEN {s_priced} THEN CAST(coalesce({expr}, 0) * s.multiplier AS {MONEY}) END AS {name}"
-        for name, expr in tokens_times.items()
+    # Which price applies to each call: a hash join on the call's identity, then the
+    # validity window, service tier and long-context tier.
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP VIEW call_prices AS
+        SELECT c.*, s.price_row
+        FROM {calls_table} c
+        LEFT JOIN price_segments s
+          ON coalesce(s.provider, '') = coalesce(c.provider, '') AND coalesce(s.model, '') = coalesce(c.model, '')
+         AND coalesce(s.model_map_key, '') = coalesce(c.model_map_key, '')
+         AND coalesce(s.model_group, '') = coalesce(c.model_group, '')
+         AND s.service_tier = CASE WHEN c.service_tier IN ('batch', 'priority', 'flex') THEN c.service_tier ELSE 'standard' END
+         AND (s.valid_from IS NULL OR c.start_time >= s.valid_from) AND (s.valid_to IS NULL OR c.start_time < s.valid_to)
+         AND c.prompt_tokens > s.tier_low AND (s.tier_high IS NULL OR c.prompt_tokens <= s.tier_high)
+        """
     )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP VIEW priced_calls AS
-        SELECT c.*,
-               {priced} AS priced,
-               s.price_model,
-               greatest(s.tier_low, 0) AS tier_threshold,
-               s.adjustments AS price_adjustments,
-               s.rate_input AS price_rate_input,
-               s.rate_output AS price_rate_output,
-               {cost_items},
-               CASE WHEN c.cache_hit THEN CAST(0 AS {MONEY}) WHEN {priced} THEN
-                    CAST(({" + ".join(f"coalesce({e}, 0)" for e in tokens_times.values())}) * s.multiplier AS {MONEY})
-               END AS repriced_cost
-        FROM {calls_table} c
-        LEFT JOIN price_segments s
-          ON s.provider IS NOT DISTINCT FROM c.provider AND s.model IS NOT DISTINCT FROM c.model
-         AND s.model_map_key IS NOT DISTINCT FROM c.model_map_key AND s.model_group IS NOT DISTINCT FROM c.model_group
-         AND (s.valid_from IS NULL OR c.start_time >= s.valid_from) AND (s.valid_to IS NULL OR c.start_time < s.valid_to)
-         AND s.service_tier = CASE WHEN c.service_tier IN ('batch', 'priority', 'flex') THEN c.service_tier ELSE 'standard' END
-         AND c.prompt_tokens > s.tier_low AND (s.tier_high IS NULL OR c.prompt_tokens <= s.tier_high)
+        WITH joined AS (
+            SELECT c.* EXCLUDE (price_row),
+                   s.price_row IS NOT NULL AS priced,
+                   s.price_model,
+                   greatest(s.tier_low, 0) AS tier_threshold,
+                   s.adjustments AS price_adjustments,
+                   s.rate_input AS price_rate_input,
+                   s.rate_output AS price_rate_output,
+                   s.multiplier AS price_multiplier,
+                   {", ".join(f"{base_cost(name)} AS base_{name}" for name in BASE_COSTS)}
+            FROM call_prices c LEFT JOIN price_segments s USING (price_row)
+        )
+        SELECT * EXCLUDE ({", ".join(f"base_{name}" for name in BASE_COSTS)}, price_multiplier),
+               {", ".join(f"{_adjusted(f'base_{name}')} AS cost_{name}" for name in BASE_COSTS)},
+               {_adjusted(" + ".join(f"base_{name}" for name in BASE_COSTS))} AS repriced_cost
+        FROM joined
         """
+    )
+
+
+def costed_sql(tokens: str = "g", segment: str = "s") -> str:
+    """SQL: the re-priced cost of already-summed tokens (alias `tokens`) at one price row
+    (alias `segment`); NULL when unpriced, 0 for LiteLLM cache hits. Pricing after summing
+    is exact (costs are linear in tokens) and far cheaper than pricing each call."""
+    expr = " + ".join(base_cost(name, tokens, segment) for name in BASE_COSTS)
+    return (
+        f"CASE WHEN {tokens}.cache_hit THEN CAST(0 AS {MONEY}) WHEN {segment}.price_row IS NOT NULL THEN"
+        f" CASE WHEN {segment}.multiplier = 1 THEN {expr} ELSE CAST(({expr}) * {segment}.multiplier AS {MONEY}) END END"
     )
 
 

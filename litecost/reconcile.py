@@ -120,18 +120,42 @@ def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> l
 
 
 def _log_side_hourly(con, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Per provider, model and UTC hour: tokens and costs per category (one pass over calls)."""
+    """Per provider, model and UTC hour: tokens and re-priced cost per category.
+
+    Tokens are summed per price row first and priced once per group (exact: cost is
+    linear in tokens), which keeps this to one cheap scan of the calls.
+    """
+    from litecost.pricebook import BASE_COSTS, MONEY, base_cost
+
+    token_columns = sorted({tokens for tokens, _ in CATEGORY_COSTS.values()} | {"reasoning_tokens"})
+
+    def priced(name: str) -> str:
+        expr = base_cost(name, "g", "s")
+        return (f"CASE WHEN s.price_row IS NULL THEN 0 WHEN s.multiplier = 1 THEN {expr}"
+                f" ELSE CAST(({expr}) * s.multiplier AS {MONEY}) END")
+
     sums = []
-    for category, (tokens, cost) in CATEGORY_COSTS.items():
+    for category, (tokens, _cost) in CATEGORY_COSTS.items():
         sums.append(f"sum({tokens}) AS tokens_{category}")
-        sums.append(f"coalesce(sum({cost}), 0) AS cost_{category}")
+        sums.append(f"coalesce(sum(cost_{category}), 0) AS cost_{category}")
     return _rows(
         con,
-        f"SELECT provider, model, date_trunc('hour', start_time) AS hour, count(*) AS calls,"
-        f" count(*) FILTER (WHERE NOT priced) AS unpriced, sum(logged_cost) AS logged_cost,"
-        f" coalesce(sum(repriced_cost), 0) AS repriced_cost, {', '.join(sums)}"
-        f" FROM priced_calls WHERE start_time >= $start AND start_time < $end AND NOT cache_hit"
-        f" GROUP BY ALL",
+        f"""
+        WITH grouped AS (
+            SELECT provider, model, date_trunc('hour', start_time) AS hour, price_row, count(*) AS calls,
+                   count(*) FILTER (WHERE price_row IS NULL) AS unpriced, sum(logged_cost) AS logged_cost,
+                   {", ".join(f"sum({t}) AS {t}" for t in token_columns)}
+            FROM call_prices WHERE start_time >= $start AND start_time < $end AND NOT cache_hit
+            GROUP BY ALL
+        ), costed AS (
+            SELECT g.*, {", ".join(f"{priced(name)} AS cost_{name}" for name in BASE_COSTS)}
+            FROM grouped g LEFT JOIN price_segments s USING (price_row)
+        )
+        SELECT provider, model, hour, sum(calls) AS calls, sum(unpriced) AS unpriced, sum(logged_cost) AS logged_cost,
+               {" + ".join(f"coalesce(sum(cost_{name}), 0)" for name in BASE_COSTS)} AS repriced_cost,
+               {", ".join(sums)}
+        FROM costed GROUP BY ALL
+        """,
         {"start": start, "end": end},
     )
 

@@ -126,37 +126,25 @@ def _scoped_sql(spec: ReportSpec, params: dict[str, Any], period: Period | None)
     return f"SELECT * FROM priced_calls c WHERE {' AND '.join(clauses)}"
 
 
-def _exploded_sql(spec: ReportSpec, tag_dim: str | None) -> str:
-    """One row per (call, tag) for a tag dimension, with the call's tag count and the
-    tag's position, so an even split can hand out remainders deterministically."""
-    if tag_dim is None:
-        return "SELECT c.*, NULL::VARCHAR AS tag_value, 1 AS tag_count, 1 AS tag_position FROM scoped c"
+def _tag_values_sql(tag_dim: str, tags: str) -> str:
+    """The values of a tag dimension for a list of tags (`tags`, stored sorted and unique)."""
     prefix = _tag_prefix(tag_dim)
-    tags = _call_tags(spec)
     if prefix is None:
-        values = f"CASE WHEN len({tags}) = 0 THEN ['{UNTAGGED}'] ELSE list_sort({tags}) END"
-    else:
-        matching = f"list_sort(list_transform(list_filter({tags}, lambda t: starts_with(t, $tag_prefix)), lambda t: substr(t, {len(prefix) + 1})))"
-        values = f"CASE WHEN len({matching}) = 0 THEN ['(no {prefix[:-1]} tag)'] ELSE {matching} END"
-    return (
-        f"SELECT c.*, v.tag_value, len(v.all_values) AS tag_count, v.tag_position"
-        f" FROM scoped c, LATERAL (SELECT unnest(vals) AS tag_value, generate_subscripts(vals, 1) AS tag_position,"
-        f" vals AS all_values FROM (SELECT {values} AS vals)) v"
-    )
+        return f"CASE WHEN len({tags}) = 0 THEN ['{UNTAGGED}'] ELSE {tags} END"
+    matching = f"list_transform(list_filter({tags}, lambda t: starts_with(t, $tag_prefix)), lambda t: substr(t, {len(prefix) + 1}))"
+    return f"CASE WHEN len({matching}) = 0 THEN ['(no {prefix[:-1]} tag)'] ELSE {matching} END"
 
 
-def _measure(column: str, split: bool, money: bool) -> str:
-    """The part of a call's `column` that falls to this row."""
-    if not split:
-        return f"c.{column}"
-    value = f"c.{column}"
-    # Exact integer units: whole dollars and the fraction scaled separately, because a
-    # DECIMAL(38, 18) times 1e18 overflows and DuckDB divides decimals as doubles.
+def _split(value: str, money: bool) -> str:
+    """The part of `value` that falls to one tag row of an even split: an exact integer
+    share, the remainder (in 1e-18 USD or whole tokens) going to the first tag."""
+    # Whole dollars and the fraction are scaled separately: a DECIMAL(38, 18) times 1e18
+    # overflows, and DuckDB divides decimals as doubles.
     units = (
         f"(CAST(trunc({value}) AS HUGEINT) * {_UNIT} + CAST(({value} - trunc({value})) * CAST({_UNIT} AS DECIMAL(19, 0)) AS HUGEINT))"
         if money else f"CAST({value} AS HUGEINT)"
     )
-    share = f"({units} // c.tag_count + CASE WHEN c.tag_position = 1 THEN {units} % c.tag_count ELSE 0 END)"
+    share = f"({units} // tag_count + CASE WHEN tag_position = 1 THEN {units} % tag_count ELSE 0 END)"
     if money:
         return (
             f"(CAST({share} // {_UNIT} AS DECIMAL(38, 18))"
@@ -165,47 +153,79 @@ def _measure(column: str, split: bool, money: bool) -> str:
     return f"CAST({share} AS BIGINT)"
 
 
-def _aggregate_items(split: bool) -> list[str]:
-    items = [
-        "count(*) AS requests",
-        "count(*) FILTER (WHERE c.status = 'failure') AS failed_requests",
-        "count(*) FILTER (WHERE NOT c.priced) AS unpriced_requests",
-    ]
-    items += [f"CAST(sum({_measure(col, split, money=False)}) AS BIGINT) AS {col}" for col in TOKEN_METRICS]
-    items += [
-        f"CAST(sum({_measure('logged_cost', split, money=True)}) AS DECIMAL(38, 18)) AS logged_cost",
-        # NULL (unpriced) calls count as 0 here; unpriced_requests says how many there were.
-        f"CAST(coalesce(sum({_measure('repriced_cost', split, money=True)}), 0) AS DECIMAL(38, 18)) AS repriced_cost",
-    ]
-    return items
-
-
-def _dimension_sql(dim: str) -> str:
-    if dim == "tag" or dim.startswith("tag:"):
-        return "c.tag_value"
-    return _SIMPLE_DIMENSIONS[dim]
+_COUNTS = ("requests", "failed_requests", "unpriced_requests")
 
 
 def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # noqa: ANN001
+    """Sum first, then price, then explode tags.
+
+    Calls are summed per (dimensions, tag list, price row, cache hit) in one scan — token
+    counts and logged cost only — and re-priced per group (cost is linear in tokens, so
+    this is exact). Only those few groups are exploded per tag, so tag reports cost
+    about as much as any other.
+    """
+    from litecost.pricebook import costed_sql
+
     params: dict[str, Any] = {"tz": spec.tz}
     tag_dim = next((d for d in spec.dimensions if d == "tag" or d.startswith("tag:")), None)
     if tag_dim and _tag_prefix(tag_dim):
         params["tag_prefix"] = _tag_prefix(tag_dim)
     split = tag_dim is not None and spec.tag_split == "even"
-    dims = [f"{_dimension_sql(d)} AS \"{d}\"" for d in spec.dimensions]
-    sql = (
-        f"WITH scoped AS ({_scoped_sql(spec, params, period)}), exploded AS ({_exploded_sql(spec, tag_dim)})"
-        f" SELECT {', '.join(dims)}, {', '.join(_aggregate_items(split))}"
-        f" FROM exploded c GROUP BY ALL"
+    plain_dims = [d for d in spec.dimensions if d != tag_dim]
+    keys = [f'{_SIMPLE_DIMENSIONS[d]} AS "{d}"' for d in plain_dims]
+    # Group on the stored tag list itself; turning it into the dimension's values (untagged,
+    # tag:NAME) happens after grouping, on few rows.
+    keys.append(f"{_call_tags(spec)} AS tags" if tag_dim else "NULL::VARCHAR[] AS tags")
+    scoped = _scoped_sql(spec, params, period).replace("priced_calls c", "call_prices c", 1)
+    grouped = (
+        f"SELECT {', '.join(keys)}, c.cache_hit, c.price_row, count(*) AS requests,"
+        " count(*) FILTER (WHERE c.status = 'failure') AS failed_requests,"
+        " count(*) FILTER (WHERE c.price_row IS NULL) AS unpriced_requests,"
+        + ", ".join(f"sum(c.{m}) AS {m}" for m in TOKEN_METRICS)
+        + f", sum(c.logged_cost) AS logged_cost FROM ({scoped}) c GROUP BY ALL"
     )
-    needed = {k: v for k, v in params.items() if f"${k}" in sql}
-    cursor = con.execute(sql, needed)
+    values = _tag_values_sql(tag_dim, "g.tags") if tag_dim else "[NULL::VARCHAR]"
+    costed = (
+        f"SELECT g.* EXCLUDE (tags), {values} AS tag_values, {costed_sql('g', 's')} AS repriced_cost"
+        " FROM grouped g LEFT JOIN price_segments s USING (price_row)"
+    )
+    exploded = (
+        "SELECT * EXCLUDE (tag_values), unnest(tag_values) AS tag_value,"
+        " generate_subscripts(tag_values, 1) AS tag_position, len(tag_values) AS tag_count FROM costed"
+    )
+    dims = [f'tag_value AS "{d}"' if d == tag_dim else f'"{d}"' for d in spec.dimensions]
+    group = ", ".join(f'"{d}"' for d in spec.dimensions)
+
+    def metrics(suffix: str, divide: bool, once: bool) -> list[str]:
+        where = " FILTER (WHERE tag_position = 1)" if once else ""
+        items = [f"CAST(coalesce(sum({m}){where}, 0) AS BIGINT) AS {m}{suffix}" for m in _COUNTS]
+        items += [
+            f"CAST(coalesce(sum({_split(m, False) if divide else m}){where}, 0) AS BIGINT) AS {m}{suffix}"
+            for m in TOKEN_METRICS
+        ]
+        items += [
+            f"CAST(coalesce(sum({_split(m, True) if divide else m}){where}, 0) AS DECIMAL(38, 18)) AS {m}{suffix}"
+            for m in COST_METRICS
+        ]
+        return items
+
+    sql = (
+        f"WITH grouped AS ({grouped}), costed AS ({costed}), exploded AS ({exploded})"
+        f" SELECT grouping({group}) > 0 AS is_total, {', '.join(dims)},"
+        f" {', '.join(metrics('', split, False))}, {', '.join(metrics('_once', False, True))}"
+        f" FROM exploded GROUP BY GROUPING SETS (({group}), ())"
+    )
+    cursor = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
     names = [d[0] for d in cursor.description]
-    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-    total_sql = f"WITH scoped AS ({_scoped_sql(spec, {}, period)}) SELECT {', '.join(_aggregate_items(False))} FROM scoped c"
-    cursor = con.execute(total_sql, {k: v for k, v in params.items() if f"${k}" in total_sql})
-    names = [d[0] for d in cursor.description]
-    totals = dict(zip(names, cursor.fetchone()))
+    rows, totals = [], None
+    for values in cursor.fetchall():
+        record = dict(zip(names, values))
+        if record.pop("is_total"):
+            totals = {k[: -len("_once")]: v for k, v in record.items() if k.endswith("_once")}
+        else:
+            rows.append({k: v for k, v in record.items() if not k.endswith("_once")})
+    if totals is None:  # no calls at all: DuckDB emits no grand-total row for empty input
+        totals = {**{m: 0 for m in (*_COUNTS, *TOKEN_METRICS)}, **{m: Decimal(0) for m in COST_METRICS}}
     return rows, totals
 
 
