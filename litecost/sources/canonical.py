@@ -131,6 +131,9 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         SELECT *, {', '.join(usage_fields)} FROM typed
     ), checked AS (
         SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM usage
+    ), canonical_maps AS (
+        SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
+        FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM pre_calls WHERE model_map_value IS NOT NULL)
     )
     SELECT
         src_line,
@@ -168,7 +171,7 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         {_money_value('cost_original_raw')} AS logged_cost_original,
         {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
         model_map_key,
-        {_sorted_object('model_map_value', scalars_only=True)} AS model_map_value,
+        canonical_maps.canonical AS model_map_value,
         CASE WHEN spend_logs_metadata IS NOT NULL
              THEN {redact_sql(_sorted_object('spend_logs_metadata') + '::VARCHAR')}::JSON END AS spend_logs_metadata,
         litellm_call_id,
@@ -179,4 +182,6 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         {ingest_id_param}::BIGINT AS ingest_id,
         src_line AS source_line
     FROM checked
+    -- The price entry repeats on every call of a model: canonicalise each distinct one once.
+    LEFT JOIN canonical_maps ON canonical_maps.original = checked.model_map_value::VARCHAR
     """

@@ -13,6 +13,8 @@ reject and every stored call points at the right line of the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from litecost.sources.detect import SourceFile
 
 REJECTS_TABLE = "lc_read_rejects"
@@ -108,26 +110,28 @@ def json_records_sql(src: SourceFile) -> list[str]:
             "CREATE OR REPLACE TEMP TABLE lines AS SELECT raw, ordinality AS o"
             f" FROM read_csv($path, {_csv_options(header=False)}) WITH ORDINALITY"
         )
+        # A view, not a copy: each record is parsed once, by the extraction that needs it.
         statements.append(
-            "CREATE OR REPLACE TEMP TABLE records AS"
-            f" SELECT {_line_fix(1)} AS src_line, raw,"
-            " CASE WHEN json_valid(raw) THEN raw::JSON END AS rec"
+            "CREATE OR REPLACE TEMP VIEW records AS"
+            f" SELECT {_line_fix(1)} AS src_line, raw, raw AS rec"
             " FROM (SELECT CASE WHEN o = 1 THEN ltrim(raw, chr(65279)) ELSE raw END AS raw, o FROM lines)"
-            " WHERE raw IS NOT NULL AND trim(raw, ' \t\r') <> ''"
+            " WHERE raw IS NOT NULL AND (starts_with(raw, '{') OR trim(raw, ' \t\r') <> '')"
         )
     elif src.format == "json_array":
         statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
         statements.append(
-            "CREATE OR REPLACE TEMP TABLE records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
+            "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
             f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}) WITH ORDINALITY"
         )
+        statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
     elif src.format == "json_page":
         statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
         statements.append(
-            "CREATE OR REPLACE TEMP TABLE records AS SELECT e.key::BIGINT + 1 AS src_line, e.value::VARCHAR AS raw, e.value AS rec"
+            "CREATE OR REPLACE TEMP TABLE json_records AS SELECT e.key::BIGINT + 1 AS src_line, e.value::VARCHAR AS raw, e.value AS rec"
             f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}) j,"
             " json_each(j.json, '$.data') e"
         )
+        statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
     else:  # pragma: no cover - guarded by the caller
         raise ValueError(src.format)
     return statements
@@ -138,33 +142,39 @@ def _text(expr: str) -> str:
 
 
 class JsonPaths:
-    """Many fields of one JSON value with a single parse per row.
+    """Many fields of one JSON document with a single parse per row.
 
     DuckDB parses a JSON document again for every `->>`; with dozens of fields per
-    record that costs time and, on large payloads, memory. `json_extract[_string]`
-    with a list of paths parses once. Calling the object registers paths and returns
-    the SQL for the first of them that is present; `select_item()` then yields the
-    one extraction that feeds them all.
+    record that costs time and, on large payloads, memory. `json_extract` with a list
+    of paths parses once. Calling the object (text) or `.json()` (a JSON value)
+    registers paths and returns the SQL for the first of them that is present;
+    `select_item()` then yields the one extraction that feeds them all. A document
+    that is not valid JSON extracts as NULL (see `json_error_sql`).
     """
 
-    def __init__(self, source: str, alias: str, *, as_text: bool = True) -> None:
+    def __init__(self, source: str, alias: str) -> None:
         self.source = source
         self.alias = alias
-        self.as_text = as_text
         self.paths: list[str] = []
 
-    def __call__(self, *paths: str) -> str:
+    def _refs(self, paths: tuple[str, ...], text: bool) -> str:
         refs = []
         for path in paths:
             if path not in self.paths:
                 self.paths.append(path)
-            refs.append(f"{self.alias}[{self.paths.index(path) + 1}]")
+            ref = f"{self.alias}[{self.paths.index(path) + 1}]"
+            refs.append(f"({ref} ->> '$')" if text else ref)
         return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
 
+    def __call__(self, *paths: str) -> str:
+        return self._refs(paths, text=True)
+
+    def json(self, *paths: str) -> str:
+        return self._refs(paths, text=False)
+
     def select_item(self) -> str:
-        function = "json_extract_string" if self.as_text else "json_extract"
         path_list = ", ".join("'" + p.replace("'", "''") + "'" for p in self.paths) or "'$.__none__'"
-        return f"{function}({self.source}, [{path_list}]) AS {self.alias}"
+        return f"try(json_extract({self.source}, [{path_list}])) AS {self.alias}"
 
 
 def _payload(expr: str) -> str:
@@ -177,10 +187,15 @@ def _object_json(expr: str) -> str:
     return f"CASE WHEN json_type({expr}) = 'OBJECT' THEN {expr} END"
 
 
-def json_error_sql() -> str:
+def json_error_sql(extracted: str) -> str:
+    """Why a record could not be read, given its path extraction (NULL: not valid JSON).
+
+    A valid document that does not start with `{` is not an object; only those few
+    are parsed again, to name what they are.
+    """
     return (
-        "CASE WHEN rec IS NULL THEN 'not valid JSON'"
-        " WHEN json_type(rec) <> 'OBJECT' THEN 'a JSON ' || CASE json_type(rec) WHEN 'ARRAY' THEN 'array'"
+        f"CASE WHEN rec IS NULL OR {extracted} IS NULL THEN 'not valid JSON'"
+        " WHEN NOT starts_with(ltrim(rec::VARCHAR), '{') THEN 'a JSON ' || CASE json_type(rec) WHEN 'ARRAY' THEN 'array'"
         " WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'null' ELSE 'number' END"
         " || ', expected an object (one LiteLLM record per line)'"
         " END"
@@ -200,7 +215,7 @@ def rejected_excerpts_sql(src: SourceFile) -> str | None:
 def excerpt_sql() -> str:
     """A short excerpt of a rejected JSON record without payload fields (redacted later)."""
     return (
-        "left(CASE WHEN rec IS NOT NULL AND json_type(rec) = 'OBJECT'"
+        "left(CASE WHEN json_valid(rec) AND json_type(rec) = 'OBJECT'"
         f" THEN json_merge_patch(rec, '{_PAYLOAD_PATCH}')::VARCHAR"
         # Unparseable text: cut at the first key that may carry prompt text.
         " ELSE regexp_replace(left(raw, 400), '\"(messages|content|prompt|input|response|text|metadata)\".*$', '\"\\1\": …', 's')"
@@ -208,7 +223,7 @@ def excerpt_sql() -> str:
     )
 
 
-def _metadata_fields(md: JsonPaths, mj: JsonPaths) -> dict[str, str]:
+def _metadata_fields(md: JsonPaths, mj: Callable[..., str]) -> dict[str, str]:
     """SpendLogs `metadata` fields shared by every SpendLogs layout."""
     return {
         "md_status": md("$.status"),
@@ -262,38 +277,38 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             + "), 200)"
         )
         source = "sl_rows"
+        source_exclude = "o"
     else:
         statements = json_records_sql(src)
         row = JsonPaths("rec", "sf")
         fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
         row_extractions = [row.select_item()]
         line = "src_line"
-        parse_error = json_error_sql()
+        parse_error = json_error_sql("sf")
         excerpt = "NULL"  # computed for rejected records only: see rejected_excerpts_sql()
         source = "records"
+        source_exclude = "src_line"
 
     md = JsonPaths("md", "mf")
-    mj = JsonPaths("md", "mj", as_text=False)
-    meta = _metadata_fields(md, mj)
+    meta = _metadata_fields(md, md.json)
     field_items = ", ".join(f'{expr} AS "f_{name}"' for name, expr in fields.items())
     statements.append(
         f"""
         CREATE OR REPLACE TEMP TABLE pre_calls AS
         WITH extracted AS (
-            SELECT {line} AS src_line, {parse_error} AS parse_error, {excerpt} AS excerpt
-                   {''.join(', ' + item for item in row_extractions)}, *
+            SELECT {line} AS src_line, {excerpt} AS excerpt
+                   {''.join(', ' + item for item in row_extractions)}, * EXCLUDE ({source_exclude})
             FROM {source}
         ), base AS (
-            SELECT src_line, parse_error, excerpt, {field_items} FROM extracted
+            SELECT src_line, {parse_error} AS parse_error, excerpt, {field_items} FROM extracted
         ), parsed AS (
-            SELECT *,
-                   CASE WHEN json_valid({_text('"f_metadata"')}) THEN {_text('"f_metadata"')}::JSON END AS md,
-                   {_text('"f_metadata"')} IS NOT NULL AND NOT json_valid({_text('"f_metadata"')}) AS metadata_invalid
-            FROM base
+            SELECT *, {_text('"f_metadata"')} AS md FROM base
         ), meta AS (
-            SELECT *, {md.select_item()}, {mj.select_item()} FROM parsed
+            SELECT *, {md.select_item()} FROM parsed
+        ), checked AS (
+            SELECT *, md IS NOT NULL AND mf IS NULL AS metadata_invalid FROM meta
         ), mapped AS (
-            SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in meta.items())} FROM meta
+            SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in meta.items())} FROM checked
         )
         SELECT
             src_line, parse_error, excerpt,
@@ -336,7 +351,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     kwargs dumps with a `standard_logging_object`, or minimal custom dicts)."""
     statements = json_records_sql(src)
     text = JsonPaths("rec", "cf")
-    value = JsonPaths("rec", "cj", as_text=False)
+    value = text.json
     slo = "$.standard_logging_object"
 
     def payload(path: str) -> str:
@@ -397,11 +412,12 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         f"""
         CREATE OR REPLACE TEMP TABLE pre_calls AS
         WITH extracted AS (
-            SELECT src_line, raw, {json_error_sql()} AS parse_error, NULL AS excerpt,
-                   {text.select_item()}, {value.select_item()}
+            SELECT src_line, raw, rec, NULL AS excerpt, {text.select_item()}
             FROM records
+        ), checked AS (
+            SELECT *, {json_error_sql("cf")} AS parse_error FROM extracted
         ), shaped AS (
-            SELECT *, CASE WHEN parse_error IS NULL THEN {shape} END AS shape FROM extracted
+            SELECT *, CASE WHEN parse_error IS NULL THEN {shape} END AS shape FROM checked
         )
         SELECT
             src_line, parse_error, excerpt,
