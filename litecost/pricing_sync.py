@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
+from litecost.files import write_atomically
 from litecost.pricebook import parse_price_key, snapshot_paths
 
 DEFAULT_URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
@@ -61,19 +60,6 @@ def validate_map(content: bytes, origin: str) -> dict[str, Any]:
     return data
 
 
-def _atomic_write(path: Path, content: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def sync(*, url: str | None = None, from_file: str | None = None, now: datetime) -> dict[str, Any]:
     snapshot, provenance = snapshot_paths()
     snapshot.parent.mkdir(parents=True, exist_ok=True)
@@ -101,6 +87,6 @@ def sync(*, url: str | None = None, from_file: str | None = None, now: datetime)
         "entries": sum(1 for k in data if k != "sample_spec"),
         "previous_sha256": previous,
     }
-    _atomic_write(snapshot, content)
-    _atomic_write(provenance, (json.dumps(record, indent=2) + "\n").encode())
+    write_atomically(snapshot, content)
+    write_atomically(provenance, (json.dumps(record, indent=2) + "\n").encode())
     return record

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from litecost.errors import ExitCode, LitecostError, UsageError
+from litecost.files import write_atomically
 from litecost.redact import redact
 
 
@@ -68,16 +68,7 @@ def write_output(rendered: Any, output: Path | None = None) -> None:
     directory = output.resolve().parent
     if not directory.is_dir():
         raise UsageError(f"--output {output}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(rendered)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(output, rendered.encode("utf-8"))
 
 
 def error_line(message: str) -> str:

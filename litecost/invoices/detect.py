@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import csv
 import gzip
-import hashlib
 import io
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from litecost import files
+from litecost.files import sha256_of
 from litecost.errors import BadInputError, UsageError
 from litecost.invoices.layouts import Layout, Shape
 from litecost.invoices.reading import FileFormat, column_key, json_field_paths, json_rows_sql, run_statement
@@ -61,36 +62,8 @@ class InvoiceSource:
 
 
 def expand_paths(patterns: list[str]) -> list[Path]:
-    """Files, directories (their billing files, recursively) and glob patterns."""
-    import glob
-
-    found: list[Path] = []
-    for pattern in patterns:
-        path = Path(pattern)
-        if path.is_dir():
-            matches = sorted(p for p in path.rglob("*") if p.is_file() and p.name.removesuffix(".gz").endswith(_SUFFIXES))
-            if not matches:
-                raise UsageError(f"{pattern}: directory holds no billing files", hint="expected .csv, .json or .parquet files")
-        elif path.is_file():
-            matches = [path]
-        elif any(ch in pattern for ch in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-            if not matches:
-                raise UsageError(f"{pattern}: no files match this pattern", hint="check the path or quote the glob")
-        else:
-            raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
-        for match in matches:
-            if match not in found:
-                found.append(match)
-    return found
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """Billing files among files, directories and globs (see `litecost.files.expand_paths`)."""
+    return [path for path, _named in files.expand_paths(patterns, _SUFFIXES, "billing files")]
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:

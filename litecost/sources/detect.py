@@ -7,15 +7,14 @@ so a wrong file is refused at once with a one-line error and nothing is stored.
 from __future__ import annotations
 
 import csv
-import glob
 import gzip
-import hashlib
 import io
 import json
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from litecost import files
 from litecost.errors import BadInputError, UsageError
 
 KINDS = ("spendlogs", "callbacks")
@@ -59,34 +58,8 @@ class SourceFile:
 
 
 def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
-    """Files, directories (searched recursively for log files) and glob patterns.
-
-    Each path comes with whether the user named it (True) or a directory search found
-    it (False): a named file that is not a log is an error, a found one is skipped.
-    """
-    found: dict[Path, bool] = {}
-    for pattern in patterns:
-        path = Path(pattern)
-        named = True
-        if path.is_dir():
-            named = False
-            matches = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and p.name.removesuffix(".gz").endswith(_LOG_SUFFIXES)
-            )
-            if not matches:
-                raise UsageError(f"{pattern}: directory holds no log files", hint="expected .csv, .json, .jsonl or .parquet files (optionally .gz)")
-        elif path.is_file():
-            matches = [path]
-        elif any(ch in pattern for ch in "*?["):
-            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
-            if not matches:
-                raise UsageError(f"{pattern}: no files match this pattern", hint="check the path or quote the glob")
-        else:
-            raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
-        for match in matches:
-            found[match] = found.get(match, False) or named
-    return list(found.items())
+    """Log files among files, directories and globs (see `litecost.files.expand_paths`)."""
+    return files.expand_paths(patterns, _LOG_SUFFIXES, "log files")
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:
@@ -104,14 +77,6 @@ def _read_head(path: Path) -> tuple[bytes, bool]:
             f"{path}: the gzip stream is damaged or cut short ({exc})",
             hint="re-download or re-export the file",
         ) from None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _decode_head(path: Path, head: bytes) -> str:
@@ -207,7 +172,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
 
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = ()) -> SourceFile:
         final = detected if kind == "auto" else kind
-        return SourceFile(path, final or "unknown", fmt, compressed, size, _sha256(path), columns)
+        return SourceFile(path, final or "unknown", fmt, compressed, size, files.sha256_of(path), columns)
 
     if not head.strip():
         return made("empty", kind if kind != "auto" else "unknown")

@@ -1,0 +1,60 @@
+"""Finding input files, fingerprinting them, and writing outputs atomically."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from litecost.errors import UsageError
+
+
+def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> list[tuple[Path, bool]]:
+    """Files, directories (searched recursively for files ending in `suffixes`, optionally
+    `.gz`) and glob patterns. Each path comes with whether the user named it (True) or a
+    directory search found it (False)."""
+    found: dict[Path, bool] = {}
+    for pattern in patterns:
+        path = Path(pattern)
+        named = True
+        if path.is_dir():
+            named = False
+            matches = sorted(p for p in path.rglob("*") if p.is_file() and p.name.removesuffix(".gz").endswith(suffixes))
+            if not matches:
+                raise UsageError(f"{pattern}: directory holds no {what}", hint=f"expected {', '.join(suffixes)} files (optionally .gz)")
+        elif path.is_file():
+            matches = [path]
+        elif any(ch in pattern for ch in "*?["):
+            matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
+            if not matches:
+                raise UsageError(f"{pattern}: no files match this pattern", hint="check the path or quote the glob")
+        else:
+            raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
+        for match in matches:
+            found[match] = found.get(match, False) or named
+    return list(found.items())
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, then rename: readers see the old file or
+    the new one, never a partial one."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
