@@ -30,6 +30,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from litecost.errors import BadInputError, UsageError
 from litecost.periods import Period
 
 CATEGORY_COSTS = {
@@ -74,6 +75,7 @@ class ReconcileSpec:
     grain: str = "period"  # period | day
     tolerance_pct: Decimal = Decimal("1")
     tolerance_usd: Decimal = Decimal("0.01")
+    usd_rates: tuple[tuple[str, Decimal], ...] = ()  # (currency, USD per unit) for non-USD invoices
 
 
 @dataclass
@@ -87,6 +89,22 @@ class Reconciliation:
 
 
 # -- reading both sides ------------------------------------------------------------------
+
+
+def _in_usd(lines: list[dict[str, Any]], rates: dict[str, Decimal]) -> list[dict[str, Any]]:
+    """Invoice amounts in USD: logs are priced in USD, so another currency needs its rate."""
+    for line in lines:
+        currency = (line["currency"] or "USD").upper()
+        if currency == "USD":
+            continue
+        if currency not in rates:
+            raise BadInputError(
+                f"invoice lines are in {currency}, but litecost compares in USD",
+                hint=f"pass --rate {currency}=RATE (USD per {currency}) for the invoice period",
+            )
+        line["amount"] = line["amount"] * rates[currency]
+        line["currency"] = "USD"
+    return lines
 
 
 def _rows(con, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
@@ -208,9 +226,9 @@ def reconcile(
     logged ('log') model names to one comparable key."""
     window = (spec.period.start, spec.period.end) if spec.period else invoice_window(con, spec.invoice_file_ids)
     if window is None:
-        raise ValueError("the selected invoices have no lines")
+        raise UsageError("the selected invoices have no lines to reconcile")
     start, end = window
-    invoice = _invoice_side(con, spec, start, end)
+    invoice = _in_usd(_invoice_side(con, spec, start, end), dict(spec.usd_rates))
     providers = sorted({provider_family(r["provider"]) for r in invoice})
     margin = timedelta(hours=MAX_OFFSET_HOURS)
     hourly = [

@@ -202,3 +202,18 @@ def test_usage_report_tokens_are_not_added_to_a_cost_export_that_has_them(cli):
     # same traffic again and must not double it.
     assert rows[("gpt-4o-mini", "input")]["invoice_quantity"] == 9_500_000
     assert rows[("gpt-4o-mini", "input")]["status"] == "unmatched_invoice_line"  # no logs that day
+
+
+def test_non_usd_invoices_need_an_explicit_rate(cli, store):
+    lines = mirror_lines(store)
+    for line in lines:
+        line["amount"] = line["amount"] / Decimal("1.25")  # billed in EUR at 1.25 USD per EUR
+    file_id = load_invoice(store, lines)
+    store.con.execute("UPDATE invoice_lines SET currency = 'EUR' WHERE invoice_file_id = ?", [file_id])
+    store.close()
+    refused = cli("reconcile", file_id, "--format", "json")
+    assert refused.exit_code == 3
+    assert "invoice lines are in EUR, but litecost compares in USD; pass --rate EUR=RATE" in refused.stderr
+    converted = cli("reconcile", file_id, "--rate", "EUR=1.25", "--format", "json")
+    assert converted.exit_code == 0, converted.stderr
+    assert {r["status"] for r in converted.json()["rows"]} == {"matched"}

@@ -51,6 +51,7 @@ def reconcile_command(
     tolerance: str = typer.Option("1", "--tolerance", help="Relative difference (%) still counted as agreement.", metavar="PCT"),
     fail_over: Optional[str] = typer.Option(None, "--fail-over", help="Exit 1 if the unexplained gap exceeds PCT of the invoice total.", metavar="PCT"),
     fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the unexplained gap exceeds USD.", metavar="USD"),
+    rate: Optional[List[str]] = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE"),
     pricing: Optional[List[str]] = PRICING_OPTION,
     fmt: Optional[OutputFormat] = typer.Option(None, "--format", help="table (default on a terminal), csv, json, jsonl, markdown."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
@@ -71,6 +72,12 @@ def reconcile_command(
     tolerance_pct = _decimal(tolerance, "--tolerance")
     fail_pct = _decimal(fail_over, "--fail-over")
     fail_amount = _decimal(fail_over_amount, "--fail-over-amount")
+    rates = []
+    for item in rate or []:
+        currency, _, value = item.partition("=")
+        if not currency.strip() or not value:
+            raise UsageError(f"--rate {item!r} is not CUR=RATE", hint="e.g. --rate EUR=1.08")
+        rates.append((currency.strip().upper(), _decimal(value, "--rate")))
     window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
     fmt = fmt or (OutputFormat.table if output is None and sys.stdout.isatty() else OutputFormat.csv)
     if output is not None and fmt is OutputFormat.table:
@@ -85,7 +92,7 @@ def reconcile_command(
             ids += _import(store, files, provider, mapping, aliases)
         _check_ids(store, ids)
         install_priced_calls(store.con, book)
-        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct), model_key)
+        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates)), model_key)
         from litecost.invoices.queries import invoice_file
 
         headers = [invoice_file(store, i) for i in dict.fromkeys(ids)]
