@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import glob
+import gzip
 import hashlib
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
-from litecost.errors import UsageError
+from litecost.errors import BadInputError, UsageError
 
 
 def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> list[tuple[Path, bool]]:
@@ -58,3 +60,19 @@ def write_atomically(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def read_head(path: Path, limit: int) -> tuple[bytes, bool]:
+    """The first `limit` bytes of a file, gunzipped when it is gzip; and whether it was."""
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    try:
+        if compressed:
+            with gzip.open(path, "rb") as fh:
+                return fh.read(limit), True
+        with open(path, "rb") as fh:
+            return fh.read(limit), False
+    except (EOFError, OSError, zlib.error) as exc:
+        raise BadInputError(
+            f"{path}: the gzip stream is damaged or cut short ({exc})", hint="re-download or re-export the file"
+        ) from None

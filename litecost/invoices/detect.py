@@ -9,9 +9,7 @@ that lists the supported layouts; nothing is stored.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -67,16 +65,7 @@ def expand_paths(patterns: list[str]) -> list[Path]:
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:
-    with open(path, "rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    try:
-        if compressed:
-            with gzip.open(path, "rb") as fh:
-                return fh.read(SNIFF_BYTES), True
-        with open(path, "rb") as fh:
-            return fh.read(SNIFF_BYTES), False
-    except (EOFError, OSError, zlib.error) as exc:
-        raise BadInputError(f"{path}: the gzip stream is damaged or cut short ({exc})", hint="re-download the export") from None
+    return files.read_head(path, SNIFF_BYTES)
 
 
 def _csv_header(text: str) -> tuple[list[str], str]:

@@ -7,10 +7,8 @@ so a wrong file is refused at once with a one-line error and nothing is stored.
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,20 +61,7 @@ def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:
-    with open(path, "rb") as raw:
-        magic = raw.read(2)
-    compressed = magic == b"\x1f\x8b"
-    try:
-        if compressed:
-            with gzip.open(path, "rb") as fh:
-                return fh.read(SNIFF_BYTES), True
-        with open(path, "rb") as fh:
-            return fh.read(SNIFF_BYTES), False
-    except (EOFError, OSError, zlib.error) as exc:
-        raise BadInputError(
-            f"{path}: the gzip stream is damaged or cut short ({exc})",
-            hint="re-download or re-export the file",
-        ) from None
+    return files.read_head(path, SNIFF_BYTES)
 
 
 def _decode_head(path: Path, head: bytes) -> str:
