@@ -4,13 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litecost.store import SCHEMA_VERSION, Store
-
-
-def _rows(store: Store, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
-    cursor = store.con.execute(sql, params or [])
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
+from litecost.store import SCHEMA_VERSION, Store, fetch_rows
 
 
 def database_info(store: Store) -> dict[str, Any]:
@@ -30,8 +24,8 @@ def database_info(store: Store) -> dict[str, Any]:
 
 
 def list_ingests(store: Store, limit: int | None = None) -> list[dict[str, Any]]:
-    return _rows(
-        store,
+    return fetch_rows(
+        store.con,
         "SELECT ingest_id, path, kind, format, rows_read, inserted, duplicates, rejected, conflicts,"
         " source_tz, finished_at, sha256 FROM ingests ORDER BY ingest_id DESC LIMIT ?",
         [limit if limit is not None else 2**62],
@@ -39,8 +33,8 @@ def list_ingests(store: Store, limit: int | None = None) -> list[dict[str, Any]]
 
 
 def list_rejects(store: Store, ingest_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    return _rows(
-        store,
+    return fetch_rows(
+        store.con,
         "SELECT ingest_id, path, line, reason, excerpt FROM rejects"
         " WHERE ? IS NULL OR ingest_id = ? ORDER BY ingest_id, line LIMIT ?",
         [ingest_id, ingest_id, limit if limit is not None else 2**62],
@@ -48,8 +42,8 @@ def list_rejects(store: Store, ingest_id: int | None = None, limit: int | None =
 
 
 def list_conflicts(store: Store, ingest_id: int | None = None, limit: int | None = None) -> list[dict[str, Any]]:
-    return _rows(
-        store,
+    return fetch_rows(
+        store.con,
         "SELECT ingest_id, path, line, request_id, differences FROM duplicate_conflicts"
         " WHERE ? IS NULL OR ingest_id = ? ORDER BY ingest_id, line LIMIT ?",
         [ingest_id, ingest_id, limit if limit is not None else 2**62],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litecost.periods import Period
+from litecost.store import fetch_rows
 
 # LiteLLM logs cost as a float; differences below this are representation noise, not money.
 NOISE_USD = "0.000000001"
@@ -43,17 +44,11 @@ def _window(period: Period | None) -> tuple[str, list[Any]]:
     return "start_time >= ? AND start_time < ?", [period.start, period.end]
 
 
-def _rows(con, sql: str, params: list[Any]) -> list[dict[str, Any]]:  # noqa: ANN001
-    cursor = con.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def diff_by(con, period: Period | None, by: str = "model") -> list[dict[str, Any]]:  # noqa: ANN001
     """Per group: calls, unpriced calls, logged vs re-priced cost. Needs `priced_calls`."""
     column = DIFF_DIMENSIONS[by]
     where, params = _window(period)
-    return _rows(
+    return fetch_rows(
         con,
         f"SELECT coalesce({column}, '(none)') AS {by}, count(*) AS calls,"
         " count(*) FILTER (WHERE NOT priced) AS unpriced_calls,"
@@ -69,7 +64,7 @@ def diff_by(con, period: Period | None, by: str = "model") -> list[dict[str, Any
 
 def largest_differences(con, period: Period | None, limit: int = 10) -> list[dict[str, Any]]:  # noqa: ANN001
     where, params = _window(period)
-    return _rows(
+    return fetch_rows(
         con,
         "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost,"
         f" repriced_cost - logged_cost AS delta, {REASON_SQL} AS likely_reason"
@@ -82,7 +77,7 @@ def largest_differences(con, period: Period | None, limit: int = 10) -> list[dic
 def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa: ANN001
     """Calls and dollars per likely reason, largest first."""
     where, params = _window(period)
-    return _rows(
+    return fetch_rows(
         con,
         f"SELECT regexp_replace({REASON_SQL}, '[:(].*$', '') AS likely_reason, count(*) AS calls,"
         " sum(repriced_cost - logged_cost) AS delta"
@@ -93,7 +88,7 @@ def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa:
 
 
 def unpriced_models(con) -> list[dict[str, Any]]:  # noqa: ANN001
-    return _rows(
+    return fetch_rows(
         con,
         "SELECT provider, model, model_group, count(*) AS calls, min(start_time) AS first_call,"
         " max(start_time) AS last_call, sum(logged_cost) AS logged_cost"

@@ -32,6 +32,7 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.periods import Period
+from litecost.store import fetch_rows
 
 CATEGORY_COSTS = {
     "input": ("input_tokens", "cost_input"),
@@ -107,12 +108,6 @@ def _in_usd(lines: list[dict[str, Any]], rates: dict[str, Decimal]) -> list[dict
     return lines
 
 
-def _rows(con, sql: str, params: dict[str, Any] | list[Any] | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
-    cursor = con.execute(sql, params or {})
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, r)) for r in cursor.fetchall()]
-
-
 def invoice_window(con, file_ids: tuple[int, ...]) -> tuple[datetime, datetime] | None:  # noqa: ANN001
     row = con.execute(
         "SELECT min(period_start), max(period_end) FROM invoice_lines WHERE list_contains($ids, invoice_file_id)",
@@ -122,7 +117,7 @@ def invoice_window(con, file_ids: tuple[int, ...]) -> tuple[datetime, datetime] 
 
 
 def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
-    return _rows(
+    return fetch_rows(
         con,
         "SELECT l.provider, l.model_raw, l.model, l.kind, l.category, l.service_tier,"
         " strftime(timezone($tz, l.period_start), '%Y-%m-%d') AS day,"
@@ -156,7 +151,7 @@ def _log_side_hourly(con, start: datetime, end: datetime) -> list[dict[str, Any]
     for category, (tokens, _cost) in CATEGORY_COSTS.items():
         sums.append(f"sum({tokens}) AS tokens_{category}")
         sums.append(f"coalesce(sum(cost_{category}), 0) AS cost_{category}")
-    return _rows(
+    return fetch_rows(
         con,
         f"""
         WITH grouped AS (

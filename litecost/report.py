@@ -123,7 +123,7 @@ def _scoped_sql(spec: ReportSpec, params: dict[str, Any], period: Period | None)
             clauses.append(f"list_contains({_call_tags(spec)}, ${name})")
         else:
             clauses.append(f"{_SIMPLE_DIMENSIONS[dim]} = ${name}")
-    return f"SELECT * FROM priced_calls c WHERE {' AND '.join(clauses)}"
+    return f"SELECT * FROM call_prices c WHERE {' AND '.join(clauses)}"
 
 
 def _tag_values_sql(tag_dim: str, tags: str) -> str:
@@ -176,7 +176,7 @@ def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, A
     # Group on the stored tag list itself; turning it into the dimension's values (untagged,
     # tag:NAME) happens after grouping, on few rows.
     keys.append(f"{_call_tags(spec)} AS tags" if tag_dim else "NULL::VARCHAR[] AS tags")
-    scoped = _scoped_sql(spec, params, period).replace("priced_calls c", "call_prices c", 1)
+    scoped = _scoped_sql(spec, params, period)
     grouped = (
         f"SELECT {', '.join(keys)}, c.cache_hit, c.price_row, count(*) AS requests,"
         " count(*) FILTER (WHERE c.status = 'failure') AS failed_requests,"

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from litecost import __version__
 from litecost.errors import DatabaseBusyError, DatabaseError, UsageError
@@ -339,6 +339,16 @@ class Store:
         ]
         # Table names come from the catalog, never from user input.
         return {n: self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+def rows_of(cursor: Any) -> list[dict[str, Any]]:
+    """The rows of an executed DuckDB cursor as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
+    return rows_of(con.execute(sql, params or []))
 
 
 def _connection_config() -> dict[str, str]:

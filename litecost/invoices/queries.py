@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from litecost.errors import UsageError
+from litecost.store import rows_of
 from litecost.invoices.charges import INVOICE_CATEGORIES
 
 if TYPE_CHECKING:
@@ -27,14 +28,9 @@ GROUPINGS = {
 }
 
 
-def _rows(cursor: Any) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor.fetchall()]
-
-
 def list_invoice_files(store: Store, *, include_superseded: bool = False) -> list[dict[str, Any]]:
     where = "" if include_superseded else "WHERE f.superseded_by IS NULL"
-    return _rows(store.con.execute(
+    return rows_of(store.con.execute(
         "SELECT f.invoice_file_id, f.provider, f.layout, f.period_start, f.period_end, f.accounts, f.rows_read,"
         " f.lines, f.total_amount, f.currency, f.superseded_by, f.imported_at, f.path, f.sha256,"
         " (SELECT list(DISTINCT l.provider ORDER BY l.provider) FROM invoice_lines l"
@@ -44,7 +40,7 @@ def list_invoice_files(store: Store, *, include_superseded: bool = False) -> lis
 
 
 def invoice_file(store: Store, file_id: int) -> dict[str, Any]:
-    rows = _rows(store.con.execute(
+    rows = rows_of(store.con.execute(
         "SELECT invoice_file_id, provider, layout, period_start, period_end, accounts, rows_read, lines, total_amount,"
         " currency, superseded_by, imported_at, path, sha256 FROM invoice_files WHERE invoice_file_id = ?",
         [file_id],
@@ -58,7 +54,7 @@ def invoice_lines(store: Store, file_id: int, by: str | None = None) -> list[dic
     """The file's lines in source order, or aggregated by kind/model/category/day/provider."""
     invoice_file(store, file_id)
     if by is None:
-        return _rows(store.con.execute(
+        return rows_of(store.con.execute(
             "SELECT source_row, period_start, period_end, provider, account, kind, model_raw, model, category,"
             " service_tier, context_tier, region, quantity, unit, amount, currency, description"
             " FROM invoice_lines WHERE invoice_file_id = ?"
@@ -71,7 +67,7 @@ def invoice_lines(store: Store, file_id: int, by: str | None = None) -> list[dic
     keys = GROUPINGS[by]
     select = ", ".join("date_trunc('day', period_start) AS day" if k == "day" else k for k in keys)
     group = ", ".join(keys)
-    return _rows(store.con.execute(
+    return rows_of(store.con.execute(
         f"SELECT {select}, currency, count(*) AS lines,"
         " sum(quantity) FILTER (WHERE unit = 'tokens') AS tokens, sum(amount) AS amount"
         f" FROM invoice_lines WHERE invoice_file_id = ? GROUP BY {group}, currency"
@@ -84,7 +80,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
     """Each billed model name with its family key: what to alias when a bill names a model
     differently from the logs."""
     current = "" if include_superseded else " AND f.superseded_by IS NULL"
-    return _rows(store.con.execute(
+    return rows_of(store.con.execute(
         "SELECT l.provider, l.model_raw, l.model, list_sort(list(DISTINCT l.category)"
         " FILTER (WHERE l.category IS NOT NULL)) AS categories, count(*) AS lines,"
         " sum(l.quantity) FILTER (WHERE l.unit = 'tokens') AS tokens, sum(l.amount) AS amount,"
