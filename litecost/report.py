@@ -245,7 +245,7 @@ def _share(value: Decimal, total: Decimal) -> Decimal | None:
 
 
 def spend_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
-    """The report for `spec`. Needs the temp view `priced_calls` (pricebook.install_priced_calls)."""
+    """The report for `spec`. Needs the temp views that pricebook.install_priced_calls creates (`call_prices`)."""
     rows, totals = _run(con, spec, spec.period)
     time_dims = [d for d in spec.dimensions if d in TIME_DIMENSIONS]
     if time_dims:
