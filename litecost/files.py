@@ -8,6 +8,8 @@ import hashlib
 import os
 import tempfile
 import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from litecost.errors import BadInputError, UsageError
@@ -45,6 +47,65 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class Digest:
+    sha256: str  # of the file's bytes as stored (compressed, if it is)
+    lines: int | None  # lines of its text (a last line without a newline counts); None: unknown
+
+
+def digest_of(path: Path, compressed: bool = False) -> Digest:
+    """The file's sha256 and its number of lines, in one pass over the file."""
+    digest = hashlib.sha256()
+    lines: int | None = 0
+    last = b"\n"
+    gunzip = _Gunzip() if compressed else None
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 22), b""):
+            digest.update(block)
+            if lines is None:
+                continue
+            try:
+                text = gunzip.feed(block) if gunzip else block
+            except zlib.error:
+                lines = None  # damaged: the reader reports it with its own error
+                continue
+            if text:
+                lines += text.count(b"\n")
+                last = text[-1:]
+    if lines is not None and last != b"\n":
+        lines += 1
+    return Digest(digest.hexdigest(), lines)
+
+
+class _Gunzip:
+    """Streaming gunzip that continues across the members of a multi-member file."""
+
+    def __init__(self) -> None:
+        self._member = zlib.decompressobj(wbits=31)
+
+    def feed(self, data: bytes) -> bytes:
+        out = []
+        while data:
+            out.append(self._member.decompress(data))
+            if not self._member.eof:
+                break
+            data = self._member.unused_data
+            self._member = zlib.decompressobj(wbits=31)
+        return b"".join(out)
+
+
+_digests: ThreadPoolExecutor | None = None
+
+
+def digest_in_background(path: Path, compressed: bool = False) -> Future[Digest]:
+    """Start `digest_of` on a worker thread: hashing releases the GIL, so it overlaps
+    with DuckDB reading the same file (from the page cache) instead of preceding it."""
+    global _digests
+    if _digests is None:
+        _digests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litecost-digest")
+    return _digests.submit(digest_of, path, compressed)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -17,9 +17,15 @@ from litecost import __version__
 import duckdb
 
 from litecost.errors import BadInputError, StrictModeError, UsageError
-from litecost.sources.canonical import staged_calls_sql
+from litecost.sources.canonical import canonical_maps_sql, staged_calls_select
 from litecost.sources.detect import SourceFile, expand_paths, sniff
-from litecost.sources.records import REJECTS_TABLE, load_pre_calls, read_rejects_sql, rejected_excerpts_sql
+from litecost.sources.records import (
+    REJECTS_TABLE,
+    load_pre_calls,
+    read_rejects_sql,
+    rejected_excerpts_sql,
+    typed_read_applies,
+)
 from litecost.store import Store
 from litecost.redact import redact_sql
 
@@ -38,6 +44,7 @@ class FileResult:
     rejected: int = 0
     conflicts: int = 0
     first_reject: str | None = None
+    reader: str = "general"  # "typed" when DuckDB's typed JSON reader took the whole file
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -120,36 +127,66 @@ def ingest(
     source_tz: str = "UTC",
     strict: bool = False,
     keep_payloads: bool = False,
+    typed_read: bool = True,
     on_file: Callable[[int, SourceFile], None] | None = None,
 ) -> IngestResult:
+    """Ingest `sources` in one transaction.
+
+    Callback JSON lines are first read the fast way (`typed_read`: DuckDB's typed JSON
+    reader). A file it cannot take whole is read again the general way: in the same
+    transaction when the typed read finished but found records to reject (their text is
+    needed for the excerpt), or, when DuckDB refused the file outright (which aborts the
+    transaction), by rolling back and starting over with that file on the general path.
+    Either way the stored result is the same; `typed_read=False` skips the fast way.
+    """
     check_time_zone(store, source_tz)
-    result = IngestResult()
-    with store.transaction() as con:
-        for index, src in enumerate(sources):
-            if on_file:
-                on_file(index, src)
-            result.files.append(_ingest_file(con, src, source_tz, keep_payloads))
-        rejected = [f for f in result.files if f.rejected]
-        if strict and rejected:
-            first = rejected[0]
-            raise StrictModeError(
-                f"{first.path}:{first.first_reject}; {result.total('rejected')} record(s) rejected in all, "
-                "nothing was stored (--strict)",
-                hint="fix the input, or run without --strict to store the good records and keep the rejects",
-            )
-    return result
+    general_read = set() if typed_read else set(range(len(sources)))
+    announced = -1
+    while True:
+        result = IngestResult()
+        try:
+            with store.transaction() as con:
+                for index, src in enumerate(sources):
+                    if on_file and index > announced:
+                        on_file(index, src)
+                        announced = index
+                    typed = index not in general_read and typed_read_applies(src)
+                    result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed))
+                rejected = [f for f in result.files if f.rejected]
+                if strict and rejected:
+                    first = rejected[0]
+                    raise StrictModeError(
+                        f"{first.path}:{first.first_reject}; {result.total('rejected')} record(s) rejected in all, "
+                        "nothing was stored (--strict)",
+                        hint="fix the input, or run without --strict to store the good records and keep the rejects",
+                    )
+            return result
+        except _TypedReadRefused as refused:
+            general_read.add(refused.index)
 
 
-def _ingest_file(con, src: SourceFile, source_tz: str, keep_payloads: bool) -> FileResult:  # noqa: ANN001
-    ingest_id = con.execute("SELECT nextval('ingest_id_seq')").fetchone()[0]
+class _TypedReadRefused(Exception):
+    """DuckDB's typed reader refused file `index`; the transaction is lost."""
+
+    def __init__(self, index: int) -> None:
+        super().__init__(index)
+        self.index = index
+
+
+def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool) -> FileResult:  # noqa: ANN001
+    # Not a sequence: DuckDB does not roll sequences back, and a retried transaction
+    # (see `ingest`) must not leave gaps in the numbering users see.
+    ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
     started = con.execute("SELECT now()").fetchone()[0]
-    result = FileResult(str(src.path), src.kind, src.format, src.description, src.sha256, ingest_id)
+    result = FileResult(str(src.path), src.kind, src.format, src.description, "", ingest_id)
     params = {"ingest_id": ingest_id, "path": str(src.path)}
     if src.format != "empty":
         try:
-            _load_and_store(con, src, source_tz, keep_payloads, result, params)
+            result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
+            _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
+    result.sha256 = src.sha256
     con.execute(
         "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
         " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version)",
@@ -172,6 +209,33 @@ def _ingest_file(con, src: SourceFile, source_tz: str, keep_payloads: bool) -> F
     return result
 
 
+def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool, ingest_id: int) -> str:  # noqa: ANN001
+    """Define `staged_calls` (and fill the reader's rejects) from one file; return the reader used."""
+    stage_params = {"source_tz": source_tz, "ingest_id": ingest_id}
+    if typed:
+        try:
+            source = load_pre_calls(con, src, keep_payloads, typed=True)
+            con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
+        except duckdb.Error:
+            raise _TypedReadRefused(index) from None
+        first, last, read, rejected = con.execute(
+            "SELECT min(rowid), max(rowid), count(*), count(reject_reason) FROM staged_rows"
+        ).fetchone()
+        # Rows were stored in file order, so a row's place is its line, provided every
+        # line was a record (the typed reader skips blank ones).
+        if rejected == 0 and read and read == src.line_count and last - first + 1 == read:
+            line = f"(rowid - {first} + 1)"
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW staged_calls AS"
+                f" SELECT * REPLACE ({line} AS src_line, {line} AS source_line) FROM staged_rows"
+            )
+            return "typed"
+    source = load_pre_calls(con, src, keep_payloads)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
+    con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")
+    return "general"
+
+
 def _read_error(exc: Exception) -> str:
     text = " ".join(str(exc).split())
     if "gzip" in text.lower() or "zlib" in text.lower() or "compressed" in text.lower():
@@ -179,10 +243,8 @@ def _read_error(exc: Exception) -> str:
     return "cannot be read: " + text[:300]
 
 
-def _load_and_store(con, src: SourceFile, source_tz: str, keep_payloads: bool, result: FileResult, params: dict) -> None:  # noqa: ANN001
-    load_pre_calls(con, src, keep_payloads)
-    con.execute(staged_calls_sql(src.kind), {"source_tz": source_tz, "ingest_id": params["ingest_id"]})
-
+def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult, params: dict) -> None:  # noqa: ANN001
+    """Store `staged_calls`: rejects, conflicts, new calls; count everything in `result`."""
     con.execute(
         f"INSERT INTO rejects SELECT $ingest_id, $path, line, {redact_sql('reason')}, {redact_sql('left(excerpt, 200)')}"
         f" FROM ({read_rejects_sql()})",
@@ -191,16 +253,31 @@ def _load_and_store(con, src: SourceFile, source_tz: str, keep_payloads: bool, r
     excerpts = rejected_excerpts_sql(src)
     excerpt = "s.excerpt" if excerpts is None else "coalesce(s.excerpt, r.excerpt)"
     join = "" if excerpts is None else f" LEFT JOIN ({excerpts}) r ON r.src_line = s.src_line"
+    staged, staged_rejected, valid = con.execute(
+        "SELECT count(*), count(reject_reason), count(*) - count(reject_reason) FROM staged_calls"
+    ).fetchone()
+    if staged_rejected:
+        con.execute(
+            f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
+            f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
+            params,
+        )
+    con.execute(canonical_maps_sql("staged_calls"))
+    valid_calls = "SELECT * EXCLUDE (reject_reason, excerpt, src_line) FROM staged_calls WHERE reject_reason IS NULL"
+    repeats = con.execute(
+        "SELECT count(request_id) > count(DISTINCT request_id) FROM staged_calls WHERE reject_reason IS NULL"
+    ).fetchone()[0]
+    if repeats:  # number each id's occurrences in file order; the first one counts
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE fresh_numbered AS SELECT *,"
+            f" row_number() OVER (PARTITION BY request_id ORDER BY source_line) AS occurrence FROM ({valid_calls})"
+        )
+        fresh = "SELECT * FROM fresh_numbered"
+    else:
+        fresh = f"SELECT *, 1 AS occurrence FROM ({valid_calls})"
     con.execute(
-        f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
-        f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
-        params,
-    )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE fresh_calls AS"
-        " SELECT * EXCLUDE (reject_reason, excerpt, src_line),"
-        "        row_number() OVER (PARTITION BY request_id ORDER BY source_line) AS occurrence"
-        " FROM staged_calls WHERE reject_reason IS NULL"
+        "CREATE OR REPLACE TEMP VIEW fresh_calls AS SELECT f.* REPLACE (m.canonical AS model_map_value)"
+        f" FROM ({fresh}) f LEFT JOIN canonical_maps m ON m.original = f.model_map_value::VARCHAR"
     )
     # Conflicts: a later occurrence in this file, or a first occurrence already stored.
     con.execute(
@@ -232,9 +309,6 @@ def _load_and_store(con, src: SourceFile, source_tz: str, keep_payloads: bool, r
         f" FROM fresh_calls new WHERE {new_calls}"
     ).fetchone()[0]
 
-    staged, staged_rejected, valid = con.execute(
-        "SELECT count(*), count(reject_reason), count(*) - count(reject_reason) FROM staged_calls"
-    ).fetchone()
     read_rejected = con.execute(f"SELECT count(DISTINCT line) FROM {REJECTS_TABLE}").fetchone()[0]
     result.rows_read = staged + read_rejected
     result.rejected = staged_rejected + read_rejected

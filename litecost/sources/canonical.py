@@ -89,8 +89,15 @@ def _sorted_object(expr: str, *, scalars_only: bool = False) -> str:
     )
 
 
-def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
-    usage_roots = ["usage_a", "usage_b"]
+def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_id") -> str:
+    """The query that turns `source` rows (see `records.load_pre_calls`) into staged calls.
+
+    Its `model_map_value` is the price entry as read; `CANONICAL_MAPS` holds the
+    canonical form of each distinct one, to be joined when the calls are stored.
+    """
+    # A second usage object that repeats the first (LiteLLM logs the same one in
+    # metadata and hidden_params) adds nothing: skip parsing it again.
+    usage_roots = ["usage_a", "CASE WHEN usage_b::VARCHAR IS DISTINCT FROM usage_a::VARCHAR THEN usage_b END"]
     start = timestamp_sql("start_raw")
     end = timestamp_sql("end_raw")
     checks = [
@@ -114,7 +121,6 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
     usage_extract, usage_fields = tokens.raw_usage_select(usage_roots)
     user_agent = "starts_with(t, 'User-Agent:')"
     return f"""
-    CREATE OR REPLACE TEMP TABLE staged_calls AS
     WITH typed AS (
         SELECT *,
             {start} AS start_ts,
@@ -126,14 +132,11 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
             {_count_value('completion_raw')} AS completion_tokens,
             {_count_value('total_raw')} AS total_tokens_raw,
             {', '.join(usage_extract)}
-        FROM pre_calls
+        FROM {source}
     ), usage AS (
         SELECT *, {', '.join(usage_fields)} FROM typed
     ), checked AS (
         SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM usage
-    ), canonical_maps AS (
-        SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
-        FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM pre_calls WHERE model_map_value IS NOT NULL)
     )
     SELECT
         src_line,
@@ -171,7 +174,7 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         {_money_value('cost_original_raw')} AS logged_cost_original,
         {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
         model_map_key,
-        canonical_maps.canonical AS model_map_value,
+        model_map_value,
         CASE WHEN spend_logs_metadata IS NOT NULL
              THEN {redact_sql(_sorted_object('spend_logs_metadata') + '::VARCHAR')}::JSON END AS spend_logs_metadata,
         litellm_call_id,
@@ -182,6 +185,15 @@ def staged_calls_sql(kind: str, ingest_id_param: str = "$ingest_id") -> str:
         {ingest_id_param}::BIGINT AS ingest_id,
         src_line AS source_line
     FROM checked
-    -- The price entry repeats on every call of a model: canonicalise each distinct one once.
-    LEFT JOIN canonical_maps ON canonical_maps.original = checked.model_map_value::VARCHAR
+    """
+
+
+def canonical_maps_sql(staged: str) -> str:
+    """The statement that fills temp table `canonical_maps(original, canonical)` with
+    every distinct price entry of `staged`: the entry repeats on every call of a model,
+    so it is canonicalised once per distinct value and joined back by its text."""
+    return f"""
+    CREATE OR REPLACE TEMP TABLE canonical_maps AS
+    SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
+    FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM {staged} WHERE model_map_value IS NOT NULL)
     """

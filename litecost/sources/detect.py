@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,23 @@ class SourceFile:
     format: str  # csv | jsonl | json_array | json_page | parquet | empty
     compressed: bool
     size_bytes: int
-    sha256: str
+    digest: Future[files.Digest]  # computed on a worker thread while the file is read
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
+
+    @property
+    def sha256(self) -> str:
+        return self._digest().sha256
+
+    @property
+    def line_count(self) -> int | None:
+        """Lines of the (decompressed) text; None when unknown."""
+        return self._digest().lines
+
+    def _digest(self) -> files.Digest:
+        try:
+            return self.digest.result()
+        except OSError as exc:
+            raise BadInputError(f"{self.path}: cannot be read ({exc.strerror or exc})", hint="check the file") from None
 
     @property
     def description(self) -> str:
@@ -157,7 +173,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
 
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = ()) -> SourceFile:
         final = detected if kind == "auto" else kind
-        return SourceFile(path, final or "unknown", fmt, compressed, size, files.sha256_of(path), columns)
+        return SourceFile(path, final or "unknown", fmt, compressed, size, files.digest_in_background(path, compressed), columns)
 
     if not head.strip():
         return made("empty", kind if kind != "auto" else "unknown")

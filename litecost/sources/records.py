@@ -13,6 +13,7 @@ reject and every stored call points at the right line of the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from litecost.sources.detect import SourceFile
@@ -40,6 +41,11 @@ SPENDLOGS_COLUMNS = (
     "custom_llm_provider", "user", "metadata", "cache_hit", "request_tags", "team_id",
     "organization_id", "end_user", "session_id", "status", "litellm_call_id",
 )
+
+
+_EMPTY_REJECTS_TABLE = f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)"
+# The reason the typed read gives a record it cannot handle; never stored (see ingest).
+TYPED_READ_UNSUITABLE = "needs the record text (typed read)"
 
 
 def _reset_rejects_sql() -> list[str]:
@@ -118,14 +124,14 @@ def json_records_sql(src: SourceFile) -> list[str]:
             " WHERE raw IS NOT NULL AND (starts_with(raw, '{') OR trim(raw, ' \t\r') <> '')"
         )
     elif src.format == "json_array":
-        statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
+        statements.append(_EMPTY_REJECTS_TABLE)
         statements.append(
             "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
             f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}) WITH ORDINALITY"
         )
         statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
     elif src.format == "json_page":
-        statements.append(f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)")
+        statements.append(_EMPTY_REJECTS_TABLE)
         statements.append(
             "CREATE OR REPLACE TEMP TABLE json_records AS SELECT e.key::BIGINT + 1 AS src_line, e.value::VARCHAR AS raw, e.value AS rec"
             f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}) j,"
@@ -142,39 +148,125 @@ def _text(expr: str) -> str:
 
 
 class JsonPaths:
-    """Many fields of one JSON document with a single parse per row.
+    """Many fields of one JSON document, read in one of two ways.
 
-    DuckDB parses a JSON document again for every `->>`; with dozens of fields per
-    record that costs time and, on large payloads, memory. `json_extract` with a list
-    of paths parses once. Calling the object (text) or `.json()` (a JSON value)
-    registers paths and returns the SQL for the first of them that is present;
-    `select_item()` then yields the one extraction that feeds them all. A document
-    that is not valid JSON extracts as NULL (see `json_error_sql`).
+    Callers register the fields they need: calling the object gives a field's text,
+    `.json()` a JSON value (an absent key and a JSON `null` are both SQL NULL); with
+    several paths the first one present wins. Each field becomes a column named
+    `{alias}_{n}`, defined by `column_items()` over one of two sources:
+
+    * extracted (default): `select_item()` runs one `json_extract(source, [paths])` per
+      row, a single parse that feeds every field (DuckDB parses a document again for
+      every `->>`). Works on any text: a document that is not valid JSON extracts as
+      NULL (see `json_error_sql`).
+    * typed: `read_json_columns()` is the `columns=` schema for DuckDB's `read_json`,
+      which parses each line once, straight into typed columns. Fastest, but DuckDB
+      refuses the whole file if any record does not fit the schema (not JSON, an object
+      where a string was expected, a duplicate key), so the caller must be ready to
+      fall back to the extracted read.
     """
 
-    def __init__(self, source: str, alias: str) -> None:
+    def __init__(self, source: str, alias: str, *, typed: bool = False) -> None:
         self.source = source
         self.alias = alias
-        self.paths: list[str] = []
+        self.typed = typed
+        self.fields: dict[tuple[str, bool], str] = {}  # (path, as_json) -> column name
 
-    def _refs(self, paths: tuple[str, ...], text: bool) -> str:
-        refs = []
-        for path in paths:
-            if path not in self.paths:
-                self.paths.append(path)
-            ref = f"{self.alias}[{self.paths.index(path) + 1}]"
-            refs.append(f"({ref} ->> '$')" if text else ref)
+    @property
+    def paths(self) -> list[str]:
+        return list(dict.fromkeys(path for path, _ in self.fields))
+
+    def _refs(self, paths: tuple[str, ...], as_json: bool) -> str:
+        refs = [self.fields.setdefault((path, as_json), f"{self.alias}_{len(self.fields) + 1}") for path in paths]
         return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
 
     def __call__(self, *paths: str) -> str:
-        return self._refs(paths, text=True)
+        return self._refs(paths, as_json=False)
 
     def json(self, *paths: str) -> str:
-        return self._refs(paths, text=False)
+        return self._refs(paths, as_json=True)
 
     def select_item(self) -> str:
+        """The extracted read: every path in one parse, as a JSON list named `alias`."""
         path_list = ", ".join("'" + p.replace("'", "''") + "'" for p in self.paths) or "'$.__none__'"
         return f"try(json_extract({self.source}, [{path_list}])) AS {self.alias}"
+
+    def column_items(self) -> list[str]:
+        """SELECT items defining every registered field's column."""
+        paths = self.paths
+        items = []
+        for (path, as_json), name in self.fields.items():
+            if self.typed:
+                expr = self._typed_ref(path, as_json)
+            else:
+                ref = f"{self.alias}[{paths.index(path) + 1}]"
+                expr = _non_null_json(ref) if as_json else f"({ref} ->> '$')"
+            items.append(f"{expr} AS {name}")
+        return items
+
+    # -- the typed read ------------------------------------------------------------
+
+    def _tree(self) -> dict:
+        """Registered paths as a tree: {key: (kinds requested here, {children})}."""
+        root: dict = {}
+        for path, as_json in self.fields:
+            node = (set(), root)
+            for key in _path_keys(path):
+                node = node[1].setdefault(key, (set(), {}))
+            node[0].add("json" if as_json else "text")
+        return root
+
+    def read_json_columns(self) -> str:
+        """The `columns=` struct for `read_json`: objects whose members we read are
+        STRUCTs; a value read whole is JSON (or VARCHAR when only its text is used)."""
+
+        def type_of(kinds: set[str], children: dict) -> str:
+            if children and not kinds:
+                return "STRUCT(" + ", ".join(f"{_quote_ident(k)} {type_of(*v)}" for k, v in children.items()) + ")"
+            return "VARCHAR" if kinds == {"text"} and not children else "JSON"
+
+        members = ", ".join(f"{_sql_string(k)}: {_sql_string(type_of(*v))}" for k, v in self._tree().items())
+        return "{" + members + "}"
+
+    def _typed_ref(self, path: str, as_json: bool) -> str:
+        """The column expression of one field over `read_json(columns=read_json_columns())`."""
+        keys = _path_keys(path)
+        node: tuple = (set(), self._tree())
+        expr = ""
+        for depth, key in enumerate(keys):
+            node = node[1][key]
+            expr = _quote_ident(key) if depth == 0 else f"{expr}[{_sql_string(key)}]"
+            kinds, children = node
+            if kinds or not children:  # read whole: a JSON (or VARCHAR) value
+                rest = keys[depth + 1:]
+                if not rest:
+                    if as_json:
+                        return expr
+                    return expr if kinds == {"text"} and not children else f"({expr} ->> '$')"
+                inner = "$." + ".".join(rest)
+                if as_json:
+                    return _non_null_json(f"json_extract({expr}, {_sql_string(inner)})")
+                return f"json_extract_string({expr}, {_sql_string(inner)})"
+        raise AssertionError(path)  # pragma: no cover - every path ends at a leaf
+
+
+def _path_keys(path: str) -> list[str]:
+    if not re.fullmatch(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+", path):
+        raise ValueError(f"unsupported JSON path {path!r}")
+    return path[2:].split(".")
+
+
+def _quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _non_null_json(expr: str) -> str:
+    """A JSON value, with JSON `null` as SQL NULL (the same as an absent key)."""
+    return f"CASE WHEN json_type({expr}) <> 'NULL' THEN {expr} END"
 
 
 def _payload(expr: str) -> str:
@@ -264,12 +356,13 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             line = _line_fix(2)
         else:
             statements = _reset_rejects_sql() + [
-                f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)",
+                _EMPTY_REJECTS_TABLE,
                 "CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT *, ordinality AS o FROM read_parquet($path) WITH ORDINALITY",
             ]
             line = "o"
         fields = {name: col(name) for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
         row_extractions: list[str] = []
+        row_columns = []
         parse_error = "NULL"
         excerpt = (
             "left(concat_ws(',', "
@@ -283,6 +376,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         row = JsonPaths("rec", "sf")
         fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
         row_extractions = [row.select_item()]
+        row_columns = row.column_items()
         line = "src_line"
         parse_error = json_error_sql("sf")
         excerpt = "NULL"  # computed for rejected records only: see rejected_excerpts_sql()
@@ -299,14 +393,18 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             SELECT {line} AS src_line, {excerpt} AS excerpt
                    {''.join(', ' + item for item in row_extractions)}, * EXCLUDE ({source_exclude})
             FROM {source}
+        ), named AS (
+            SELECT *{''.join(', ' + item for item in row_columns)} FROM extracted
         ), base AS (
-            SELECT src_line, {parse_error} AS parse_error, excerpt, {field_items} FROM extracted
+            SELECT src_line, {parse_error} AS parse_error, excerpt, {field_items} FROM named
         ), parsed AS (
             SELECT *, {_text('"f_metadata"')} AS md FROM base
         ), meta AS (
             SELECT *, {md.select_item()} FROM parsed
+        ), meta_named AS (
+            SELECT *, {', '.join(md.column_items())} FROM meta
         ), checked AS (
-            SELECT *, md IS NOT NULL AND mf IS NULL AS metadata_invalid FROM meta
+            SELECT *, md IS NOT NULL AND mf IS NULL AS metadata_invalid FROM meta_named
         ), mapped AS (
             SELECT *, {', '.join(f'{expr} AS {name}' for name, expr in meta.items())} FROM checked
         )
@@ -346,11 +444,17 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     return statements
 
 
-def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> list[str]:
+def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed: bool = False) -> list[str]:
     """Statements that fill `pre_calls` from callback JSON (StandardLoggingPayload,
-    kwargs dumps with a `standard_logging_object`, or minimal custom dicts)."""
-    statements = json_records_sql(src)
-    text = JsonPaths("rec", "cf")
+    kwargs dumps with a `standard_logging_object`, or minimal custom dicts).
+
+    `typed` (JSON lines only) reads the file with `read_json` and a schema of exactly the
+    fields below: each line parsed once, no copy of the text. It raises a DuckDB error
+    on any line that does not fit (see `JsonPaths`), numbers rows by the non-blank lines
+    they came from, and cannot identify minimal records (their id is a hash of the record
+    text), which it marks with `TYPED_READ_UNSUITABLE`; the caller then falls back.
+    """
+    text = JsonPaths("rec", "cf", typed=typed)
     value = text.json
     slo = "$.standard_logging_object"
 
@@ -370,8 +474,9 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         f" WHEN {text('$.model')} IS NOT NULL AND ({text('$.cost')} IS NOT NULL OR {text('$.response_cost')} IS NOT NULL) THEN 'minimal'"
         " END"
     )
+    minimal_id = "NULL" if typed else "'lc-' || left(sha256(json(raw)::VARCHAR), 32)"
     columns = {
-        "request_id": f"CASE WHEN shape = 'minimal' THEN 'lc-' || left(sha256(json(raw)::VARCHAR), 32) ELSE {_text(payload('id'))} END",
+        "request_id": f"CASE WHEN shape = 'minimal' THEN {minimal_id} ELSE {_text(payload('id'))} END",
         "start_raw": text(f"{slo}.startTime", "$.startTime", "$.start_time", "$.timestamp"),
         "end_raw": text(f"{slo}.endTime", "$.endTime", "$.end_time"),
         "status": f"coalesce({_text(payload('status'))}, CASE WHEN {_text(payload('error_str'))} IS NOT NULL THEN 'failure' END)",
@@ -408,21 +513,39 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         "payload_messages": _payload(payload("messages")) if keep_payloads else "NULL",
         "payload_response": _payload(payload("response")) if keep_payloads else "NULL",
     }
+    if typed:
+        statements = _reset_rejects_sql() + [_EMPTY_REJECTS_TABLE]
+        # No WITH ORDINALITY: it makes DuckDB read the file on one thread. Rows keep the
+        # file's order instead (preserve_insertion_order), so whoever materialises them
+        # numbers them (see ingest). A view cannot hold a parameter: the path is inlined.
+        extracted = (
+            f"SELECT NULL::BIGINT AS src_line, NULL AS excerpt, {', '.join(text.column_items())}"
+            f" FROM read_json({_sql_string(str(src.path))}, format='newline_delimited', records=true,"
+            f" columns={text.read_json_columns()}, maximum_object_size={MAX_LINE_BYTES})"
+        )
+        parse_error = "NULL"
+    else:
+        statements = json_records_sql(src)
+        extracted = (
+            f"SELECT *, {', '.join(text.column_items())}"
+            f" FROM (SELECT src_line, raw, rec, NULL AS excerpt, {text.select_item()} FROM records)"
+        )
+        parse_error = json_error_sql("cf")
+    unsuitable = f"WHEN shape = 'minimal' THEN '{TYPED_READ_UNSUITABLE}'" if typed else ""
     statements.append(
         f"""
-        CREATE OR REPLACE TEMP TABLE pre_calls AS
+        CREATE OR REPLACE TEMP {'VIEW typed_records' if typed else 'TABLE pre_calls'} AS
         WITH extracted AS (
-            SELECT src_line, raw, rec, NULL AS excerpt, {text.select_item()}
-            FROM records
+            {extracted}
         ), checked AS (
-            SELECT *, {json_error_sql("cf")} AS parse_error FROM extracted
+            SELECT *, {parse_error} AS parse_error FROM extracted
         ), shaped AS (
             SELECT *, CASE WHEN parse_error IS NULL THEN {shape} END AS shape FROM checked
         )
         SELECT
             src_line, parse_error, excerpt,
             CASE WHEN parse_error IS NULL AND shape IS NULL
-                 THEN 'not a LiteLLM callback record (no id, standard_logging_object, or model+cost)' END AS field_error,
+                 THEN 'not a LiteLLM callback record (no id, standard_logging_object, or model+cost)' {unsuitable} END AS field_error,
             {', '.join(f'{expr} AS {name}' for name, expr in columns.items())}
         FROM shaped
         """
@@ -430,12 +553,20 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     return statements
 
 
-def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False) -> None:  # noqa: ANN001 - a duckdb connection
-    """Read `src` into the temp table `pre_calls` (and `lc_read_rejects`)."""
-    import re
+def typed_read_applies(src: SourceFile) -> bool:
+    """Whether `load_pre_calls(typed=True)` can read this file (see callbacks_pre_calls_sql)."""
+    return src.kind == "callbacks" and src.format == "jsonl"
 
-    builder = spendlogs_pre_calls_sql if src.kind == "spendlogs" else callbacks_pre_calls_sql
-    statements = builder(src, keep_payloads)
+
+def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: bool = False) -> str:  # noqa: ANN001 - a duckdb connection
+    """Read `src` into temp table `pre_calls`, or with `typed` define the view
+    `typed_records` that reads it (unnumbered: `src_line` is NULL); return the name.
+    Lines the reader rejects go to `lc_read_rejects`."""
+    typed = typed and typed_read_applies(src)
+    if src.kind == "spendlogs":
+        statements = spendlogs_pre_calls_sql(src, keep_payloads)
+    else:
+        statements = callbacks_pre_calls_sql(src, keep_payloads, typed=typed)
     params = {"path": str(src.path)}
     any_rejects = None
     for statement in statements:
@@ -446,3 +577,4 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False) -> None:  
                 r"LINE_SHIFT:(\d+)", lambda m, shifted=any_rejects: _line_shift_sql(int(m.group(1)), shifted), statement
             )
         con.execute(statement, params if "$path" in statement else None)
+    return "typed_records" if typed else "pre_calls"

@@ -1,0 +1,133 @@
+"""The fast way in for callback JSON lines (DuckDB's typed JSON reader) stores exactly
+what the general reader stores, and hands every file it cannot take whole to it."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+from conftest import DATA, slp, write_jsonl
+
+from litecost.files import digest_of
+from litecost.ingest import detect_files, ingest
+from litecost.store import Store
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+CLEAN = [
+    SAMPLE / "callbacks_2026-10.jsonl",
+    DATA / "callbacks_slp.jsonl",
+    DATA / "callbacks_kwargs.jsonl",
+    DATA / "litellm_generated" / "callbacks.jsonl",
+    DATA / "bad" / "bom_crlf.jsonl",
+    DATA / "bad" / "numbers_as_strings.jsonl",
+    DATA / "bad" / "conflicting_duplicates.jsonl",
+]
+# Files with records to reject (their excerpts need the text), minimal records (their id
+# hashes the text), or lines the typed reader refuses.
+GENERAL = sorted(p for p in (DATA / "bad").glob("*.jsonl") if p not in CLEAN and p.stat().st_size) + [
+    DATA / "callbacks_minimal.jsonl"
+]
+
+
+def _ingest(tmp_path: Path, name: str, files: list[Path], typed: bool):
+    store = Store.open(tmp_path / f"{name}.duckdb")
+    try:
+        result = ingest(store, detect_files([str(f) for f in files]), typed_read=typed)
+        tables = {
+            "calls": store.con.execute("SELECT * FROM calls ORDER BY request_id").fetchall(),
+            "rejects": store.con.execute("SELECT * FROM rejects ORDER BY ingest_id, line").fetchall(),
+            "conflicts": store.con.execute("SELECT * FROM duplicate_conflicts ORDER BY ingest_id, line").fetchall(),
+            "ingests": store.con.execute(
+                "SELECT * EXCLUDE (started_at, finished_at) FROM ingests ORDER BY ingest_id"
+            ).fetchall(),
+        }
+    finally:
+        store.close()
+    counts = [{k: v for k, v in f.to_dict().items() if k != "reader"} for f in result.files]
+    return [f.reader for f in result.files], counts, tables
+
+
+@pytest.mark.parametrize("path", CLEAN + GENERAL, ids=lambda p: p.name)
+def test_both_readers_store_the_same(tmp_path, path):
+    general_readers, general_counts, general = _ingest(tmp_path, "general", [path], typed=False)
+    typed_readers, typed_counts, typed = _ingest(tmp_path, "typed", [path], typed=True)
+    assert general_readers == ["general"]
+    assert typed_readers == (["typed"] if path in CLEAN else ["general"])
+    assert typed_counts == general_counts
+    for table in general:
+        assert typed[table] == general[table], table
+
+
+def test_a_refused_file_is_read_again_without_losing_the_others(tmp_path):
+    # `response` may be a string in a StandardLoggingPayload; the typed schema reads it
+    # as an object, so DuckDB refuses the whole file mid-transaction.
+    first = write_jsonl(tmp_path / "a.jsonl", [slp("a-1"), slp("a-2")])
+    refused = write_jsonl(tmp_path / "b.jsonl", [slp("b-1"), slp("b-2", response="plain text answer")])
+    last = write_jsonl(tmp_path / "c.jsonl", [slp("c-1")])
+    readers, counts, tables = _ingest(tmp_path, "mixed", [first, refused, last], typed=True)
+    assert readers == ["typed", "general", "typed"]
+    assert [c["inserted"] for c in counts] == [2, 2, 1]
+    assert [c["ingest_id"] for c in counts] == [1, 2, 3]  # the retry leaves no gap
+    assert [row[0] for row in tables["ingests"]] == [1, 2, 3]
+    _, _, general = _ingest(tmp_path, "general", [first, refused, last], typed=False)
+    assert tables == general
+
+
+def test_blank_lines_keep_line_numbers_right(tmp_path):
+    path = write_jsonl(tmp_path / "gaps.jsonl", [slp("x-1"), slp("x-2"), slp("x-3")], raw_lines={2: "", 4: "   "})
+    readers, _, tables = _ingest(tmp_path, "gaps", [path], typed=True)
+    assert readers == ["general"]  # the typed reader would number x-3 as line 3
+    assert [(row[0], row[-1]) for row in tables["calls"]] == [("x-1", 1), ("x-2", 3), ("x-3", 5)]
+
+
+def test_line_numbers_hold_across_row_groups(tmp_path):
+    # DuckDB stores 122,880 rows per row group and reads in parallel; the typed path
+    # numbers rows by their place in the table, so check that order survives both.
+    rows = 130_000
+    template = json.dumps(slp("ID", messages=None, response=None))
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(template.replace('"ID"', f'"r-{n}"', 1) + "\n" for n in range(1, rows + 1)))
+    store = Store.open(tmp_path / "many.duckdb")
+    try:
+        result = ingest(store, detect_files([str(path)]))
+        assert result.files[0].reader == "typed"
+        wrong = store.con.execute(
+            "SELECT count(*) FROM calls WHERE request_id <> 'r-' || source_line"
+        ).fetchone()[0]
+        assert (result.total("inserted"), wrong) == (rows, 0)
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "lines"),
+    [(b"", 0), (b"a\n", 1), (b"a", 1), (b"a\nb", 2), (b"a\n\n", 2), (b"\n", 1), (b"a\r\nb\r\n", 2)],
+)
+def test_digest_counts_lines(tmp_path, text, lines):
+    plain = tmp_path / "f.txt"
+    plain.write_bytes(text)
+    packed = tmp_path / "f.txt.gz"
+    # Two gzip members, as `cat a.gz b.gz` makes: both count.
+    half = len(text) // 2
+    packed.write_bytes(gzip.compress(text[:half]) + gzip.compress(text[half:]))
+    assert digest_of(plain).lines == lines
+    assert digest_of(packed, compressed=True).lines == lines
+    assert digest_of(plain).sha256 == __import__("hashlib").sha256(text).hexdigest()
+
+
+def test_digest_of_a_damaged_gzip_has_no_line_count(tmp_path):
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"\x00" * 6 + b"garbage that is not deflate" * 10)
+    assert digest_of(path, compressed=True).lines is None
+
+
+def test_gzip_files_take_the_typed_path_too(tmp_path):
+    packed = tmp_path / "callbacks.jsonl.gz"
+    packed.write_bytes(gzip.compress((SAMPLE / "callbacks_2026-10.jsonl").read_bytes()))
+    readers, counts, tables = _ingest(tmp_path, "typed", [packed], typed=True)
+    _, general_counts, general = _ingest(tmp_path, "general", [packed], typed=False)
+    assert readers == ["typed"]
+    assert (counts, tables) == (general_counts, general)
+    assert counts[0]["inserted"] == 2500
