@@ -227,10 +227,6 @@ class Store:
             )
         if db_path.exists() and db_path.is_dir():
             raise UsageError(f"--db {db_path} is a directory", hint="give a database file path")
-        if read_only:
-            # Upgrade an old file first; the read-only connection cannot.
-            with cls.open(db_path, wait_seconds=wait_seconds, must_exist=True):
-                pass
         deadline = time.monotonic() + max(wait_seconds, 0.0)
         while True:
             try:
@@ -256,8 +252,13 @@ class Store:
             con.execute("SET enable_progress_bar = false")
             if not read_only:
                 store.migrate()
-            else:
-                store._check_version()
+            elif store._check_version() < SCHEMA_VERSION:
+                # An old file: upgrade it through a writable connection (a read-only one
+                # cannot), then read the upgraded file.
+                con.close()
+                with cls.open(db_path, wait_seconds=max(deadline - time.monotonic(), 0.0), must_exist=True):
+                    pass
+                return cls.open(db_path, read_only=True, wait_seconds=max(deadline - time.monotonic(), 0.0))
         except BaseException:
             con.close()
             raise

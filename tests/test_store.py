@@ -33,6 +33,17 @@ def test_opening_an_older_database_upgrades_it(db, monkeypatch):
         assert store.table_counts()["ingests"] == 1  # data from before survives
 
 
+def test_a_read_only_open_upgrades_an_older_database_first(db, monkeypatch):
+    later = (SCHEMA_VERSION + 1, "a later change", ["CREATE TABLE later_table (x INTEGER)"])
+    Store.open(db).close()
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, later])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", later[0])
+    with Store.open(db, read_only=True) as store:
+        assert store.read_only
+        assert store.applied_version() == later[0]
+        assert store.table_counts()["later_table"] == 0
+
+
 def test_a_database_from_a_newer_litecost_is_refused(db):
     with Store.open(db) as store:
         store.con.execute("INSERT INTO _litecost_migrations VALUES (999, 'future', now(), '9.9')")
