@@ -101,7 +101,6 @@ def profile_report(args: argparse.Namespace) -> None:
 
     from litecost.cli.pricing import load_book
     from litecost.periods import resolve_period
-    from litecost.pricebook import install_priced_calls
     from litecost.report import ReportSpec, parse_dimensions, parse_filters, spend_report
     from litecost.store import Store
 
@@ -116,10 +115,7 @@ def profile_report(args: argparse.Namespace) -> None:
     window = resolve_period(args.period, None, None, "UTC", now=datetime.now(timezone.utc))
     spec = ReportSpec(parse_dimensions(args.by), window, "UTC", parse_filters([]), args.tag_split, None, False)
     t = time.perf_counter()
-    install_priced_calls(con, book)
-    phases.append(("install_priced_calls", time.perf_counter() - t))
-    t = time.perf_counter()
-    report = spend_report(con, spec)
+    report = spend_report(con, spec, book)
     phases.append(("spend_report", time.perf_counter() - t))
     store.close()
     print(f"{len(report.rows)} rows")

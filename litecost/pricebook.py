@@ -378,6 +378,24 @@ class PriceBook:
         self.layers.append(name)
         self._exact: dict[str, list[PriceEntry]] | None = None
 
+    def boundaries(self) -> tuple[list[datetime], list[int]]:
+        """Every instant at which some price or adjustment starts or ends, and every
+        long-context threshold in the book. Two calls of one model that fall between the
+        same instants and the same thresholds are priced alike (see `GroupPricing`)."""
+        instants = {
+            moment
+            for item in (*self.entries, *self.adjustments)
+            for moment in (item.valid_from, item.valid_to)
+            if moment is not None
+        }
+        thresholds = {
+            parsed[1]
+            for entry in self.entries
+            for key in entry.prices
+            if "_above_" in key and (parsed := parse_price_key(key)) and parsed[1] > 0
+        }
+        return sorted(instants), sorted(thresholds)
+
     def _exact_index(self) -> dict[str, list[PriceEntry]]:
         if getattr(self, "_exact", None) is None:
             index: dict[str, list[PriceEntry]] = {}
@@ -531,21 +549,22 @@ COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_ca
                 "cost_audio_input", "cost_audio_output", "cost_image_input")
 
 
-def _identity_rows(con) -> list[tuple]:  # noqa: ANN001
-    return con.execute(
-        "SELECT DISTINCT provider, model, model_map_key, model_group FROM calls"
-    ).fetchall()
+PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group")
 
 
-def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> None:  # noqa: ANN001
-    """Create temp view `priced_calls`: every call with its re-priced cost per category.
+def _service_tier_sql(calls: str) -> str:
+    """The service tier a call is priced at: batch, priority and flex have prices of their own."""
+    return (
+        f"CASE WHEN {calls}.service_tier IN ('batch', 'priority', 'flex') THEN {calls}.service_tier ELSE 'standard' END"
+    )
 
-    Columns added to `calls`: `priced` (a price was found), `price_model` (the price-book
-    name used), `tier_threshold`, `cost_<category>`, `repriced_cost` (NULL when unpriced;
-    0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
-    """
+
+def install_price_segments(con, book: PriceBook, identities: list[tuple], table: str = "price_segments") -> None:  # noqa: ANN001
+    """Temp `table`: one row per (identity, validity segment, service tier, long-context
+    tier) with its rates, for the given (provider, model, model_map_key, model_group)
+    identities; `price_row` numbers the rows."""
     segments = []
-    for identity_id, (provider, model, model_map_key, model_group) in enumerate(_identity_rows(con)):
+    for identity_id, (provider, model, model_map_key, model_group) in enumerate(identities):
         names = call_names(model, provider, model_map_key, model_group)
         for segment in book.resolve_segments(names, provider):
             for svc in SERVICE_TIERS:
@@ -567,7 +586,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
                         rate = segment.rate(category, threshold, svc)
                         row[f"rate_{category}"] = str(rate.value) if rate else None
                     segments.append(row)
-    con.execute("DROP TABLE IF EXISTS price_segments")
+    con.execute(f"DROP TABLE IF EXISTS {table}")
     schema = {
         "identity_id": "BIGINT", "provider": "VARCHAR", "model": "VARCHAR", "model_map_key": "VARCHAR",
         "model_group": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
@@ -576,7 +595,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     }
     # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
     con.execute(
-        "CREATE TEMP TABLE price_segments AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
+        f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
         " model_map_key, model_group,"
         " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
         f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
@@ -584,6 +603,81 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
         + " FROM (SELECT unnest(from_json($rows, $schema), recursive := true))",
         {"rows": json.dumps(segments), "schema": json.dumps([schema])},
     )
+
+
+def _segment_match_sql(segment: str, identity: dict[str, str], service_tier: str, instant: str, prompt_tokens: str) -> str:
+    """SQL: `segment` is the price row for a call (or group) with these properties."""
+    same = " AND ".join(f"coalesce({segment}.{col}, '') = coalesce({identity[col]}, '')" for col in PRICE_IDENTITY)
+    return (
+        f"{same} AND {segment}.service_tier = {service_tier}"
+        f" AND ({segment}.valid_from IS NULL OR {instant} >= {segment}.valid_from)"
+        f" AND ({segment}.valid_to IS NULL OR {instant} < {segment}.valid_to)"
+        f" AND {prompt_tokens} > {segment}.tier_low AND ({segment}.tier_high IS NULL OR {prompt_tokens} <= {segment}.tier_high)"
+    )
+
+
+class GroupPricing:
+    """Re-price calls after summing them: exact, since cost is linear in tokens, and far
+    cheaper than finding a price for each of millions of calls.
+
+    1. `keys(c)` and `probes(c)` go into the caller's GROUP BY over calls `c`. The keys
+       keep apart calls that could have different prices — identity, service tier, and
+       which of the book's validity periods and long-context tiers they fall in — without
+       knowing the prices yet; the probes are one call time and prompt size per group.
+    2. `install(con, grouped)` resolves prices for the identities in table `grouped`
+       into temp table `table` (its own, so per-call views keep `price_segments`).
+    3. `join(g, s)` is the ON condition that gives each group `g` its price row `s`;
+       `costed_sql(g, s)` prices the group's sums.
+    """
+
+    table = "group_price_segments"
+
+    def __init__(self, book: PriceBook) -> None:
+        self.book = book
+        self.instants, self.thresholds = book.boundaries()
+
+    def keys(self, calls: str = "c") -> list[str]:
+        period = " + ".join(
+            f"({calls}.start_time >= TIMESTAMPTZ '{moment.isoformat()}')::INT" for moment in self.instants
+        )
+        tier = " + ".join(f"({calls}.prompt_tokens > {threshold})::INT" for threshold in self.thresholds)
+        return [
+            *(f"{calls}.{col} AS price_{col}" for col in PRICE_IDENTITY),
+            f"{_service_tier_sql(calls)} AS price_service_tier",
+            f"{period or '0'} AS price_period",
+            f"{tier or '0'} AS price_tier",
+        ]
+
+    def probes(self, calls: str = "c") -> list[str]:
+        return [f"min({calls}.start_time) AS price_probe_time", f"min({calls}.prompt_tokens) AS price_probe_tokens"]
+
+    def install(self, con, grouped: str) -> None:  # noqa: ANN001
+        identities = con.execute(
+            f"SELECT DISTINCT {', '.join(f'price_{col}' for col in PRICE_IDENTITY)} FROM {grouped}"
+        ).fetchall()
+        install_price_segments(con, self.book, identities, self.table)
+
+    def join(self, grouped: str = "g", segment: str = "s") -> str:
+        return _segment_match_sql(
+            segment,
+            {col: f"{grouped}.price_{col}" for col in PRICE_IDENTITY},
+            f"{grouped}.price_service_tier",
+            f"{grouped}.price_probe_time",
+            f"{grouped}.price_probe_tokens",
+        )
+
+
+def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> None:  # noqa: ANN001
+    """Create temp views `call_prices` (every call with its `price_row`) and
+    `priced_calls`: every call with its re-priced cost per category. For per-call views
+    (pricing diff and check); aggregates use `GroupPricing`.
+
+    Columns added to `calls`: `priced` (a price was found), `price_model` (the price-book
+    name used), `tier_threshold`, `cost_<category>`, `repriced_cost` (NULL when unpriced;
+    0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
+    """
+    identities = con.execute(f"SELECT DISTINCT {', '.join(PRICE_IDENTITY)} FROM {calls_table}").fetchall()
+    install_price_segments(con, book, identities)
     # Which price applies to each call: a hash join on the call's identity, then the
     # validity window, service tier and long-context tier.
     con.execute(
@@ -592,12 +686,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
         SELECT c.*, s.price_row
         FROM {calls_table} c
         LEFT JOIN price_segments s
-          ON coalesce(s.provider, '') = coalesce(c.provider, '') AND coalesce(s.model, '') = coalesce(c.model, '')
-         AND coalesce(s.model_map_key, '') = coalesce(c.model_map_key, '')
-         AND coalesce(s.model_group, '') = coalesce(c.model_group, '')
-         AND s.service_tier = CASE WHEN c.service_tier IN ('batch', 'priority', 'flex') THEN c.service_tier ELSE 'standard' END
-         AND (s.valid_from IS NULL OR c.start_time >= s.valid_from) AND (s.valid_to IS NULL OR c.start_time < s.valid_to)
-         AND c.prompt_tokens > s.tier_low AND (s.tier_high IS NULL OR c.prompt_tokens <= s.tier_high)
+          ON {_segment_match_sql("s", {col: f"c.{col}" for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
         """
     )
     con.execute(
@@ -636,6 +725,7 @@ def costed_sql(tokens: str = "g", segment: str = "s") -> str:
 
 __all__ = [
     "CATEGORIES",
+    "GroupPricing",
     "PriceBook",
     "PriceEntry",
     "PricedValue",

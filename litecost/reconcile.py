@@ -32,6 +32,7 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.periods import Period
+from litecost.pricebook import GroupPricing, PriceBook
 from litecost.store import fetch_rows
 
 CATEGORY_COSTS = {
@@ -132,11 +133,11 @@ def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> l
     )
 
 
-def _log_side_hourly(con, start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
+def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing) -> list[dict[str, Any]]:  # noqa: ANN001
     """Per provider, model and UTC hour: tokens and re-priced cost per category.
 
-    Tokens are summed per price row first and priced once per group (exact: cost is
-    linear in tokens), which keeps this to one cheap scan of the calls.
+    Tokens are summed per price key first and priced once per group (exact: cost is
+    linear in tokens; see `GroupPricing`), which keeps this to one cheap scan of the calls.
     """
     from litecost.pricebook import BASE_COSTS, MONEY, base_cost
 
@@ -151,25 +152,31 @@ def _log_side_hourly(con, start: datetime, end: datetime) -> list[dict[str, Any]
     for category, (tokens, _cost) in CATEGORY_COSTS.items():
         sums.append(f"sum({tokens}) AS tokens_{category}")
         sums.append(f"coalesce(sum(cost_{category}), 0) AS cost_{category}")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE reconcile_groups AS
+        SELECT c.provider, c.model, date_trunc('hour', c.start_time) AS hour, {", ".join(pricing.keys("c"))},
+               count(*) AS calls, sum(c.logged_cost) AS logged_cost,
+               {", ".join(f"sum(c.{t}) AS {t}" for t in token_columns)}, {", ".join(pricing.probes("c"))}
+        FROM calls c WHERE c.start_time >= $start AND c.start_time < $end AND NOT c.cache_hit
+        GROUP BY ALL
+        """,
+        {"start": start, "end": end},
+    )
+    pricing.install(con, "reconcile_groups")
     return fetch_rows(
         con,
         f"""
-        WITH grouped AS (
-            SELECT provider, model, date_trunc('hour', start_time) AS hour, price_row, count(*) AS calls,
-                   count(*) FILTER (WHERE price_row IS NULL) AS unpriced, sum(logged_cost) AS logged_cost,
-                   {", ".join(f"sum({t}) AS {t}" for t in token_columns)}
-            FROM call_prices WHERE start_time >= $start AND start_time < $end AND NOT cache_hit
-            GROUP BY ALL
-        ), costed AS (
-            SELECT g.*, {", ".join(f"{priced(name)} AS cost_{name}" for name in BASE_COSTS)}
-            FROM grouped g LEFT JOIN price_segments s USING (price_row)
+        WITH costed AS (
+            SELECT g.*, CASE WHEN s.price_row IS NULL THEN g.calls ELSE 0 END AS unpriced,
+                   {", ".join(f"{priced(name)} AS cost_{name}" for name in BASE_COSTS)}
+            FROM reconcile_groups g LEFT JOIN {pricing.table} s ON {pricing.join("g", "s")}
         )
         SELECT provider, model, hour, sum(calls) AS calls, sum(unpriced) AS unpriced, sum(logged_cost) AS logged_cost,
                {" + ".join(f"coalesce(sum(cost_{name}), 0)" for name in BASE_COSTS)} AS repriced_cost,
                {", ".join(sums)}
         FROM costed GROUP BY ALL
         """,
-        {"start": start, "end": end},
     )
 
 
@@ -216,9 +223,11 @@ def reconcile(
     con,  # noqa: ANN001
     spec: ReconcileSpec,
     model_key: Callable[[str, str | None, str], str],
+    book: PriceBook,
 ) -> Reconciliation:
-    """Needs `priced_calls`. `model_key(provider, name, side)` maps invoice ('invoice') and
-    logged ('log') model names to one comparable key."""
+    """The logged calls, re-priced with `book`, against the selected invoices.
+    `model_key(provider, name, side)` maps invoice ('invoice') and logged ('log') model
+    names to one comparable key."""
     window = (spec.period.start, spec.period.end) if spec.period else invoice_window(con, spec.invoice_file_ids)
     if window is None:
         raise UsageError("the selected invoices have no lines to reconcile")
@@ -227,7 +236,7 @@ def reconcile(
     providers = sorted({provider_family(r["provider"]) for r in invoice})
     margin = timedelta(hours=MAX_OFFSET_HOURS)
     hourly = [
-        h for h in _log_side_hourly(con, start - margin, end + margin)
+        h for h in _log_side_hourly(con, start - margin, end + margin, GroupPricing(book))
         if provider_family(h["provider"]) in providers
     ]
     in_window = [h for h in hourly if start <= h["hour"] < end]

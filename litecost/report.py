@@ -2,9 +2,10 @@
 
 Tags are not additive. By default (`tag_split="full"`) a call counts fully under each
 of its tags, as LiteLLM's own tag views do, so tag rows overlap and the totals row is
-the de-duplicated total. With `tag_split="even"` each call's cost and tokens are
-divided among its tags exactly (integer arithmetic on 1e-18 USD units; the remainder
-goes to the call's first tag), so the rows add up to the total to the last digit.
+the de-duplicated total. With `tag_split="even"` the cost and tokens of the calls
+that share a tag set are divided among its tags exactly (integer arithmetic on 1e-18
+USD units and whole tokens; the remainder, less than one unit per tag, goes to the
+set's first tag), so the rows add up to the total to the last digit.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from litecost.errors import UsageError
 from litecost.periods import Period
+from litecost.pricebook import GroupPricing, PriceBook
 from litecost.tokens import CATEGORIES
 
 UNTAGGED = "(untagged)"
@@ -123,7 +125,7 @@ def _scoped_sql(spec: ReportSpec, params: dict[str, Any], period: Period | None)
             clauses.append(f"list_contains({_call_tags(spec)}, ${name})")
         else:
             clauses.append(f"{_SIMPLE_DIMENSIONS[dim]} = ${name}")
-    return f"SELECT * FROM call_prices c WHERE {' AND '.join(clauses)}"
+    return f"SELECT * FROM calls c WHERE {' AND '.join(clauses)}"
 
 
 def _tag_values_sql(tag_dim: str, tags: str) -> str:
@@ -156,13 +158,13 @@ def _split(value: str, money: bool) -> str:
 _COUNTS = ("requests", "failed_requests", "unpriced_requests")
 
 
-def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # noqa: ANN001
+def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) -> tuple[list[dict[str, Any]], dict[str, Any]]:  # noqa: ANN001
     """Sum first, then price, then explode tags.
 
-    Calls are summed per (dimensions, tag list, price row, cache hit) in one scan — token
+    Calls are summed per (dimensions, tag list, price key, cache hit) in one scan — token
     counts and logged cost only — and re-priced per group (cost is linear in tokens, so
-    this is exact). Only those few groups are exploded per tag, so tag reports cost
-    about as much as any other.
+    this is exact; see `GroupPricing`). Only those few groups are exploded per tag, so
+    tag reports cost about as much as any other.
     """
     from litecost.pricebook import costed_sql
 
@@ -178,20 +180,30 @@ def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, A
     keys.append(f"{_call_tags(spec)} AS tags" if tag_dim else "NULL::VARCHAR[] AS tags")
     scoped = _scoped_sql(spec, params, period)
     grouped = (
-        f"SELECT {', '.join(keys)}, c.cache_hit, c.price_row, count(*) AS requests,"
-        " count(*) FILTER (WHERE c.status = 'failure') AS failed_requests,"
-        " count(*) FILTER (WHERE c.price_row IS NULL) AS unpriced_requests,"
+        f"CREATE OR REPLACE TEMP TABLE report_groups AS SELECT {', '.join(keys + pricing.keys('c'))}, c.cache_hit,"
+        " count(*) AS requests, count(*) FILTER (WHERE c.status = 'failure') AS failed_requests,"
         + ", ".join(f"sum(c.{m}) AS {m}" for m in TOKEN_METRICS)
-        + f", sum(c.logged_cost) AS logged_cost FROM ({scoped}) c GROUP BY ALL"
+        + f", sum(c.logged_cost) AS logged_cost, {', '.join(pricing.probes('c'))} FROM ({scoped}) c GROUP BY ALL"
     )
+    con.execute(grouped, {k: v for k, v in params.items() if f"${k}" in grouped})
+    pricing.install(con, "report_groups")
     values = _tag_values_sql(tag_dim, "g.tags") if tag_dim else "[NULL::VARCHAR]"
     costed = (
-        f"SELECT g.* EXCLUDE (tags), {values} AS tag_values, {costed_sql('g', 's')} AS repriced_cost"
-        " FROM grouped g LEFT JOIN price_segments s USING (price_row)"
+        f"SELECT g.* EXCLUDE (tags), {values} AS tag_values, {costed_sql('g', 's')} AS repriced_cost,"
+        " CASE WHEN s.price_row IS NULL THEN g.requests ELSE 0 END AS unpriced_requests"
+        f" FROM report_groups g LEFT JOIN {pricing.table} s ON {pricing.join('g', 's')}"
+    )
+    # One row per (dimensions, tag values) before splitting, so an even split divides
+    # each tag set's totals, whatever groups pricing needed.
+    plain = "".join(f'"{d}", ' for d in plain_dims)
+    collapsed = (
+        f"SELECT {plain}tag_values, "
+        + ", ".join(f"sum({m}) AS {m}" for m in (*_COUNTS, *TOKEN_METRICS, *COST_METRICS))
+        + f" FROM costed GROUP BY {plain}tag_values"
     )
     exploded = (
         "SELECT * EXCLUDE (tag_values), unnest(tag_values) AS tag_value,"
-        " generate_subscripts(tag_values, 1) AS tag_position, len(tag_values) AS tag_count FROM costed"
+        " generate_subscripts(tag_values, 1) AS tag_position, len(tag_values) AS tag_count FROM collapsed"
     )
     dims = [f'tag_value AS "{d}"' if d == tag_dim else f'"{d}"' for d in spec.dimensions]
     group = ", ".join(f'"{d}"' for d in spec.dimensions)
@@ -210,7 +222,7 @@ def _run(con, spec: ReportSpec, period: Period | None) -> tuple[list[dict[str, A
         return items
 
     sql = (
-        f"WITH grouped AS ({grouped}), costed AS ({costed}), exploded AS ({exploded})"
+        f"WITH costed AS ({costed}), collapsed AS ({collapsed}), exploded AS ({exploded})"
         f" SELECT grouping({group}) > 0 AS is_total, {', '.join(dims)},"
         f" {', '.join(metrics('', split, False))}, {', '.join(metrics('_once', False, True))}"
         f" FROM exploded GROUP BY GROUPING SETS (({group}), ())"
@@ -244,9 +256,9 @@ def _share(value: Decimal, total: Decimal) -> Decimal | None:
     return (Decimal(100) * value / total).quantize(Decimal("0.01"))
 
 
-def spend_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
-    """The report for `spec`. Needs the temp views that pricebook.install_priced_calls creates (`call_prices`)."""
-    rows, totals = _run(con, spec, spec.period)
+def spend_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN001
+    """The report for `spec`, re-priced with `book`."""
+    rows, totals = _run(con, spec, spec.period, GroupPricing(book))
     time_dims = [d for d in spec.dimensions if d in TIME_DIMENSIONS]
     if time_dims:
         rows.sort(key=lambda r: tuple(str(r[d]) for d in spec.dimensions))
@@ -274,10 +286,10 @@ def spend_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
     return report
 
 
-def previous_report(con, spec: ReportSpec) -> Report:  # noqa: ANN001
+def previous_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN001
     assert spec.period is not None
     previous = spec.period.previous()
-    rows, totals = _run(con, spec, previous)
+    rows, totals = _run(con, spec, previous, GroupPricing(book))
     return Report(ReportSpec(spec.dimensions, previous, spec.tz, spec.filters, spec.tag_split, None,
                              spec.include_user_agent_tags), rows, totals)
 
@@ -303,8 +315,8 @@ def _add_change(row: dict[str, Any], before: dict[str, Any] | None) -> None:
     row["change_pct"] = _share(row["change"], previous_cost) if previous_cost else None
 
 
-def daily_series(con, spec: ReportSpec) -> list[dict[str, Any]]:  # noqa: ANN001
+def daily_series(con, spec: ReportSpec, book: PriceBook) -> list[dict[str, Any]]:  # noqa: ANN001
     """Repriced and logged cost per calendar day (in the report's time zone), for --chart."""
     series_spec = ReportSpec(("day",), spec.period, spec.tz, spec.filters, "full", None, spec.include_user_agent_tags)
-    rows, _ = _run(con, series_spec, spec.period)
+    rows, _ = _run(con, series_spec, spec.period, GroupPricing(book))
     return sorted(rows, key=lambda r: r["day"])

@@ -77,7 +77,7 @@ def load_invoice(store, lines, provider="openai"):
 
 def run(store, lines, **kwargs):
     file_id = load_invoice(store, lines)
-    result = reconcile(store.con, ReconcileSpec((file_id,), **kwargs), key)
+    result = reconcile(store.con, ReconcileSpec((file_id,), **kwargs), key, PriceBook.load())
     return result, {(r["model"], r["category"], r["day"]): r for r in result.rows}
 
 

@@ -62,7 +62,6 @@ def reconcile_command(
 
     from litecost.errors import ExitCode, UsageError
     from litecost.periods import parse_period, zone_info
-    from litecost.pricebook import install_priced_calls
     from litecost.reconcile import ReconcileSpec, reconcile
     from litecost.store import Store
 
@@ -91,8 +90,7 @@ def reconcile_command(
         if files:
             ids += _import(store, files, provider, mapping, aliases)
         _check_ids(store, ids)
-        install_priced_calls(store.con, book)
-        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates)), model_key)
+        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates)), model_key, book)
         from litecost.invoices.queries import invoice_file
 
         headers = [invoice_file(store, i) for i in dict.fromkeys(ids)]

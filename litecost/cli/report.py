@@ -52,7 +52,6 @@ def report_command(
 ) -> None:
     from litecost.errors import UsageError
     from litecost.periods import resolve_period, zone_info
-    from litecost.pricebook import install_priced_calls
     from litecost.report import ReportSpec, compare as add_comparison, daily_series, parse_dimensions, parse_filters, previous_report, spend_report
     from litecost.store import Store
 
@@ -71,11 +70,10 @@ def report_command(
 
     book = load_book(pricing)
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
-        install_priced_calls(store.con, book)
-        report = spend_report(store.con, spec)
+        report = spend_report(store.con, spec, book)
         if compare:
-            add_comparison(report, previous_report(store.con, spec))
-        series = daily_series(store.con, spec) if chart and fmt is OutputFormat.table else None
+            add_comparison(report, previous_report(store.con, spec, book))
+        series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
 
     _render(report, fmt, output, csv_guard=not no_csv_guard, series=series)
 
