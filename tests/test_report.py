@@ -201,3 +201,32 @@ def test_csv_neutralises_formulas_in_text_cells(tmp_path):
     raw = list(csv.DictReader(io.StringIO(
         runner.invoke(app, ["--db", str(db), "report", "--by", "tag", "--format", "csv", "--no-csv-guard"]).stdout)))
     assert sorted(r["tag"] for r in raw[:-1]) == ["+1", "-2", "=HYPERLINK(\"http://x\")", "@sum"]
+
+
+def test_grouped_pricing_equals_pricing_each_call(sample_db):
+    """Reports price sums of calls (GroupPricing); with price changes mid-month, long-context
+    tiers and adjustments in the book, that must equal pricing every call on its own."""
+    from litecost.periods import parse_period
+    from litecost.pricebook import PriceBook, install_priced_calls
+    from litecost.report import ReportSpec, spend_report
+    from litecost.store import Store
+
+    book = PriceBook.load([Path(__file__).parent.parent / "pricing" / "overrides.example.yaml"])
+    instants, thresholds = book.boundaries()
+    assert instants and 200000 in thresholds  # the book splits calls by time and prompt size
+    spec = ReportSpec(("model", "day"), parse_period("2026-10", "UTC"))
+    with Store.open(sample_db, read_only=True) as store:
+        grouped = {(r["model"], r["day"]): r["repriced_cost"] for r in spend_report(store.con, spec, book).rows}
+        install_priced_calls(store.con, book)
+        each = dict(
+            ((model, day), cost)
+            for model, day, cost in store.con.execute(
+                "SELECT model, strftime(start_time, '%Y-%m-%d'), sum(repriced_cost) FROM priced_calls GROUP BY ALL"
+            ).fetchall()
+        )
+    assert grouped == each
+    # The override's price for gpt-4o-mini starts on 2026-10-15, not before.
+    with Store.open(sample_db, read_only=True) as store:
+        listed = {(r["model"], r["day"]): r["repriced_cost"] for r in spend_report(store.con, spec, PriceBook.load()).rows}
+    changed = {day for (model, day), cost in grouped.items() if model == "gpt-4o-mini" and cost != listed[(model, day)]}
+    assert changed == {f"2026-10-{d:02d}" for d in range(15, 32)}
