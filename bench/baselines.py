@@ -15,6 +15,9 @@ Floors — the raw DuckDB work that litecost cannot avoid, on the same file:
 * ``floor-csv-json PATH``: the same, plus one ``json_extract_string`` of the metadata
   fields litecost needs (a CSV row's metadata must be parsed; the JSONL floor parses by
   construction).
+* ``floor-jsonl-store PATH`` / ``floor-csv-store PATH``: the same read, its rows written
+  into a new DuckDB database file (``CREATE TABLE AS``, 1 GB memory limit, then closed):
+  a second, stricter reference for an ingest, which must store what it reads.
 * ``floor-report DB VARIANT``: the plain aggregate behind a report over the ``calls`` table
   (period filter, tag unnest, group, sums of every token column and logged cost), without
   litecost's re-pricing join.
@@ -155,6 +158,41 @@ def floor_csv(path: str, parse_json: bool = False) -> dict:
     return {"rows": row[0], "prompt_tokens": int(row[1] or 0), "fields": len(needed), "metadata_parsed": parse_json}
 
 
+def _stored(read_sql: str, path: str) -> dict:
+    """Write the rows of `read_sql` (one `?` for the path) into a fresh DuckDB file."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    import duckdb
+
+    folder = Path(tempfile.mkdtemp(prefix="litecost-floor-"))
+    try:
+        con = duckdb.connect(str(folder / "floor.duckdb"), config={"memory_limit": "1GB"})
+        con.execute(f"CREATE TABLE calls AS {read_sql}", [path])
+        rows, prompt = con.execute("SELECT count(*), sum(prompt_tokens) FROM calls").fetchone()
+        con.close()
+        return {"rows": rows, "prompt_tokens": int(prompt or 0), "bytes_written": (folder / "floor.duckdb").stat().st_size}
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def floor_jsonl_store(path: str) -> dict:
+    return _stored(
+        f"SELECT * FROM read_json(?, format='newline_delimited', columns={_struct_literal(JSONL_COLUMNS)})", path
+    )
+
+
+def floor_csv_store(path: str) -> dict:
+    columns = _csv_columns(path)
+    needed = ", ".join(f'"{c}"' for c in CSV_NEEDED if c in columns)
+    return _stored(
+        f"SELECT {needed} FROM read_csv(?, header=true, delim=',', quote='\"', escape='\"', auto_detect=false,"
+        f" columns={_struct_literal(columns)}, max_line_size=67108864)",
+        path,
+    )
+
+
 def _sums(prefix: str = "") -> str:
     return ", ".join([f"sum({prefix}{c})" for c in TOKEN_COLUMNS] + [f"sum({prefix}logged_cost)"])
 
@@ -251,6 +289,10 @@ def main(argv: list[str]) -> int:
         result = floor_jsonl(args[0])
     elif what == "floor-csv":
         result = floor_csv(args[0])
+    elif what == "floor-jsonl-store":
+        result = floor_jsonl_store(args[0])
+    elif what == "floor-csv-store":
+        result = floor_csv_store(args[0])
     elif what == "floor-csv-json":
         result = floor_csv(args[0], parse_json=True)
     elif what == "floor-report":

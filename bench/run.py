@@ -459,6 +459,12 @@ class Harness:
         if floor.get("status") == "ok":
             bench["floor"]["throughput"] = {"rows_per_s": round(rows / floor["median_s"]),
                                             "mb_per_s": round(nbytes / MB / floor["median_s"], 1)}
+        stored = self.measure(f"{label}-floor-store", self.baseline(f"{floor_kind}-store", path), runs,
+                              check=lambda out: _expect_rows(out, rows))
+        bench["floor_with_write"] = _floor_entry(
+            stored, f"baselines.py {floor_kind}-store: the same read, written into a new DuckDB file")
+        if first["status"] == "ok" and stored.get("status") == "ok":
+            bench["ratio_to_floor_with_write"] = round(first["median_s"] / stored["median_s"], 2)
         if kind == "csv":
             extra = self.measure(f"{label}-floor-json", self.baseline("floor-csv-json", path), runs,
                                  check=lambda out: _expect_rows(out, rows))
@@ -750,6 +756,14 @@ def markdown(results: dict) -> str:
             f"| {b['name']} | {size} | {rows} | {_fmt_s(b['median_s'])}{spread}{extra} | {_fmt_s(floor.get('median_s'))} "
             f"| {'' if ratio is None else f'{ratio}×'} | {b['peak_rss_mb']:.0f} MB{floor_rss} | {tp_text} | {pandas_text} |"
         )
+    stored = [b for b in results["benchmarks"] if b.get("floor_with_write", {}).get("median_s")]
+    if stored:
+        lines += ["", "| ingest | read floor | read + write floor | ratio to read + write floor |", "|---|---:|---:|---:|"]
+        for b in stored:
+            lines.append(
+                f"| {b['name']} | {_fmt_s(b['floor'].get('median_s'))} | {_fmt_s(b['floor_with_write']['median_s'])}"
+                f" | {b.get('ratio_to_floor_with_write', '–')}× |"
+            )
     lines += ["", "| target | value | met | detail |", "|---|---:|---|---|"]
     for t in results["targets"]:
         met = {True: "yes", False: "**NO**", None: "–"}[t["met"]]

@@ -17,7 +17,7 @@ from litecost import __version__
 import duckdb
 
 from litecost.errors import BadInputError, StrictModeError, UsageError
-from litecost.sources.canonical import canonical_maps_sql, staged_calls_select
+from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import SourceFile, expand_paths, sniff
 from litecost.sources.records import (
     REJECTS_TABLE,
@@ -262,7 +262,8 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
             f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
             params,
         )
-    con.execute(canonical_maps_sql("staged_calls"))
+    for statement in distinct_values_sql("staged_calls"):
+        con.execute(statement)
     valid_calls = "SELECT * EXCLUDE (reject_reason, excerpt, src_line) FROM staged_calls WHERE reject_reason IS NULL"
     repeats = con.execute(
         "SELECT count(request_id) > count(DISTINCT request_id) FROM staged_calls WHERE reject_reason IS NULL"
@@ -275,10 +276,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         fresh = "SELECT * FROM fresh_numbered"
     else:
         fresh = f"SELECT *, 1 AS occurrence FROM ({valid_calls})"
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW fresh_calls AS SELECT f.* REPLACE (m.canonical AS model_map_value)"
-        f" FROM ({fresh}) f LEFT JOIN canonical_maps m ON m.original = f.model_map_value::VARCHAR"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW fresh_calls AS {stored_calls_select(fresh)}")
     # Conflicts: a later occurrence in this file, or a first occurrence already stored.
     con.execute(
         f"INSERT INTO duplicate_conflicts"

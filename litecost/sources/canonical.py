@@ -89,11 +89,21 @@ def _sorted_object(expr: str, *, scalars_only: bool = False) -> str:
     )
 
 
+def _tag_list(expr: str) -> str:
+    """SQL: the request tags as a list; NULL when they are not a JSON list of strings."""
+    return (
+        f"CASE WHEN {expr} IS NULL THEN []::VARCHAR[]"
+        f" WHEN json_valid({expr}) AND json_type({expr}::JSON) = 'ARRAY' THEN TRY_CAST({expr}::JSON AS VARCHAR[]) END"
+    )
+
+
 def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_id") -> str:
     """The query that turns `source` rows (see `records.load_pre_calls`) into staged calls.
 
-    Its `model_map_value` is the price entry as read; `CANONICAL_MAPS` holds the
-    canonical form of each distinct one, to be joined when the calls are stored.
+    Two values repeat across a file's calls and are costly to normalise, so staging
+    keeps them as read and `distinct_values_sql` normalises each distinct one once, to
+    be joined when the calls are stored: the price entry (`model_map_value`, made
+    canonical) and the request tags (`tags_json`, made into `tags` and `user_agent_tags`).
     """
     # A second usage object that repeats the first (LiteLLM logs the same one in
     # metadata and hidden_params) adds nothing: skip parsing it again.
@@ -119,15 +129,12 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
     ]
     category_items = tokens.category_select("prompt_tokens", "completion_tokens")
     usage_extract, usage_fields = tokens.raw_usage_select(usage_roots)
-    user_agent = "starts_with(t, 'User-Agent:')"
     return f"""
     WITH typed AS (
         SELECT *,
             {start} AS start_ts,
             {end} AS end_ts,
-            CASE WHEN tags_json IS NULL THEN []::VARCHAR[]
-                 WHEN json_valid(tags_json) AND json_type(tags_json::JSON) = 'ARRAY'
-                 THEN TRY_CAST(tags_json::JSON AS VARCHAR[]) END AS tags_list,
+            {_tag_list("tags_json")} AS tags_list,
             {_count_value('prompt_raw')} AS prompt_tokens,
             {_count_value('completion_raw')} AS completion_tokens,
             {_count_value('total_raw')} AS total_tokens_raw,
@@ -158,8 +165,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         CASE WHEN starts_with(api_key, 'sk-') THEN sha256(api_key) ELSE api_key END AS api_key_hash,
         {redact_sql('key_alias')} AS key_alias,
         team_id, team_alias, org_id, user_id, end_user,
-        list_sort(list_distinct(list_filter(list_transform(tags_list, lambda t: trim(t)), lambda t: t <> '' AND NOT {user_agent}))) AS tags,
-        list_sort(list_distinct(list_filter(list_transform(tags_list, lambda t: trim(t)), lambda t: {user_agent}))) AS user_agent_tags,
+        tags_json,
         lower(coalesce(cache_hit, 'false')) IN ('true', '1', 't', 'yes') AS cache_hit,
         CASE WHEN call_type IN ('aretrieve_batch', 'retrieve_batch') THEN 'batch'
              WHEN lower(service_tier) IN ('priority', 'flex', 'batch') THEN lower(service_tier)
@@ -188,12 +194,39 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
     """
 
 
-def canonical_maps_sql(staged: str) -> str:
-    """The statement that fills temp table `canonical_maps(original, canonical)` with
-    every distinct price entry of `staged`: the entry repeats on every call of a model,
-    so it is canonicalised once per distinct value and joined back by its text."""
-    return f"""
-    CREATE OR REPLACE TEMP TABLE canonical_maps AS
-    SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
-    FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM {staged} WHERE model_map_value IS NOT NULL)
-    """
+def distinct_values_sql(staged: str) -> list[str]:
+    """Statements that normalise each distinct price entry and tag list of `staged`
+    (valid calls) once, into temp tables `canonical_maps(original, canonical)` and
+    `tag_sets(tags_key, tags, user_agent_tags)`; `stored_calls_select` joins them."""
+    user_agent = "starts_with(t, 'User-Agent:')"
+    trimmed = "list_transform(tags_list, lambda t: trim(t))"
+    return [
+        f"""
+        CREATE OR REPLACE TEMP TABLE canonical_maps AS
+        SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
+        FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM {staged}
+              WHERE model_map_value IS NOT NULL AND reject_reason IS NULL)
+        """,
+        f"""
+        CREATE OR REPLACE TEMP TABLE tag_sets AS
+        SELECT tags_key,
+               list_sort(list_distinct(list_filter({trimmed}, lambda t: t <> '' AND NOT {user_agent}))) AS tags,
+               list_sort(list_distinct(list_filter({trimmed}, lambda t: {user_agent}))) AS user_agent_tags
+        FROM (SELECT tags_key, {_tag_list("tags_json")} AS tags_list
+              FROM (SELECT DISTINCT {_TAGS_KEY} AS tags_key, tags_json FROM {staged} WHERE reject_reason IS NULL))
+        """,
+    ]
+
+
+# Calls without tags share the key of an empty list.
+_TAGS_KEY = "coalesce(tags_json, '[]')"
+
+
+def stored_calls_select(calls: str) -> str:
+    """`calls` (staged calls, valid ones) as `calls` rows: with the normalised price entry
+    and tags of `distinct_values_sql` joined in."""
+    return (
+        "SELECT f.* EXCLUDE (tags_json) REPLACE (m.canonical AS model_map_value), t.tags, t.user_agent_tags"
+        f" FROM ({calls}) f LEFT JOIN canonical_maps m ON m.original = f.model_map_value::VARCHAR"
+        f" LEFT JOIN tag_sets t ON t.tags_key = {_TAGS_KEY.replace('tags_json', 'f.tags_json')}"
+    )
