@@ -1,6 +1,6 @@
 """Readers: turn one detected input file into `pre_calls` rows, all in DuckDB SQL.
 
-Each reader fills the temp table `pre_calls` with one row per input record: the
+Each reader defines the temp view `pre_calls`, one row per input record: the
 source line, the raw fields as text, the JSON usage objects, and a parse error when
 the record could not be read at all. `canonical.py` then validates and converts
 these into `calls` rows. Nothing here loops over records in Python.
@@ -348,19 +348,23 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         def col(name: str) -> str:
             return f'CAST("{name}" AS VARCHAR)' if name in present else "NULL"
 
+        wanted = SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())
+        # Only the columns we read, and no WITH ORDINALITY (it makes DuckDB read on one
+        # thread): rows keep the file's order (preserve_insertion_order), so a row's
+        # place in `sl_rows` is its number (`o` below).
+        columns = ", ".join(f'"{name}"' for name in wanted if name in present)
         if src.format == "csv":
             statements = _reset_rejects_sql() + [
-                "CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT *, ordinality AS o"
-                f" FROM read_csv($path, {_csv_options(header=True)}) WITH ORDINALITY"
+                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_csv($path, {_csv_options(header=True)})"
             ]
             line = _line_fix(2)
         else:
             statements = _reset_rejects_sql() + [
                 _EMPTY_REJECTS_TABLE,
-                "CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT *, ordinality AS o FROM read_parquet($path) WITH ORDINALITY",
+                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_parquet($path)",
             ]
             line = "o"
-        fields = {name: col(name) for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
+        fields = {name: col(name) for name in wanted}
         row_extractions: list[str] = []
         row_columns = []
         parse_error = "NULL"
@@ -369,7 +373,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             + ", ".join(col(c) for c in ("request_id", "startTime", "model", "spend", "prompt_tokens", "completion_tokens"))
             + "), 200)"
         )
-        source = "sl_rows"
+        source = "(SELECT *, rowid - (SELECT min(rowid) FROM sl_rows) + 1 AS o FROM sl_rows)"
         source_exclude = "o"
     else:
         statements = json_records_sql(src)
@@ -388,7 +392,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     field_items = ", ".join(f'{expr} AS "f_{name}"' for name, expr in fields.items())
     statements.append(
         f"""
-        CREATE OR REPLACE TEMP TABLE pre_calls AS
+        CREATE OR REPLACE TEMP VIEW pre_calls AS
         WITH extracted AS (
             SELECT {line} AS src_line, {excerpt} AS excerpt
                    {''.join(', ' + item for item in row_extractions)}, * EXCLUDE ({source_exclude})
@@ -534,7 +538,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     unsuitable = f"WHEN shape = 'minimal' THEN '{TYPED_READ_UNSUITABLE}'" if typed else ""
     statements.append(
         f"""
-        CREATE OR REPLACE TEMP {'VIEW typed_records' if typed else 'TABLE pre_calls'} AS
+        CREATE OR REPLACE TEMP {'VIEW typed_records' if typed else 'VIEW pre_calls'} AS
         WITH extracted AS (
             {extracted}
         ), checked AS (
@@ -559,9 +563,10 @@ def typed_read_applies(src: SourceFile) -> bool:
 
 
 def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: bool = False) -> str:  # noqa: ANN001 - a duckdb connection
-    """Read `src` into temp table `pre_calls`, or with `typed` define the view
-    `typed_records` that reads it (unnumbered: `src_line` is NULL); return the name.
-    Lines the reader rejects go to `lc_read_rejects`."""
+    """Define the view `pre_calls` over `src` (reading it into temp tables where the
+    general readers need a copy), or with `typed` the view `typed_records` that reads it
+    (unnumbered: `src_line` is NULL); return the view's name. Lines the reader rejects
+    go to `lc_read_rejects`."""
     typed = typed and typed_read_applies(src)
     if src.kind == "spendlogs":
         statements = spendlogs_pre_calls_sql(src, keep_payloads)
