@@ -112,15 +112,15 @@ def json_records_sql(src: SourceFile) -> list[str]:
     """Statements that fill temp table `records(src_line, rec JSON, raw, parse_error)`."""
     statements = _reset_rejects_sql()
     if src.format == "jsonl":
-        statements.append(
-            "CREATE OR REPLACE TEMP TABLE lines AS SELECT raw, ordinality AS o"
-            f" FROM read_csv($path, {_csv_options(header=False)}) WITH ORDINALITY"
-        )
+        # No WITH ORDINALITY (it makes DuckDB read on one thread): lines keep the file's
+        # order, so a line's place in the table is its number.
+        statements.append(f"CREATE OR REPLACE TEMP TABLE lines AS SELECT raw FROM read_csv($path, {_csv_options(header=False)})")
         # A view, not a copy: each record is parsed once, by the extraction that needs it.
         statements.append(
             "CREATE OR REPLACE TEMP VIEW records AS"
             f" SELECT {_line_fix(1)} AS src_line, raw, raw AS rec"
-            " FROM (SELECT CASE WHEN o = 1 THEN ltrim(raw, chr(65279)) ELSE raw END AS raw, o FROM lines)"
+            " FROM (SELECT CASE WHEN o = 1 THEN ltrim(raw, chr(65279)) ELSE raw END AS raw, o"
+            " FROM (SELECT raw, rowid - (SELECT min(rowid) FROM lines) + 1 AS o FROM lines))"
             " WHERE raw IS NOT NULL AND (starts_with(raw, '{') OR trim(raw, ' \t\r') <> '')"
         )
     elif src.format == "json_array":
