@@ -136,8 +136,10 @@ def ingest(
     reader). A file it cannot take whole is read again the general way: in the same
     transaction when the typed read finished but found records to reject (their text is
     needed for the excerpt), or, when DuckDB refused the file outright (which aborts the
-    transaction), by rolling back and starting over with that file on the general path.
-    Either way the stored result is the same; `typed_read=False` skips the fast way.
+    transaction), by rolling back and starting over with that file — and, since files of
+    one run tend to share a shape, every later one — on the general path, so a run is
+    retried at most once. Either way the stored result is the same; `typed_read=False`
+    skips the fast way.
     """
     check_time_zone(store, source_tz)
     general_read = set() if typed_read else set(range(len(sources)))
@@ -162,7 +164,7 @@ def ingest(
                     )
             return result
         except _TypedReadRefused as refused:
-            general_read.add(refused.index)
+            general_read.update(range(refused.index, len(sources)))
 
 
 class _TypedReadRefused(Exception):
@@ -216,6 +218,8 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
         try:
             source = load_pre_calls(con, src, keep_payloads, typed=True)
             con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
+        except duckdb.InterruptException:
+            raise
         except duckdb.Error:
             raise _TypedReadRefused(index) from None
         first, last, read, rejected = con.execute(

@@ -52,9 +52,15 @@ def _reset_rejects_sql() -> list[str]:
     return [f"DROP TABLE IF EXISTS {REJECTS_TABLE}", f"DROP TABLE IF EXISTS {REJECTS_SCAN}"]
 
 
-def _csv_options(header: bool) -> str:
+def _compression(src: SourceFile) -> str:
+    """Named, not left to DuckDB: it guesses from the file name, and detection goes by the
+    bytes (a gzip file need not end in .gz)."""
+    return f"compression='{'gzip' if src.compressed else 'none'}'"
+
+
+def _csv_options(header: bool, src: SourceFile) -> str:
     common = (
-        "strict_mode=false, ignore_errors=true, store_rejects=true, "
+        f"{_compression(src)}, strict_mode=false, ignore_errors=true, store_rejects=true, "
         f"rejects_scan='{REJECTS_SCAN}', rejects_table='{REJECTS_TABLE}', "
         f"max_line_size={MAX_LINE_BYTES}, buffer_size={4 * MAX_LINE_BYTES}"
     )
@@ -114,7 +120,7 @@ def json_records_sql(src: SourceFile) -> list[str]:
     if src.format == "jsonl":
         # No WITH ORDINALITY (it makes DuckDB read on one thread): lines keep the file's
         # order, so a line's place in the table is its number.
-        statements.append(f"CREATE OR REPLACE TEMP TABLE lines AS SELECT raw FROM read_csv($path, {_csv_options(header=False)})")
+        statements.append(f"CREATE OR REPLACE TEMP TABLE lines AS SELECT raw FROM read_csv($path, {_csv_options(header=False, src=src)})")
         # A view, not a copy: each record is parsed once, by the extraction that needs it.
         statements.append(
             "CREATE OR REPLACE TEMP VIEW records AS"
@@ -355,7 +361,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         columns = ", ".join(f'"{name}"' for name in wanted if name in present)
         if src.format == "csv":
             statements = _reset_rejects_sql() + [
-                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_csv($path, {_csv_options(header=True)})"
+                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_csv($path, {_csv_options(header=True, src=src)})"
             ]
             line = _line_fix(2)
         else:
@@ -525,6 +531,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         extracted = (
             f"SELECT NULL::BIGINT AS src_line, NULL AS excerpt, {', '.join(text.column_items())}"
             f" FROM read_json({_sql_string(str(src.path))}, format='newline_delimited', records=true,"
+            f" {_compression(src)},"
             f" columns={text.read_json_columns()}, maximum_object_size={MAX_LINE_BYTES})"
         )
         parse_error = "NULL"
