@@ -188,7 +188,8 @@ def floor_csv_store(path: str) -> dict:
     needed = ", ".join(f'"{c}"' for c in CSV_NEEDED if c in columns)
     return _stored(
         f"SELECT {needed} FROM read_csv(?, header=true, delim=',', quote='\"', escape='\"', auto_detect=false,"
-        f" columns={_struct_literal(columns)}, max_line_size=67108864)",
+        # The buffer must hold max_line_size; its default (16 lines) exceeds the memory limit.
+        f" columns={_struct_literal(columns)}, max_line_size=67108864, buffer_size=268435456)",
         path,
     )
 
