@@ -76,6 +76,17 @@ def test_a_refused_file_is_read_again_without_losing_the_others(tmp_path):
     assert tables == general
 
 
+def test_calls_without_tags_and_with_an_empty_tag_list_are_stored_once_each(tmp_path):
+    # Both normalise to the same tag set; found by the property test below.
+    untagged = slp("t-1")
+    del untagged["request_tags"]
+    path = write_jsonl(tmp_path / "tags.jsonl", [untagged, slp("t-2", request_tags=[]), slp("t-3", request_tags=None)])
+    for typed in (True, False):
+        _, counts, tables = _ingest(tmp_path, f"tags-{typed}", [path], typed=typed)
+        assert counts[0]["inserted"] == 3
+        assert [row[0] for row in tables["calls"]] == ["t-1", "t-2", "t-3"]
+
+
 def test_blank_lines_keep_line_numbers_right(tmp_path):
     path = write_jsonl(tmp_path / "gaps.jsonl", [slp("x-1"), slp("x-2"), slp("x-3")], raw_lines={2: "", 4: "   "})
     readers, _, tables = _ingest(tmp_path, "gaps", [path], typed=True)
@@ -134,3 +145,67 @@ def test_gzip_files_take_the_typed_path_too(tmp_path, name):
     assert readers == ["typed"]
     assert (counts, tables) == (general_counts, general)
     assert counts[0]["inserted"] == 2500
+
+
+# -- property: any record the typed reader accepts is stored exactly as the general reader stores it
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_numbers = st.one_of(
+    st.integers(-5, 10**7), st.floats(allow_nan=False, allow_infinity=False, width=64),
+    st.sampled_from([1e-7, 1.5e-05, 0.000015, 2.5, 1e20, -0.0, 3.0]),
+)
+_texts = st.one_of(st.text(max_size=8), st.sampled_from([" padded ", "", "sk-abcdefgh12345678", "env:prod", "User-Agent: x"]))
+_scalars = st.one_of(st.none(), st.booleans(), _numbers, _texts)
+_usage = st.fixed_dictionaries(
+    {},
+    optional={
+        "prompt_tokens": _scalars,
+        "cache_read_input_tokens": _scalars,
+        "cache_creation_input_tokens": _scalars,
+        "prompt_tokens_details": st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+            "cached_tokens": _scalars, "text_tokens": _scalars, "audio_tokens": _scalars})),
+        "completion_tokens_details": st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+            "reasoning_tokens": _scalars})),
+        "service_tier": _scalars,
+    },
+)
+
+
+@st.composite
+def _payloads(draw, n: int):
+    record = slp(f"p-{n}", messages=None, response=draw(st.one_of(st.none(), st.fixed_dictionaries(
+        {}, optional={"model": _scalars, "service_tier": _scalars}))))
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens", "response_cost", "startTime", "endTime",
+                "status", "custom_llm_provider", "model", "cache_hit", "end_user", "model_group", "call_type"):
+        if draw(st.booleans()):
+            record[key] = draw(_scalars)
+    if draw(st.booleans()):
+        record["request_tags"] = draw(st.one_of(st.none(), st.lists(_texts, max_size=3), st.lists(_scalars, max_size=3), _scalars))
+    metadata = dict(record["metadata"])
+    for key in ("user_api_key_alias", "user_api_key_team_id", "user_api_key_user_id", "spend_logs_metadata"):
+        if draw(st.booleans()):
+            metadata[key] = draw(st.one_of(_scalars, st.dictionaries(st.sampled_from(["a", "b"]), _scalars, max_size=2)))
+    metadata["usage_object"] = draw(st.one_of(st.none(), _usage))
+    record["metadata"] = metadata
+    if draw(st.booleans()):
+        record["cost_breakdown"] = draw(st.one_of(st.none(), st.fixed_dictionaries({}, optional={
+            "original_cost": _scalars, "total_cost": _scalars, "service_tier": _scalars})))
+    if draw(st.booleans()):
+        record["model_map_information"] = {"model_map_key": draw(_scalars), "model_map_value": draw(st.one_of(
+            st.none(), st.dictionaries(st.sampled_from(["input_cost_per_token", "output_cost_per_token", "key"]), _scalars, max_size=3)))}
+    return record
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_typed_and_general_readers_agree_on_any_payloads(tmp_path_factory, data):
+    records = [data.draw(_payloads(n)) for n in range(data.draw(st.integers(1, 4)))]
+    folder = tmp_path_factory.mktemp("prop")
+    path = folder / "p.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    _, general_counts, general = _ingest(folder, "general", [path], typed=False)
+    _, typed_counts, typed = _ingest(folder, "typed", [path], typed=True)
+    assert typed_counts == general_counts
+    assert typed == general

@@ -212,13 +212,14 @@ def distinct_values_sql(staged: str) -> list[str]:
         SELECT tags_key,
                list_sort(list_distinct(list_filter({trimmed}, lambda t: t <> '' AND NOT {user_agent}))) AS tags,
                list_sort(list_distinct(list_filter({trimmed}, lambda t: {user_agent}))) AS user_agent_tags
-        FROM (SELECT tags_key, {_tag_list("tags_json")} AS tags_list
-              FROM (SELECT DISTINCT {_TAGS_KEY} AS tags_key, tags_json FROM {staged} WHERE reject_reason IS NULL))
+        FROM (SELECT tags_key, {_tag_list("tags_key")} AS tags_list
+              FROM (SELECT DISTINCT {_TAGS_KEY} AS tags_key FROM {staged} WHERE reject_reason IS NULL))
         """,
     ]
 
 
-# Calls without tags share the key of an empty list.
+# Calls without tags share the key of an empty list (one row per key: the join must not
+# multiply calls).
 _TAGS_KEY = "coalesce(tags_json, '[]')"
 
 
