@@ -43,6 +43,9 @@ SPENDLOGS_COLUMNS = (
 )
 
 
+# SpendLogs columns only ever read as numbers or times (see JsonPaths.number).
+_SPENDLOGS_NUMBERS = {"spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime"}
+
 _EMPTY_REJECTS_TABLE = f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)"
 # The reason the typed read gives a record it cannot handle; never stored (see ingest).
 TYPED_READ_UNSUITABLE = "needs the record text (typed read)"
@@ -176,21 +179,27 @@ class JsonPaths:
         self.source = source
         self.alias = alias
         self.typed = typed
-        self.fields: dict[tuple[str, bool], str] = {}  # (path, as_json) -> column name
+        self.fields: dict[tuple[str, str], str] = {}  # (path, kind) -> column name; kind: text | number | json
 
     @property
     def paths(self) -> list[str]:
         return list(dict.fromkeys(path for path, _ in self.fields))
 
-    def _refs(self, paths: tuple[str, ...], as_json: bool) -> str:
-        refs = [self.fields.setdefault((path, as_json), f"{self.alias}_{len(self.fields) + 1}") for path in paths]
+    def _refs(self, paths: tuple[str, ...], kind: str) -> str:
+        refs = [self.fields.setdefault((path, kind), f"{self.alias}_{len(self.fields) + 1}") for path in paths]
         return refs[0] if len(refs) == 1 else f"coalesce({', '.join(refs)})"
 
     def __call__(self, *paths: str) -> str:
-        return self._refs(paths, as_json=False)
+        return self._refs(paths, "text")
 
     def json(self, *paths: str) -> str:
-        return self._refs(paths, as_json=True)
+        return self._refs(paths, "json")
+
+    def number(self, *paths: str) -> str:
+        """The text of a value that is only ever read as a number or a time: the two reads
+        may spell a fraction differently (`0.000015`, `1.5e-05`), never its value, so the
+        general read skips `_json_text`'s normalisation."""
+        return self._refs(paths, "number")
 
     def select_item(self) -> str:
         """The extracted read: every path in one parse, as a JSON list named `alias`."""
@@ -201,12 +210,12 @@ class JsonPaths:
         """SELECT items defining every registered field's column."""
         paths = self.paths
         items = []
-        for (path, as_json), name in self.fields.items():
+        for (path, kind), name in self.fields.items():
             if self.typed:
-                expr = self._typed_ref(path, as_json)
+                expr = self._typed_ref(path, kind == "json")
             else:
                 ref = f"{self.alias}[{paths.index(path) + 1}]"
-                expr = _non_null_json(ref) if as_json else f"({ref} ->> '$')"
+                expr = {"json": _non_null_json(ref), "text": _json_text(ref), "number": f"({ref} ->> '$')"}[kind]
             items.append(f"{expr} AS {name}")
         return items
 
@@ -215,11 +224,11 @@ class JsonPaths:
     def _tree(self) -> dict:
         """Registered paths as a tree: {key: (kinds requested here, {children})}."""
         root: dict = {}
-        for path, as_json in self.fields:
+        for path, kind in self.fields:
             node = (set(), root)
             for key in _path_keys(path):
                 node = node[1].setdefault(key, (set(), {}))
-            node[0].add("json" if as_json else "text")
+            node[0].add("json" if kind == "json" else "text")
         return root
 
     def read_json_columns(self) -> str:
@@ -248,11 +257,9 @@ class JsonPaths:
                 if not rest:
                     if as_json:
                         return expr
-                    return expr if kinds == {"text"} and not children else f"({expr} ->> '$')"
-                inner = "$." + ".".join(rest)
-                if as_json:
-                    return _non_null_json(f"json_extract({expr}, {_sql_string(inner)})")
-                return f"json_extract_string({expr}, {_sql_string(inner)})"
+                    return expr if kinds == {"text"} and not children else _json_text(expr)
+                inner = f"json_extract({expr}, {_sql_string('$.' + '.'.join(rest))})"
+                return _non_null_json(inner) if as_json else _json_text(inner)
         raise AssertionError(path)  # pragma: no cover - every path ends at a leaf
 
 
@@ -268,6 +275,18 @@ def _quote_ident(name: str) -> str:
 
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _json_text(expr: str) -> str:
+    """A JSON value as text, as DuckDB's typed reader writes it into a VARCHAR: strings
+    unquoted, objects and arrays as JSON, and fractional numbers in DuckDB's own form
+    (`1.5e-05`, where `->>` would give `0.000015`), so both readers store the same text."""
+    # Most values are strings: a cheap test on the JSON text spares them json_type.
+    return (
+        f"CASE WHEN starts_with({expr}::VARCHAR, '\"') THEN {expr} ->> '$'"
+        f" WHEN json_type({expr}) = 'DOUBLE' AND NOT regexp_full_match({expr} ->> '$', '-?[0-9]+')"
+        f" THEN CAST(CAST({expr} AS DOUBLE) AS VARCHAR) ELSE {expr} ->> '$' END"
+    )
 
 
 def _non_null_json(expr: str) -> str:
@@ -332,8 +351,8 @@ def _metadata_fields(md: JsonPaths, mj: Callable[..., str]) -> dict[str, str]:
         "md_user_id": _text(md("$.user_api_key_user_id")),
         "md_call_id": _text(md("$.litellm_call_id")),
         "service_tier": md("$.cost_breakdown.service_tier", "$.usage_object.service_tier"),
-        "cost_original_raw": md("$.cost_breakdown.original_cost"),
-        "cost_breakdown_total_raw": md("$.cost_breakdown.total_cost"),
+        "cost_original_raw": md.number("$.cost_breakdown.original_cost"),
+        "cost_breakdown_total_raw": md.number("$.cost_breakdown.total_cost"),
         "model_map_key": md("$.model_map_information.model_map_key"),
         "model_map_value": _object_json(mj("$.model_map_information.model_map_value")),
         "spend_logs_metadata": _object_json(mj("$.spend_logs_metadata")),
@@ -384,7 +403,10 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     else:
         statements = json_records_sql(src)
         row = JsonPaths("rec", "sf")
-        fields = {name: row(f"$.{name}") for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())}
+        fields = {
+            name: (row.number if name in _SPENDLOGS_NUMBERS else row)(f"$.{name}")
+            for name in SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())
+        }
         row_extractions = [row.select_item()]
         row_columns = row.column_items()
         line = "src_line"
@@ -478,17 +500,21 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     def payload_json(path: str) -> str:
         return value(f"{slo}.{path}", f"$.{path}")
 
+    def payload_number(path: str) -> str:
+        return text.number(f"{slo}.{path}", f"$.{path}")
+
+    number = text.number
     shape = (
         f"CASE WHEN {text(f'{slo}.id')} IS NOT NULL THEN 'kwargs'"
         f" WHEN {text('$.id')} IS NOT NULL THEN 'payload'"
-        f" WHEN {text('$.model')} IS NOT NULL AND ({text('$.cost')} IS NOT NULL OR {text('$.response_cost')} IS NOT NULL) THEN 'minimal'"
+        f" WHEN {text('$.model')} IS NOT NULL AND ({number('$.cost')} IS NOT NULL OR {number('$.response_cost')} IS NOT NULL) THEN 'minimal'"
         " END"
     )
     minimal_id = "NULL" if typed else "'lc-' || left(sha256(json(raw)::VARCHAR), 32)"
     columns = {
         "request_id": f"CASE WHEN shape = 'minimal' THEN {minimal_id} ELSE {_text(payload('id'))} END",
-        "start_raw": text(f"{slo}.startTime", "$.startTime", "$.start_time", "$.timestamp"),
-        "end_raw": text(f"{slo}.endTime", "$.endTime", "$.end_time"),
+        "start_raw": number(f"{slo}.startTime", "$.startTime", "$.start_time", "$.timestamp"),
+        "end_raw": number(f"{slo}.endTime", "$.endTime", "$.end_time"),
         "status": f"coalesce({_text(payload('status'))}, CASE WHEN {_text(payload('error_str'))} IS NOT NULL THEN 'failure' END)",
         "call_type": _text(payload("call_type")),
         "provider": _text(payload("custom_llm_provider")),
@@ -507,12 +533,12 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         "cache_hit": _text(payload("cache_hit")),
         # The tier that served (and was billed), not the one requested in model_parameters.
         "service_tier": f"coalesce({payload('cost_breakdown.service_tier')}, {payload('response.service_tier')}, {metadata('usage_object.service_tier')})",
-        "prompt_raw": f"coalesce({payload('prompt_tokens')}, {text('$.usage.prompt_tokens')})",
-        "completion_raw": f"coalesce({payload('completion_tokens')}, {text('$.usage.completion_tokens')})",
-        "total_raw": f"coalesce({payload('total_tokens')}, {text('$.usage.total_tokens')})",
-        "cost_raw": f"CASE WHEN shape = 'minimal' THEN coalesce({text('$.cost')}, {text('$.response_cost')}) ELSE {payload('response_cost')} END",
-        "cost_original_raw": payload("cost_breakdown.original_cost"),
-        "cost_breakdown_total_raw": payload("cost_breakdown.total_cost"),
+        "prompt_raw": f"coalesce({payload_number('prompt_tokens')}, {number('$.usage.prompt_tokens')})",
+        "completion_raw": f"coalesce({payload_number('completion_tokens')}, {number('$.usage.completion_tokens')})",
+        "total_raw": f"coalesce({payload_number('total_tokens')}, {number('$.usage.total_tokens')})",
+        "cost_raw": f"CASE WHEN shape = 'minimal' THEN coalesce({number('$.cost')}, {number('$.response_cost')}) ELSE {payload_number('response_cost')} END",
+        "cost_original_raw": payload_number("cost_breakdown.original_cost"),
+        "cost_breakdown_total_raw": payload_number("cost_breakdown.total_cost"),
         "model_map_key": payload("model_map_information.model_map_key"),
         "model_map_value": _object_json(payload_json("model_map_information.model_map_value")),
         "spend_logs_metadata": _object_json(value(f"{slo}.metadata.spend_logs_metadata", "$.metadata.spend_logs_metadata")),
