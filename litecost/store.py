@@ -188,6 +188,16 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        4,
+        "drop a reader's scratch table that older versions left in the file",
+        # Readers keep the lines DuckDB could not read in a temp table; before this
+        # version some created it in the database itself (empty, but listed by db info).
+        ["DROP TABLE IF EXISTS main.lc_read_rejects"],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

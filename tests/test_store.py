@@ -44,6 +44,15 @@ def test_a_read_only_open_upgrades_an_older_database_first(db, monkeypatch):
         assert store.table_counts()["later_table"] == 0
 
 
+def test_upgrading_drops_the_scratch_table_older_versions_left(db):
+    with Store.open(db) as store:  # as a version-3 file that ingested a JSON list
+        store.con.execute("DELETE FROM _litecost_migrations WHERE version = 4")
+        store.con.execute("CREATE TABLE lc_read_rejects (line BIGINT, error_type VARCHAR)")
+    with Store.open(db, read_only=True) as store:
+        assert "lc_read_rejects" not in store.table_counts()
+        assert store.applied_version() == SCHEMA_VERSION
+
+
 def test_a_database_from_a_newer_litecost_is_refused(db):
     with Store.open(db) as store:
         store.con.execute("INSERT INTO _litecost_migrations VALUES (999, 'future', now(), '9.9')")

@@ -209,3 +209,27 @@ def test_typed_and_general_readers_agree_on_any_payloads(tmp_path_factory, data)
     _, typed_counts, typed = _ingest(folder, "typed", [path], typed=True)
     assert typed_counts == general_counts
     assert typed == general
+
+
+def test_readers_leave_nothing_of_their_work_in_the_database(tmp_path):
+    # Scratch tables (lines DuckDB could not read, staged rows) are TEMP: after ingesting
+    # every layout, the file holds the schema's tables and nothing else.
+    from litecost.store import MIGRATIONS
+
+    runs = [["callbacks_slp.jsonl"],  # the typed reader
+            ["bad/malformed.jsonl", "callbacks_minimal.jsonl", "spendlogs_v1110.csv.gz", "spendlogs_list.json",
+             "spendlogs_v2_page.json", "spendlogs.parquet"]]
+    for layouts in runs:
+        store = Store.open(tmp_path / "clean.duckdb")
+        try:
+            ingest(store, detect_files([str(DATA / name) for name in layouts]))
+        finally:
+            store.close()
+        with Store.open(tmp_path / "clean.duckdb", read_only=True) as fresh:
+            assert "lc_read_rejects" not in fresh.table_counts(), layouts
+    with Store.open(tmp_path / "clean.duckdb", read_only=True) as fresh:
+        tables = set(fresh.table_counts())
+    created = {word for _, _, statements in MIGRATIONS for sql in statements
+               for word in sql.split() if word.islower() and word.isidentifier()}
+    assert tables == {"_litecost_migrations"} | (tables & created)
+    assert "lc_read_rejects" not in tables and "calls" in tables

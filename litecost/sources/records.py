@@ -46,13 +46,15 @@ SPENDLOGS_COLUMNS = (
 # SpendLogs columns only ever read as numbers or times (see JsonPaths.number).
 _SPENDLOGS_NUMBERS = {"spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime"}
 
-_EMPTY_REJECTS_TABLE = f"CREATE TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)"
+# Scratch tables are TEMP, like the ones DuckDB's CSV reader makes for its rejects:
+# nothing of a reader's work may land in the database file.
+_EMPTY_REJECTS_TABLE = f"CREATE TEMP TABLE {REJECTS_TABLE} (line BIGINT, error_type VARCHAR, error_message VARCHAR, csv_line VARCHAR)"
 # The reason the typed read gives a record it cannot handle; never stored (see ingest).
 TYPED_READ_UNSUITABLE = "needs the record text (typed read)"
 
 
 def _reset_rejects_sql() -> list[str]:
-    return [f"DROP TABLE IF EXISTS {REJECTS_TABLE}", f"DROP TABLE IF EXISTS {REJECTS_SCAN}"]
+    return [f"DROP TABLE IF EXISTS temp.{REJECTS_TABLE}", f"DROP TABLE IF EXISTS temp.{REJECTS_SCAN}"]
 
 
 def _compression(src: SourceFile) -> str:
