@@ -5,8 +5,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
-INVOICES := $(addprefix sample_data/invoices/,openai_costs_2026-10.csv anthropic_cost_report_2026-10.json \
-	anthropic_usage_report_2026-10.json azure_actualcost_2026-10.csv aws_cur2_bedrock_2026-10.csv gcp_billing_2026-10.csv)
 
 .PHONY: demo test install clean sample-data
 
@@ -18,15 +16,7 @@ $(BIN)/litecost: pyproject.toml
 install: $(BIN)/litecost
 
 demo: install
-	@rm -f $(DEMO_DB) $(DEMO_DB).wal
-	$(BIN)/litecost --db $(DEMO_DB) ingest sample_data/spendlogs_2026-10.csv
-	@echo "# the same month again, as callback JSON lines: every call is a duplicate"
-	$(BIN)/litecost --db $(DEMO_DB) ingest sample_data/callbacks_2026-10.jsonl
-	$(BIN)/litecost --db $(DEMO_DB) db info
-	$(BIN)/litecost --db $(DEMO_DB) report --by team --period 2026-10 --format table
-	$(BIN)/litecost --db $(DEMO_DB) report --by tag --period 2026-10 --top 8 --format table
-	$(BIN)/litecost --db $(DEMO_DB) pricing diff --period 2026-10 --top 5
-	$(BIN)/litecost --db $(DEMO_DB) reconcile $(INVOICES) --format table
+	$(BIN)/litecost --db $(DEMO_DB) demo
 
 test: install
 	$(BIN)/python -m pytest -q

@@ -8,6 +8,7 @@ import typer
 
 from litecost import __version__
 from litecost.cli import db as db_commands
+from litecost.cli import demo as demo_commands
 from litecost.cli import ingest as ingest_commands
 from litecost.cli import invoices as invoices_commands
 from litecost.cli import pricing as pricing_commands
@@ -53,6 +54,7 @@ app.command("reconcile", help=reconcile_commands.HELP, no_args_is_help=True)(rec
 app.add_typer(invoices_commands.app, name="invoices")
 app.add_typer(pricing_commands.app, name="pricing")
 app.add_typer(db_commands.app, name="db")
+app.command("demo", help=demo_commands.HELP)(demo_commands.demo_command)
 
 
 def main() -> None:

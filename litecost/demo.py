@@ -1,0 +1,88 @@
+"""The bundled sample month as a guided run: which files, which commands, and whether a
+database may be (re)built for it.
+
+`litecost demo` runs ordinary litecost commands on `sample_data/`; this module only
+decides what they are and protects real databases: the demo replaces a database only
+when everything in it came from the sample files.
+
+DEFAULT_DATA_DIR is the checkout's `sample_data/`; an installed wheel does not carry it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from litecost.errors import UsageError
+from litecost.files import sha256_of
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "sample_data"
+PERIOD = "2026-10"
+LOGS = ("spendlogs_2026-10.csv", "callbacks_2026-10.jsonl")
+INVOICES = (
+    "openai_costs_2026-10.csv",
+    "anthropic_cost_report_2026-10.json",
+    "anthropic_usage_report_2026-10.json",
+    "azure_actualcost_2026-10.csv",
+    "aws_cur2_bedrock_2026-10.csv",
+    "gcp_billing_2026-10.csv",
+)
+
+
+@dataclass(frozen=True)
+class DemoStep:
+    note: str  # what the step shows, for the reader
+    args: tuple[str, ...]  # the litecost command line after `--db DB`
+
+
+def sample_files(data_dir: Path | None = None) -> list[Path]:
+    """The sample month's logs and bills; a one-line error when any is missing."""
+    root = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    paths = [root / name for name in LOGS] + [root / "invoices" / name for name in INVOICES]
+    missing = [p for p in paths if not p.is_file()]
+    if missing:
+        raise UsageError(
+            f"the sample month is not at {root} ({missing[0].name} is missing)",
+            hint="run litecost from a checkout of its repository, or pass --data DIR (a copy of sample_data/)",
+        )
+    return paths
+
+
+def demo_steps(data_dir: Path | None = None) -> list[DemoStep]:
+    files = sample_files(data_dir)
+    csv_log, jsonl_log, invoices = str(files[0]), str(files[1]), [str(p) for p in files[2:]]
+    return [
+        DemoStep("the month as a LiteLLM_SpendLogs CSV export", ("ingest", csv_log)),
+        DemoStep("the same month again, as callback JSON lines: every call is a duplicate", ("ingest", jsonl_log)),
+        DemoStep("what the database holds", ("db", "info")),
+        DemoStep("spend by team", ("report", "--by", "team", "--period", PERIOD, "--format", "table")),
+        DemoStep("spend by tag (tags overlap: see the note)", ("report", "--by", "tag", "--period", PERIOD, "--top", "8", "--format", "table")),
+        DemoStep("LiteLLM's logged cost against litecost's re-pricing", ("pricing", "diff", "--period", PERIOD, "--top", "5")),
+        DemoStep("the month's six provider bills against the logs", ("reconcile", *invoices, "--format", "table")),
+    ]
+
+
+def prepare_database(db_file: Path, data_dir: Path | None = None) -> None:
+    """Make way for a fresh demo database at `db_file`. An earlier demo's database —
+    holding nothing but the sample month's logs and bills, by sha256 — is deleted; any
+    other file is refused with a one-line error, and left as it was."""
+    from litecost.errors import DatabaseError
+    from litecost.store import Store
+
+    if not db_file.exists():
+        return
+    known = {sha256_of(p) for p in sample_files(data_dir)}
+    refused = UsageError(
+        f"{db_file} holds data other than the sample month; the demo will not replace it",
+        hint="pass --db with a new file name, e.g. `litecost --db demo.duckdb demo`",
+    )
+    try:
+        with Store.open(db_file, read_only=True) as store:
+            stored = {row[0] for row in store.con.execute("SELECT sha256 FROM ingests").fetchall()}
+            stored |= {row[0] for row in store.con.execute("SELECT sha256 FROM invoice_files").fetchall()}
+    except DatabaseError:  # not a litecost database at all
+        raise refused from None
+    if not stored <= known:
+        raise refused
+    for path in (db_file, db_file.with_name(db_file.name + ".wal")):
+        path.unlink(missing_ok=True)
