@@ -31,12 +31,13 @@ GENERAL = sorted(p for p in (DATA / "bad").glob("*.jsonl") if p not in CLEAN and
 ]
 
 
-def _ingest(tmp_path: Path, name: str, files: list[Path], typed: bool):
+def _ingest(tmp_path: Path, name: str, files: list[Path], typed: bool, keep_payloads: bool = False):
     store = Store.open(tmp_path / f"{name}.duckdb")
     try:
-        result = ingest(store, detect_files([str(f) for f in files]), typed_read=typed)
+        result = ingest(store, detect_files([str(f) for f in files]), typed_read=typed, keep_payloads=keep_payloads)
         tables = {
             "calls": store.con.execute("SELECT * FROM calls ORDER BY request_id").fetchall(),
+            "payloads": store.con.execute("SELECT * FROM call_payloads ORDER BY request_id").fetchall(),
             "rejects": store.con.execute("SELECT * FROM rejects ORDER BY ingest_id, line").fetchall(),
             "conflicts": store.con.execute("SELECT * FROM duplicate_conflicts ORDER BY ingest_id, line").fetchall(),
             "ingests": store.con.execute(
@@ -58,6 +59,15 @@ def test_both_readers_store_the_same(tmp_path, path):
     assert typed_counts == general_counts
     for table in general:
         assert typed[table] == general[table], table
+
+
+@pytest.mark.parametrize("path", CLEAN[1:4], ids=lambda p: p.name)
+def test_both_readers_keep_the_same_payloads(tmp_path, path):
+    # --keep-payloads: prompts and responses (redacted) are read by both readers alike.
+    typed_readers, _, typed = _ingest(tmp_path, "typed", [path], typed=True, keep_payloads=True)
+    _, _, general = _ingest(tmp_path, "general", [path], typed=False, keep_payloads=True)
+    assert typed_readers == ["typed"] and typed["payloads"]
+    assert typed == general
 
 
 def test_a_refused_file_is_read_again_without_losing_the_others(tmp_path):
