@@ -6,9 +6,11 @@ import glob
 import gzip
 import hashlib
 import os
+import queue
 import tempfile
+import threading
 import zlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,16 +98,33 @@ class _Gunzip:
         return b"".join(out)
 
 
-_digests: ThreadPoolExecutor | None = None
+_digest_queue: queue.SimpleQueue | None = None
 
 
 def digest_in_background(path: Path, compressed: bool = False) -> Future[Digest]:
-    """Start `digest_of` on a worker thread: hashing releases the GIL, so it overlaps
-    with DuckDB reading the same file (from the page cache) instead of preceding it."""
-    global _digests
-    if _digests is None:
-        _digests = ThreadPoolExecutor(max_workers=1, thread_name_prefix="litecost-digest")
-    return _digests.submit(digest_of, path, compressed)
+    """Queue `digest_of` for a worker thread: hashing releases the GIL, so it overlaps
+    with DuckDB reading the same file (from the page cache) instead of preceding it.
+
+    The worker is a daemon thread, unlike a ThreadPoolExecutor's: a run that stops
+    early (a bad input, Ctrl-C) exits at once instead of finishing the hash first."""
+    global _digest_queue
+    if _digest_queue is None:
+        _digest_queue = queue.SimpleQueue()
+        threading.Thread(target=_digest_worker, args=(_digest_queue,), name="litecost-digest", daemon=True).start()
+    future: Future[Digest] = Future()
+    _digest_queue.put((future, path, compressed))
+    return future
+
+
+def _digest_worker(jobs: queue.SimpleQueue) -> None:
+    while True:
+        future, path, compressed = jobs.get()
+        if not future.set_running_or_notify_cancel():
+            continue
+        try:
+            future.set_result(digest_of(path, compressed))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the digest
+            future.set_exception(exc)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -183,6 +183,51 @@ def test_binary_file_is_refused(cli, db, tmp_path):
     assert not db.exists()
 
 
+def test_binary_without_zero_bytes_is_refused_too(cli, db, tmp_path):
+    # Random bytes rarely hold a NUL; mostly undecodable text is binary all the same,
+    # and the error names no garbage.
+    import random
+
+    path = tmp_path / "noise.jsonl"
+    rng = random.Random(7)
+    path.write_bytes(bytes(rng.randrange(1, 256) for _ in range(4000)))
+    run = cli("ingest", path)
+    assert run.exit_code == 3
+    assert run.stderr == f"litecost: error: {path}: binary data, not a LiteLLM log; pass a SpendLogs export (CSV/JSON/Parquet) or callback JSON lines\n"
+
+
+def test_an_early_error_does_not_wait_for_fingerprints(tmp_path):
+    # Files are fingerprinted (sha256) on a worker thread; a run that stops early must
+    # exit at once, not after hashing the big file it had queued.
+    import subprocess
+    import sys
+    import time
+
+    from litecost.files import sha256_of
+
+    big = tmp_path / "big.jsonl"
+    line = (json.dumps(slp("x")) + "\n").encode()
+    with open(big, "wb") as fh:
+        for _ in range(24):
+            fh.write(line * 25_000)  # ~600 MB: hashing it takes long enough to tell
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(bytes(range(1, 256)) * 20)
+
+    def seconds(*args: str) -> tuple[float, subprocess.CompletedProcess]:
+        started = time.monotonic()
+        run = subprocess.run([sys.executable, "-m", "litecost", *args], capture_output=True, text=True)
+        return time.monotonic() - started, run
+
+    alone = min(seconds("--db", str(tmp_path / "t.duckdb"), "ingest", str(bad))[0] for _ in range(2))
+    elapsed, run = seconds("--db", str(tmp_path / "t.duckdb"), "ingest", str(big), str(bad))
+    began = time.monotonic()
+    sha256_of(big)
+    hashing = time.monotonic() - began
+    assert run.returncode == 3 and "binary data" in run.stderr
+    # Waiting for the hash would add all of `hashing`; allow half of it for noise.
+    assert elapsed < alone + 0.5 * hashing, (elapsed, alone, hashing)
+
+
 def test_truncated_gzip_stores_nothing(cli, db, tmp_path):
     keep = write_jsonl(tmp_path / "keep.jsonl", [slp("kept")])
     assert cli("ingest", keep).exit_code == 0
