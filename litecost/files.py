@@ -127,6 +127,17 @@ def _digest_worker(jobs: queue.SimpleQueue) -> None:
             future.set_exception(exc)
 
 
+def decode_text_head(head: bytes) -> str | None:
+    """The head of an input file as text; None when it is binary: a NUL byte, or more
+    than 10% undecodable or control characters. (A few invalid bytes are a line's
+    problem, reported with that line, not the file's.)"""
+    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
+    garbage = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n"))
+    if b"\x00" in head or garbage > len(text) // 10:
+        return None
+    return text
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see the old file or
     the new one, never a partial one."""

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from litecost import files
-from litecost.files import sha256_of
+from litecost.files import decode_text_head, sha256_of
 from litecost.errors import BadInputError, UsageError
 from litecost.invoices.layouts import Layout, Shape
 from litecost.invoices.reading import FileFormat, column_key, json_field_paths, json_rows_sql, run_statement
@@ -143,9 +143,9 @@ def file_shape(path: Path) -> tuple[Shape, FileFormat]:
             raise BadInputError(f"{path}: gzip-compressed Parquet is not supported", hint="decompress it first")
         names = _parquet_columns(path)
         return Shape("parquet", frozenset(column_key(n) for n in names), names=tuple(names)), FileFormat("parquet")
-    if b"\x00" in head:
+    text = decode_text_head(head)
+    if text is None:
         raise BadInputError(f"{path}: binary data, not a billing export", hint=f"supported: {SUPPORTED}")
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
     if text.lstrip().startswith(("{", "[")):
         shape = _json_shape(path, compressed)
         return shape, FileFormat("json", compressed, page=shape.page)

@@ -81,11 +81,8 @@ def _read_head(path: Path) -> tuple[bytes, bool]:
 
 
 def _decode_head(path: Path, head: bytes) -> str:
-    text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    # Invalid UTF-8 on a line is that line's problem (it becomes a reject), not the
-    # file's; but a head that is mostly undecodable or control bytes is not text.
-    garbage = sum(1 for ch in text if ch == "\ufffd" or (ch < " " and ch not in "\t\r\n"))
-    if b"\x00" in head or garbage > max(len(text) // 10, 0):
+    text = files.decode_text_head(head)
+    if text is None:
         raise BadInputError(f"{path}: binary data, not a LiteLLM log", hint="pass a SpendLogs export (CSV/JSON/Parquet) or callback JSON lines")
     return text
 
