@@ -186,7 +186,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
         try:
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
             _store_staged(con, src, keep_payloads, result, params)
-        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException) as exc:
+        except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     result.sha256 = src.sha256
     con.execute(
@@ -220,7 +220,9 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
             con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
         except duckdb.InterruptException:
             raise
-        except duckdb.Error:
+        # DuckDB quotes the offending line in its message and may cut it inside a UTF-8
+        # character, which the Python binding then fails to decode.
+        except (duckdb.Error, UnicodeDecodeError):
             raise _TypedReadRefused(index) from None
         first, last, read, rejected = con.execute(
             "SELECT min(rowid), max(rowid), count(*), count(reject_reason) FROM staged_rows"

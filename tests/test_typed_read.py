@@ -243,3 +243,15 @@ def test_readers_leave_nothing_of_their_work_in_the_database(tmp_path):
                for word in sql.split() if word.islower() and word.isidentifier()}
     assert tables == {"_litecost_migrations"} | (tables & created)
     assert "lc_read_rejects" not in tables and "calls" in tables
+
+
+def test_a_refusal_whose_message_cuts_a_character_is_still_a_refusal(tmp_path):
+    # DuckDB quotes the refused line in its error and cut it inside "\u0080" here; the
+    # Python binding then raises UnicodeDecodeError instead of a DuckDB error. Found by
+    # the fuzz test in test_guarantees.py.
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"startTime": null, "id": null}\n[null, {"A": {"": null, "AAAAAAAAAAAA": "0\\u001f\\u001f\\u0080"}}]\n')
+    readers, counts, tables = _ingest(tmp_path, "cut", [path], typed=True)
+    assert readers == ["general"]
+    assert (counts[0]["rows_read"], counts[0]["rejected"]) == (2, 2)
+    assert [row[2] for row in tables["rejects"]] == [1, 2]
