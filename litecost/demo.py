@@ -66,23 +66,25 @@ def prepare_database(db_file: Path, data_dir: Path | None = None) -> None:
     """Make way for a fresh demo database at `db_file`. An earlier demo's database —
     holding nothing but the sample month's logs and bills, by sha256 — is deleted; any
     other file is refused with a one-line error, and left as it was."""
-    from litecost.errors import DatabaseError
-    from litecost.store import Store
+    import duckdb
 
     if not db_file.exists():
         return
     known = {sha256_of(p) for p in sample_files(data_dir)}
-    refused = UsageError(
-        f"{db_file} holds data other than the sample month; the demo will not replace it",
-        hint="pass --db with a new file name, e.g. `litecost --db demo.duckdb demo`",
-    )
+    hint = "pass --db with a new file name, e.g. `litecost --db demo.duckdb demo`"
+    # A plain read-only connection, not Store.open: that would upgrade an older file,
+    # and a file the demo refuses must stay exactly as it was.
     try:
-        with Store.open(db_file, read_only=True) as store:
-            stored = {row[0] for row in store.con.execute("SELECT sha256 FROM ingests").fetchall()}
-            stored |= {row[0] for row in store.con.execute("SELECT sha256 FROM invoice_files").fetchall()}
-    except DatabaseError:  # not a litecost database at all
-        raise refused from None
-    if not stored <= known:
-        raise refused
+        with duckdb.connect(str(db_file), read_only=True) as con:
+            tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            stored = set()
+            for table in ("ingests", "invoice_files"):
+                if table in tables:
+                    stored |= {row[0] for row in con.execute(f"SELECT sha256 FROM {table}").fetchall()}
+    except duckdb.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageError(f"cannot check {db_file} ({first}); the demo will not replace it", hint=hint) from None
+    if not stored <= known or not tables & {"calls", "ingests"}:
+        raise UsageError(f"{db_file} holds data other than the sample month; the demo will not replace it", hint=hint)
     for path in (db_file, db_file.with_name(db_file.name + ".wal")):
         path.unlink(missing_ok=True)
