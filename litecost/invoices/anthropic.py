@@ -17,8 +17,8 @@ than `not_available` is kept as the line's region.
 
 from __future__ import annotations
 
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, currency_code, day_start, instant, keep_token_line, money, number, problem, text, token_columns
+from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
+from litecost.invoices.sql import Check, currency_code, day_start, instant, money, number, problem, text
 
 PROVIDER = "anthropic"
 
@@ -67,8 +67,6 @@ def stage_cost_report(ctx: StageContext) -> Stage:
     token_type, cost_type = text(c("token_type")), text(c("cost_type"))
     kind = _COST_TYPES.format(t=cost_type, tt=token_type)
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": end,
@@ -99,26 +97,13 @@ def _usage_items(c, names: dict[str, tuple[str, ...]]) -> tuple[list[tuple[str, 
 
 
 def _usage_stage(ctx: StageContext, items, checks, start, end, extra: dict[str, str]) -> Stage:  # noqa: ANN001
-    inner = (
-        f"SELECT inv_src.*, {token_columns(items)} AS u, {problem(checks)} AS _problem,"
-        f" {start} AS _start, {end} AS _end FROM inv_src"
-    )
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
-        "problem": "_problem",
-        "period_start": "_start",
-        "period_end": "_end",
         "provider": f"'{PROVIDER}'",
         "kind": "CASE WHEN u.cat = 'web_search' THEN 'web_search' ELSE 'token' END",
-        "category": "u.cat",
-        "quantity": "u.qty",
         "unit": "CASE WHEN u.cat = 'web_search' THEN 'requests' ELSE 'tokens' END",
-        "amount": "0",
-        "currency": "'USD'",
         **extra,
     }
-    return Stage(sql=staged_select(values, f"FROM ({inner}) inv_src WHERE {keep_token_line()}"))
+    return Stage(sql=wide_usage_select(values, items, checks, start, end))
 
 
 def stage_usage_report(ctx: StageContext) -> Stage:
@@ -166,8 +151,6 @@ def stage_console_cost(ctx: StageContext) -> Stage:
     usage_type = f"lower({text(c('usage_type'))})"
     half_of_list = f"({cost} <> 0 AND {listed} = {cost} * 2)"
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": end,

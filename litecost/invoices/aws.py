@@ -131,8 +131,6 @@ def stage(ctx: StageContext) -> Stage:
         f" LIKE '%bedrock%' THEN true ELSE lower(coalesce({product_name}, '')) LIKE '%bedrock%' END"
     )
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": end,

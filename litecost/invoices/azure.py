@@ -162,8 +162,6 @@ def stage(ctx: StageContext) -> Stage:
     )
     is_token = f"({kind}) = 'token'"
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": f"{start} + INTERVAL 1 DAY",

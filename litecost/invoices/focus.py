@@ -134,8 +134,6 @@ def stage(ctx: StageContext) -> Stage:
     )
     price_id_tier = f"lower(regexp_extract({text(c('sku_price_id'))}, '[|:/]([A-Za-z]+)$', 1))"
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": end,

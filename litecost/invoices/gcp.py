@@ -110,8 +110,6 @@ def stage(ctx: StageContext) -> Stage:
     unit = f"lower({text(c('usage_unit'))})"
     per_character = f"{unit} LIKE '%char%'"
     shared = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "period_start": start,
         "period_end": end,
         "provider": _provider(text(c("service_description"))),

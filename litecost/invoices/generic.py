@@ -200,8 +200,6 @@ def stage(ctx: StageContext) -> Stage:
     period_end = end if "period_end" in cols else f"{period_start} + INTERVAL 1 {mapping.period.upper()}"
     provider = value("provider") if "provider" in cols else lit(mapping.provider)
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": period_start,
         "period_end": period_end,

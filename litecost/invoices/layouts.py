@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from litecost.invoices.sql import MONEY, QUANTITY
+from litecost.invoices.sql import MONEY, QUANTITY, Check, keep_token_line, problem, token_columns
 
 if TYPE_CHECKING:
     from litecost.invoices.charges import Charge
@@ -47,12 +47,37 @@ STAGED_COLUMNS: tuple[tuple[str, str], ...] = (
 
 
 def staged_select(values: dict[str, str], source: str) -> str:
-    """SELECT producing the staged columns from `values` (SQL per column; missing → NULL)."""
+    """SELECT producing the staged columns from `values` (SQL per column; missing → NULL).
+
+    Every line carries the identity of the `inv_src` row it came from (`source_row`,
+    `ref`), so `source` must name that row `inv_src`."""
+    values = {"source_row": "inv_src.source_row", "ref": "inv_src.ref", **values}
     unknown = set(values) - {name for name, _ in STAGED_COLUMNS}
     if unknown:  # pragma: no cover - a programming error in an adapter
         raise ValueError(f"unknown staged columns {sorted(unknown)}")
     items = [f"CAST({values.get(name, 'NULL')} AS {sqltype}) AS {name}" for name, sqltype in STAGED_COLUMNS]
     return "SELECT " + ", ".join(items) + " " + source
+
+
+def wide_usage_select(values: dict[str, str], items: list[tuple[str, str]], checks: list[Check], start: str, end: str) -> str:
+    """The staged SELECT for a usage layout with one column per token category: each
+    source row becomes one token line per category (`token_columns`; all-zero optional
+    categories dropped), without money. `values` may use `u.cat` and `u.qty` and add to
+    or override what every such layout shares."""
+    inner = (
+        f"SELECT inv_src.*, {token_columns(items)} AS u, {problem(checks)} AS _problem,"
+        f" {start} AS _start, {end} AS _end FROM inv_src"
+    )
+    shared = {
+        "problem": "_problem",
+        "period_start": "_start",
+        "period_end": "_end",
+        "category": "u.cat",
+        "quantity": "u.qty",
+        "amount": "0",
+        "currency": "'USD'",
+    }
+    return staged_select({**shared, **values}, f"FROM ({inner}) inv_src WHERE {keep_token_line()}")
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, keep_token_line, money, number, problem, text, token_columns
+from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
+from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
 
 PROVIDER = "openai"
 _TIME_KEYS = ("starttime", "endtime")
@@ -99,8 +99,6 @@ def stage_costs(ctx: StageContext) -> Stage:
     ]
     token_unit = f"({block} IS NOT NULL OR (l.kind = 'token' AND {text(c('quantity_unit'))} IS NULL))"
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
         "problem": problem(checks),
         "period_start": start,
         "period_end": end,
@@ -152,33 +150,20 @@ def stage_usage(ctx: StageContext) -> Stage:
     batch = f"lower({text(c('batch'))})"
     tier = text(c("service_tier"))
     requests = f"CAST(TRY_CAST(TRY_CAST({text(c('num_model_requests'))} AS DOUBLE) AS BIGINT) AS VARCHAR) || ' requests'"
-    inner = (
-        f"SELECT inv_src.*, {token_columns(items)} AS u, {problem(checks)} AS _problem,"
-        f" {start} AS _start, {end} AS _end FROM inv_src"
-    )
     values = {
-        "source_row": "inv_src.source_row",
-        "ref": "inv_src.ref",
-        "problem": "_problem",
-        "period_start": "_start",
-        "period_end": "_end",
         "provider": f"'{PROVIDER}'",
         "account": c.coalesce("project_id", "api_key_id", "user_id"),
         "kind": "'token'",
         "model_raw": text(c("model")),
-        "category": "u.cat",
         "service_tier": (
             f"CASE WHEN {batch} IN ('true', '1', 't', 'yes') THEN 'batch'"
             f" WHEN lower({tier}) IN ('priority', 'flex') THEN lower({tier})"
             f" WHEN lower({tier}) = 'scale' THEN 'provisioned' ELSE 'standard' END"
         ),
-        "quantity": "u.qty",
         "unit": "'tokens'",
-        "amount": "0",
-        "currency": "'USD'",
         "description": f"concat_ws(' · ', {text(c('model'))}, {requests})",
     }
-    return Stage(sql=staged_select(values, f"FROM ({inner}) inv_src WHERE {keep_token_line()}"))
+    return Stage(sql=wide_usage_select(values, items, checks, start, end))
 
 
 def _is_cost(shape: Shape) -> bool:
