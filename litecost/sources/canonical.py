@@ -213,14 +213,15 @@ def distinct_values_sql(staged: str) -> list[str]:
                list_sort(list_distinct(list_filter({trimmed}, lambda t: t <> '' AND NOT {user_agent}))) AS tags,
                list_sort(list_distinct(list_filter({trimmed}, lambda t: {user_agent}))) AS user_agent_tags
         FROM (SELECT tags_key, {_tag_list("tags_key")} AS tags_list
-              FROM (SELECT DISTINCT {_TAGS_KEY} AS tags_key FROM {staged} WHERE reject_reason IS NULL))
+              FROM (SELECT DISTINCT {_tags_key("tags_json")} AS tags_key FROM {staged} WHERE reject_reason IS NULL))
         """,
     ]
 
 
-# Calls without tags share the key of an empty list (one row per key: the join must not
-# multiply calls).
-_TAGS_KEY = "coalesce(tags_json, '[]')"
+def _tags_key(tags_json: str) -> str:
+    """SQL: the key of a call's tag set in `tag_sets`. Calls without tags share the key
+    of an empty list (one row per key: the join must not multiply calls)."""
+    return f"coalesce({tags_json}, '[]')"
 
 
 def stored_calls_select(calls: str) -> str:
@@ -229,5 +230,5 @@ def stored_calls_select(calls: str) -> str:
     return (
         "SELECT f.* EXCLUDE (tags_json) REPLACE (m.canonical AS model_map_value), t.tags, t.user_agent_tags"
         f" FROM ({calls}) f LEFT JOIN canonical_maps m ON m.original = f.model_map_value::VARCHAR"
-        f" LEFT JOIN tag_sets t ON t.tags_key = {_TAGS_KEY.replace('tags_json', 'f.tags_json')}"
+        f" LEFT JOIN tag_sets t ON t.tags_key = {_tags_key('f.tags_json')}"
     )
