@@ -2,7 +2,8 @@
 
 Layers, later ones win:
 
-1. the bundled LiteLLM price-map snapshot (`pricing/litellm_model_prices.json`);
+1. the LiteLLM price-map snapshot: shipped in the package (the repository's
+   `pricing/litellm_model_prices.json`), or the newer one `litecost pricing sync` wrote;
 2. LiteLLM-format price maps the user names (`--pricing FILE.json`);
 3. YAML override files (`--pricing FILE.yaml`, see `pricing/overrides.example.yaml`):
    prices per category with units, effective dates, long-context tiers, service
@@ -37,18 +38,26 @@ from pathlib import Path
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
+from litecost.resources import bundled_pricing_dir, user_data_dir
 from litecost.tokens import CATEGORIES
 
-PRICING_DIR = Path(__file__).resolve().parent.parent / "pricing"
 SNAPSHOT_NAME = "litellm_model_prices.json"
 PROVENANCE_NAME = "litellm_model_prices.provenance.json"
 PRICING_ENV_VAR = "LITECOST_PRICING"
-SNAPSHOT_DIR_ENV_VAR = "LITECOST_SNAPSHOT_DIR"  # where the LiteLLM snapshot lives, if not ./pricing
+SNAPSHOT_DIR_ENV_VAR = "LITECOST_SNAPSHOT_DIR"  # where `pricing sync` writes and the book reads
+
+
+def synced_snapshot_dir() -> Path:
+    """Where `pricing sync` writes: LITECOST_SNAPSHOT_DIR, else the user data directory."""
+    return Path(os.environ.get(SNAPSHOT_DIR_ENV_VAR) or user_data_dir())
 
 
 def snapshot_paths() -> tuple[Path, Path]:
-    """The price-map snapshot and its provenance record."""
-    directory = Path(os.environ.get(SNAPSHOT_DIR_ENV_VAR) or PRICING_DIR)
+    """The price-map snapshot in effect and its provenance record: the one `pricing sync`
+    wrote (see synced_snapshot_dir), else the one shipped with litecost."""
+    directory = synced_snapshot_dir()
+    if not (directory / SNAPSHOT_NAME).is_file():
+        directory = bundled_pricing_dir()
     return directory / SNAPSHOT_NAME, directory / PROVENANCE_NAME
 
 SERVICE_TIERS = ("standard", "batch", "priority", "flex")

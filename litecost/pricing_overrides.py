@@ -23,6 +23,7 @@ from litecost.pricebook import (
     price_key,
     to_decimal,
 )
+from litecost.resources import bundled_pricing_dir
 
 TOP_KEYS = {"version", "unit", "models", "adjustments"}
 MODEL_KEYS = {
@@ -43,7 +44,9 @@ class _Doc:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def fail(self, node: Any, message: str, hint: str = "see pricing/overrides.example.yaml") -> BadInputError:
+    def fail(self, node: Any, message: str, hint: str | None = None) -> BadInputError:
+        if hint is None:
+            hint = f"see {bundled_pricing_dir() / 'overrides.example.yaml'}"
         mark = getattr(node, "start_mark", None)
         where = f"{self.path}:{mark.line + 1}:{mark.column + 1}" if mark else str(self.path)
         return BadInputError(f"{where}: {message}", hint=hint)

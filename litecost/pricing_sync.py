@@ -16,7 +16,14 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.files import write_atomically
-from litecost.pricebook import parse_price_key, snapshot_paths
+from litecost.pricebook import (
+    PROVENANCE_NAME,
+    SNAPSHOT_DIR_ENV_VAR,
+    SNAPSHOT_NAME,
+    parse_price_key,
+    snapshot_paths,
+    synced_snapshot_dir,
+)
 
 DEFAULT_URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 MIN_PRICED_ENTRIES = 50  # a real map has thousands; fewer means we fetched something else
@@ -61,8 +68,9 @@ def validate_map(content: bytes, origin: str) -> dict[str, Any]:
 
 
 def sync(*, url: str | None = None, from_file: str | None = None, now: datetime) -> dict[str, Any]:
-    snapshot, provenance = snapshot_paths()
-    snapshot.parent.mkdir(parents=True, exist_ok=True)
+    in_effect = snapshot_paths()[0]
+    target = synced_snapshot_dir()
+    snapshot, provenance = target / SNAPSHOT_NAME, target / PROVENANCE_NAME
     if url and from_file:
         raise UsageError("give either --url or --from-file, not both")
     if from_file:
@@ -76,7 +84,14 @@ def sync(*, url: str | None = None, from_file: str | None = None, now: datetime)
         content = fetch(url)
         source = url
     data = validate_map(content, from_file or url)
-    previous = hashlib.sha256(snapshot.read_bytes()).hexdigest() if snapshot.exists() else None
+    previous = hashlib.sha256(in_effect.read_bytes()).hexdigest() if in_effect.exists() else None
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the snapshot directory {target}: {exc.strerror}",
+            hint=f"set {SNAPSHOT_DIR_ENV_VAR} to a writable directory",
+        ) from None
     record = {
         "source": source,
         "path_in_package": None,

@@ -30,6 +30,9 @@ def _hermetic(monkeypatch, tmp_path):
     # Never touch a developer's ./litecost.duckdb or environment.
     monkeypatch.delenv("LITECOST_DB", raising=False)
     monkeypatch.delenv("LITECOST_DEBUG", raising=False)
+    # A price snapshot synced on this machine must not change what the tests price.
+    monkeypatch.delenv("LITECOST_SNAPSHOT_DIR", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.chdir(tmp_path)
 
 
