@@ -5,7 +5,8 @@ database may be (re)built for it.
 decides what they are and protects real databases: the demo replaces a database only
 when everything in it came from the sample files.
 
-DEFAULT_DATA_DIR is the checkout's `sample_data/`; an installed wheel does not carry it.
+The sample month ships inside the package (the repository's `sample_data/`), so the demo
+runs from an installed wheel too.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 
 from litecost.errors import UsageError
 from litecost.files import sha256_of
+from litecost.resources import sample_month_dir
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "sample_data"
 PERIOD = "2026-10"
 LOGS = ("spendlogs_2026-10.csv", "callbacks_2026-10.jsonl")
 INVOICES = (
@@ -37,13 +38,13 @@ class DemoStep:
 
 def sample_files(data_dir: Path | None = None) -> list[Path]:
     """The sample month's logs and bills; a one-line error when any is missing."""
-    root = Path(data_dir) if data_dir is not None else DEFAULT_DATA_DIR
+    root = Path(data_dir) if data_dir is not None else sample_month_dir()
     paths = [root / name for name in LOGS] + [root / "invoices" / name for name in INVOICES]
     missing = [p for p in paths if not p.is_file()]
     if missing:
         raise UsageError(
             f"the sample month is not at {root} ({missing[0].name} is missing)",
-            hint="run litecost from a checkout of its repository, or pass --data DIR (a copy of sample_data/)",
+            hint="pass --data DIR (a copy of sample_data/), or reinstall litecost",
         )
     return paths
 

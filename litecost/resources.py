@@ -1,9 +1,10 @@
 """Where litecost's own files live: the data shipped inside the package, and the user's
 data directory for what litecost writes on its own behalf (a synced price snapshot).
 
-The repository keeps the shipped data at its top level (`pricing/`); the wheel carries it
-as the package `litecost._pricing` (see pyproject.toml), so one lookup serves a checkout,
-an editable install and an installed wheel alike. Nothing is ever written into the
+The repository keeps the shipped data at its top level (`pricing/`, `sample_data/`); the
+wheel carries them as the packages `litecost._pricing` and `litecost._sample` (see
+pyproject.toml), so one lookup serves a checkout, an editable install and an installed
+wheel alike. Nothing is ever written into the
 installed package.
 """
 
@@ -15,11 +16,17 @@ from importlib import resources
 from pathlib import Path
 
 BUNDLED_PRICING_PACKAGE = "litecost._pricing"
+SAMPLE_MONTH_PACKAGE = "litecost._sample"
 
 
 def bundled_pricing_dir() -> Path:
     """The directory of the shipped price snapshot, its provenance and the example overrides."""
     return Path(str(resources.files(BUNDLED_PRICING_PACKAGE)))
+
+
+def sample_month_dir() -> Path:
+    """The sample month's logs, with its provider bills under invoices/."""
+    return Path(str(resources.files(SAMPLE_MONTH_PACKAGE)))
 
 
 def user_data_dir() -> Path:

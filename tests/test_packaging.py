@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from litecost.demo import INVOICES, LOGS
+from litecost.files import sha256_of
 from litecost.pricebook import PriceBook, snapshot_paths
 from litecost.resources import bundled_pricing_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a source distribution carries: enough to build the wheel away from the checkout.
-SOURCE_PARTS = ("pyproject.toml", "README.md", "litecost", "pricing")
+SOURCE_PARTS = ("pyproject.toml", "README.md", "litecost", "pricing", "sample_data")
 
 
 def test_every_subpackage_is_listed_in_pyproject():
@@ -30,7 +32,7 @@ def test_every_subpackage_is_listed_in_pyproject():
         if "__pycache__" not in init.parts
     }
     assert on_disk - listed == set()
-    assert config["package-dir"]["litecost._pricing"] == "pricing"
+    assert config["package-dir"] == {"litecost._pricing": "pricing", "litecost._sample": "sample_data"}
 
 
 def test_the_shipped_snapshot_is_read_through_the_package():
@@ -125,3 +127,14 @@ def test_the_installed_wheel_works_from_an_empty_directory(installed_wheel, tmp_
     site = installed_wheel.parent.parent / "lib"
     assert not [p for p in site.rglob("litellm_model_prices*.json") if "_pricing" not in p.parts]
     assert list(empty.iterdir()) == []
+
+    # The demo runs on the sample month shipped in the wheel: the checkout's files, byte for byte.
+    (shipped,) = site.glob("python3*/site-packages/litecost/_sample")
+    for name in (*LOGS, *(f"invoices/{bill}" for bill in INVOICES)):
+        assert sha256_of(shipped / name) == sha256_of(ROOT / "sample_data" / name), name
+    demo = run("demo")
+    assert demo.returncode == 0, demo.stderr
+    assert "$ litecost --db demo.duckdb reconcile " in demo.stderr
+    assert "2,500 │        0 │      2,500" in demo.stdout  # the second ingest: all duplicates
+    assert "missing_logs" in demo.stdout and "price_mismatch" in demo.stdout and "category_shift" in demo.stdout
+    assert sorted(p.name for p in empty.iterdir()) == ["demo.duckdb"]

@@ -10,7 +10,7 @@ import typer
 
 from litecost.cli.common import db_path, note
 
-HELP = """Run litecost on the bundled sample month (sample_data/): ingest it twice (as a
+HELP = """Run litecost on the sample month shipped with it: ingest it twice (as a
 SpendLogs CSV and as callback JSON lines), then db info, reports by team and tag,
 pricing diff, and the reconciliation with the month's six provider bills. Each step
 is an ordinary litecost command, shown on stderr so you can run it yourself.
@@ -21,7 +21,7 @@ database holding anything else is refused and left untouched."""
 
 def demo_command(
     ctx: typer.Context,
-    data: Optional[Path] = typer.Option(None, "--data", help="A copy of sample_data/ [default: the checkout's].", metavar="DIR"),
+    data: Optional[Path] = typer.Option(None, "--data", help="A copy of sample_data/ [default: the one shipped with litecost].", metavar="DIR"),
 ) -> None:
     from litecost.cli.main import app
     from litecost.demo import demo_steps, prepare_database
