@@ -18,13 +18,14 @@ class ExitCode(IntEnum):
     PRICING_INCOMPLETE = 4  # only under --strict
     DB_BUSY = 5
     INTERNAL_ERROR = 70  # a bug in litecost: please report it
-    INTERRUPTED = 130
+    INTERRUPTED = 130  # SIGINT (Ctrl-C)
+    TERMINATED = 143  # SIGTERM (a service manager or `kill`)
 
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok; 1 threshold breached (--fail-* options); 2 usage error; "
     "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; "
-    "70 internal error; 130 interrupted."
+    "70 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
 
@@ -69,11 +70,3 @@ class DatabaseError(LitecostError):
     """The database file is unusable (not DuckDB, newer schema than this litecost)."""
 
     exit_code = ExitCode.BAD_INPUT
-
-
-def exit_code_for(exc: BaseException) -> ExitCode:
-    if isinstance(exc, LitecostError):
-        return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED
-    return ExitCode.BAD_INPUT

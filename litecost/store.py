@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -201,6 +199,17 @@ MIGRATIONS.append(
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
+# Every connection litecost has open, so that a signal can stop their queries at once.
+_OPEN_STORES: set[Store] = set()
+
+
+def interrupt_open_stores() -> None:
+    """Stop the running query of every open store; its transaction then rolls back.
+    Safe to call from any thread (DuckDB's interrupt is)."""
+    for store in list(_OPEN_STORES):
+        store.con.interrupt()
+
+
 def resolve_db_path(path: str | os.PathLike[str] | None) -> Path:
     return Path(path or os.environ.get(DB_ENV_VAR) or DEFAULT_DB_PATH)
 
@@ -210,7 +219,7 @@ def _is_lock_error(exc: Exception) -> bool:
     return "lock" in text and ("conflicting" in text or "could not set" in text)
 
 
-@dataclass
+@dataclass(eq=False)
 class Store:
     """An open litecost database."""
 
@@ -256,6 +265,7 @@ class Store:
                     hint="check the --db path (it must be a DuckDB file made by litecost)",
                 ) from None
         store = cls(db_path, con, read_only)
+        _OPEN_STORES.add(store)
         try:
             con.execute("SET TimeZone = 'UTC'")
             # DuckDB draws its own bar on long queries; litecost's stderr is its own.
@@ -265,16 +275,17 @@ class Store:
             elif store._check_version() < SCHEMA_VERSION:
                 # An old file: upgrade it through a writable connection (a read-only one
                 # cannot), then read the upgraded file.
-                con.close()
+                store.close()
                 with cls.open(db_path, wait_seconds=max(deadline - time.monotonic(), 0.0), must_exist=True):
                     pass
                 return cls.open(db_path, read_only=True, wait_seconds=max(deadline - time.monotonic(), 0.0))
         except BaseException:
-            con.close()
+            store.close()
             raise
         return store
 
     def close(self) -> None:
+        _OPEN_STORES.discard(self)
         self.con.close()
 
     def __enter__(self) -> Store:
@@ -328,15 +339,11 @@ class Store:
 
     # -- transactions -----------------------------------------------------------
 
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        self.con.execute("BEGIN TRANSACTION")
-        try:
-            yield self.con
-        except BaseException:
-            self.con.execute("ROLLBACK")
-            raise
-        self.con.execute("COMMIT")
+    def transaction(self) -> _Transaction:
+        """`with store.transaction() as con:` commits on success, rolls back on any error.
+        An interrupt may land before the ROLLBACK runs: the transaction is then left open,
+        and closing the connection discards it just the same."""
+        return _Transaction(self.con)
 
     # -- inspection ---------------------------------------------------------------
 
@@ -350,6 +357,21 @@ class Store:
         ]
         # Table names come from the catalog, never from user input.
         return {n: self.con.execute(f'SELECT count(*) FROM "{n}"').fetchone()[0] for n in names}
+
+
+class _Transaction:
+    # A class, not a @contextmanager generator: a KeyboardInterrupt raised inside
+    # contextlib's __exit__ would leave the generator to be finalised after the
+    # connection has closed, with a spurious "Exception ignored" traceback.
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def __enter__(self) -> duckdb.DuckDBPyConnection:
+        self.con.execute("BEGIN TRANSACTION")
+        return self.con
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.con.execute("COMMIT" if exc_type is None else "ROLLBACK")
 
 
 def rows_of(cursor: Any) -> list[dict[str, Any]]:

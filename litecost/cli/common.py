@@ -11,6 +11,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from litecost.cli import signals
 from litecost.errors import ExitCode, LitecostError, UsageError
 from litecost.files import write_atomically
 from litecost.redact import redact
@@ -84,25 +85,37 @@ class LitecostGroup(TyperGroup):
         try:
             result = super().main(*args, **kwargs)
         except typer.Exit as exc:
+            _exit_if_stopped_by_signal()
             sys.exit(exc.exit_code)
-        except typer.TyperException as exc:  # usage errors: bad option, missing argument
-            usage_ctx = getattr(exc, "ctx", None)
-            hint = f" (see `{usage_ctx.command_path} --help`)" if usage_ctx is not None else ""
-            sys.stderr.write(error_line(exc.format_message() + hint) + "\n")
-            sys.exit(exc.exit_code)
-        except (typer.Abort, KeyboardInterrupt):
-            sys.stderr.write("litecost: interrupted; nothing was committed by the interrupted step\n")
-            sys.exit(int(ExitCode.INTERRUPTED))
-        except LitecostError as exc:
+        except BaseException as exc:
+            if isinstance(exc, SystemExit):
+                raise
+            _exit_if_stopped_by_signal()
+            if isinstance(exc, typer.TyperException):  # usage errors: bad option, missing argument
+                usage_ctx = getattr(exc, "ctx", None)
+                hint = f" (see `{usage_ctx.command_path} --help`)" if usage_ctx is not None else ""
+                sys.stderr.write(error_line(exc.format_message() + hint) + "\n")
+                sys.exit(exc.exit_code)
+            if isinstance(exc, (typer.Abort, KeyboardInterrupt)):
+                sys.stderr.write("litecost: interrupted; nothing stored\n")
+                sys.exit(int(ExitCode.INTERRUPTED))
             if debug:
                 raise
-            sys.stderr.write(error_line(exc.one_line()) + "\n")
-            sys.exit(int(exc.exit_code))
-        except Exception as exc:
-            if debug:
-                raise
+            if isinstance(exc, LitecostError):
+                sys.stderr.write(error_line(exc.one_line()) + "\n")
+                sys.exit(int(exc.exit_code))
             sys.stderr.write(
                 error_line(f"internal error: {type(exc).__name__}: {exc}; rerun with --debug for a traceback") + "\n"
             )
             sys.exit(int(ExitCode.INTERNAL_ERROR))
+        _exit_if_stopped_by_signal()  # typer turns a KeyboardInterrupt into a returned 130
         sys.exit(result if isinstance(result, int) else 0)
+
+
+def _exit_if_stopped_by_signal() -> None:
+    """After SIGINT or SIGTERM, whatever came out — KeyboardInterrupt, DuckDB's "Query
+    interrupted", typer's 130 — was the signal, and the open transaction was rolled back."""
+    stopped_by = signals.received()
+    if stopped_by is not None:
+        sys.stderr.write(f"litecost: {signals.WORDS[stopped_by]}; nothing stored\n")
+        sys.exit(int(signals.EXIT_CODES[stopped_by]))

@@ -14,6 +14,7 @@ from litecost.cli import invoices as invoices_commands
 from litecost.cli import pricing as pricing_commands
 from litecost.cli import reconcile as reconcile_commands
 from litecost.cli import report as report_commands
+from litecost.cli import signals
 from litecost.cli.common import LitecostGroup
 from litecost.errors import EXIT_CODE_HELP
 
@@ -58,6 +59,7 @@ app.command("demo", help=demo_commands.HELP)(demo_commands.demo_command)
 
 
 def main() -> None:
+    signals.install()
     app()
 
 
