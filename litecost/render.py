@@ -25,6 +25,10 @@ class Column:
     key: str
     header: str | None = None
     kind: str = "text"  # text | int | money (2 dp in tables) | usd (6 dp in tables) | pct | time | list
+    # Tables only. `give_way`: 0 = always shown; a narrow terminal drops the highest first.
+    # `prose`: long text that wraps instead of widening the table.
+    give_way: int = 0
+    prose: bool = False
 
     @property
     def title(self) -> str:
@@ -137,15 +141,101 @@ def to_markdown(rows: list[dict[str, Any]], columns: list[Column], title: str | 
     return "\n".join(lines) + "\n"
 
 
-def to_rich_table(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None):  # noqa: ANN201
-    from rich.table import Table
+def to_rich_table(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None) -> FittedTable:
+    return FittedTable([[_display(row.get(c.key), c) for c in columns] for row in rows], columns, title)
 
-    table = Table(title=title, title_justify="left", show_lines=False)
-    for column in columns:
-        table.add_column(column.title, justify="right" if column.numeric else "left", no_wrap=column.numeric)
-    for row in rows:
-        table.add_row(*(_display(row.get(c.key), c) for c in columns))
-    return table
+
+class FittedTable:
+    """A rich table laid out for the width it is drawn at. Values are never cut short:
+    columns give way whole (highest `give_way` first) until the rest fits, a header wraps
+    between its words, prose wraps; only if the kept columns still cannot fit do their
+    values fold onto more lines (whole, never with `…`). Below COMPACT_BELOW columns the
+    table drops its borders for a one-space gap, as ccusage does on narrow terminals."""
+
+    COMPACT_BELOW = 100
+
+    def __init__(self, cells: list[list[str]], columns: list[Column], title: str | None) -> None:
+        self.cells, self.columns, self.title = cells, columns, title
+
+    def _natural(self, index: int) -> int:
+        """The width a column needs: its longest value, or its header's longest word."""
+        from rich.cells import cell_len
+
+        column = self.columns[index]
+        header = max((cell_len(word) for word in column.title.split()), default=0)
+        values = [cell_len(row[index]) for row in self.cells]
+        if column.prose:
+            return max(header, min(max(values, default=0), 40), 12)
+        return max([header, *values])
+
+    def layout(self, width: int) -> tuple[dict[int, int], bool]:
+        """The columns to show at `width` with their widths (prose: 0, it takes the rest),
+        and whether they fit."""
+        from rich.cells import cell_len
+
+        shown = list(range(len(self.columns)))
+        widths = {i: self._natural(i) for i in shown}
+        # Boxed: a border and a space either side of each column; compact: one space between.
+        per_column, fixed = (1, -1) if width < self.COMPACT_BELOW else (3, 1)
+
+        def needed() -> int:
+            return sum(widths[i] for i in shown) + per_column * len(shown) + fixed
+
+        for index in sorted(shown, key=lambda i: (-self.columns[i].give_way, -i)):
+            if needed() <= width or not self.columns[index].give_way:
+                break
+            shown.remove(index)
+        fits = needed() <= width
+        for index in shown:  # room to spare: headers on one line, left to right
+            header = cell_len(self.columns[index].title)
+            if fits and not self.columns[index].prose and needed() + header - widths[index] <= width:
+                widths[index] = max(widths[index], header)
+        return {i: (0 if self.columns[i].prose else widths[i]) for i in shown}, fits
+
+    def __rich_console__(self, console, options):  # noqa: ANN001, ANN204
+        from rich import box
+        from rich.table import Table
+
+        width = options.max_width
+        shown, fits = self.layout(width)
+        if width < self.COMPACT_BELOW:
+            table = Table(title=self.title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                          pad_edge=False, padding=0)
+        else:
+            table = Table(title=self.title, title_justify="left", show_lines=False)
+        for index in shown:
+            column = self.columns[index]
+            table.add_column(
+                column.title,
+                justify="right" if column.numeric else "left",
+                # Held at the width of its longest value when everything fits (a longer
+                # header wraps between words); else rich folds values whole.
+                min_width=shown[index] if fits and shown[index] else None,
+                max_width=shown[index] if fits and shown[index] else None,
+                overflow="fold",
+            )
+        for row in self.cells:
+            table.add_row(*(row[i] for i in shown))
+        yield table
+
+
+class Bullets:
+    """A titled list of sentences, each wrapped to the width it is drawn at with a hanging
+    indent (reconcile's explanations, under its table)."""
+
+    def __init__(self, title: str, items: list[str]) -> None:
+        self.title, self.items = title, items
+
+    def __rich_console__(self, console, options):  # noqa: ANN001, ANN204
+        import textwrap
+
+        from rich.text import Text
+
+        lines = [self.title]
+        for item in self.items:
+            lines += textwrap.wrap(item, width=max(options.max_width, 20), initial_indent="- ",
+                                   subsequent_indent="  ", break_long_words=False, break_on_hyphens=False)
+        yield Text("\n".join(lines))
 
 
 def render_rows(

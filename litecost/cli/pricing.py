@@ -83,7 +83,7 @@ def show(
                 entry["source"] = source if source.startswith(row["layer"]) else f"{row['layer']}: {source}"
         rows = list(wide.values())
         columns = [Column("above_tokens", "above tokens", "int"), Column("category"),
-                   *(Column(svc) for svc in SERVICE_TIERS), Column("source", "standard price from")]
+                   *(Column(svc) for svc in SERVICE_TIERS), Column("source", "standard price from", prose=True)]
     else:
         columns = [Column("service_tier"), Column("above_tokens", kind="int"), Column("category"),
                    Column("usd_per_1m_tokens"), Column("usd_per_token"), Column("layer"), Column("source")]
@@ -151,13 +151,14 @@ def diff(
         groups = diff_by(store.con, window, by)
         reasons = reason_summary(store.con, window)
         calls = largest_differences(store.con, window, top)
-    group_columns = [Column(by), Column("calls", kind="int"), Column("unpriced_calls", "unpriced", "int"),
-                     Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"),
-                     Column("delta", kind="money"), Column("delta_pct", "delta % of logged", "pct")]
+    # On a narrow terminal the keys, the delta and the reason stay; counts and the two costs give way.
+    group_columns = [Column(by), Column("calls", kind="int", give_way=30), Column("unpriced_calls", "unpriced", "int", give_way=40),
+                     Column("logged_cost", kind="money", give_way=20), Column("repriced_cost", kind="money", give_way=20),
+                     Column("delta", kind="money"), Column("delta_pct", "delta % of logged", "pct", give_way=10)]
     reason_columns = [Column("likely_reason"), Column("calls", kind="int"), Column("delta", kind="money")]
-    call_columns = [Column("request_id"), Column("start_time", kind="time"), Column("model"),
-                    Column("logged_cost", kind="usd"), Column("repriced_cost", kind="usd"),
-                    Column("delta", kind="usd"), Column("likely_reason")]
+    call_columns = [Column("request_id"), Column("start_time", kind="time", give_way=20), Column("model"),
+                    Column("logged_cost", kind="usd", give_way=30), Column("repriced_cost", kind="usd", give_way=30),
+                    Column("delta", kind="usd"), Column("likely_reason", prose=True)]
     if fmt is OutputFormat.json:
         write_output(to_json_document({
             "schema_version": 1, "period": window.to_dict() if window else None, "by": by,

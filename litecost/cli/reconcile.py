@@ -169,7 +169,7 @@ ROW_COLUMNS = (
 
 
 def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None) -> None:  # noqa: ANN001
-    from litecost.render import Column, render_rows, to_json_document
+    from litecost.render import Bullets, Column, render_rows, to_json_document
 
     day_grain = result.spec.grain == "day"
     columns = [Column(k, h, kind) for k, h, kind in ROW_COLUMNS if day_grain or k != "day"]
@@ -207,16 +207,28 @@ def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None)
         shift_rows = summary["time_shifts"]
         parts.append(render_rows(fmt.value, shift_rows, [Column("provider"), Column("model"), Column("offset_hours", "log time shift (h)")],
                                  title="Daily quantities agree once log times are shifted"))
-    detail = columns if fmt is OutputFormat.markdown else [c for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost")]
-    rows = result.rows
-    if fmt is OutputFormat.table:  # people read the exceptions; a matched row needs no sentence
-        rows = [{**r, "explanation": ""} if r["status"] == "matched" else r for r in rows]
-    parts.append(render_rows(fmt.value, rows, detail, title="Detail (delta = invoice − re-priced logs; delta % of the invoice amount)"))
+    detail_title = "Detail (delta = invoice − re-priced logs; delta % of the invoice amount)"
     if fmt is OutputFormat.markdown:
+        parts.append(render_rows(fmt.value, result.rows, columns, title=detail_title))
         write_output("\n".join(parts), output)
-    else:
-        for part in parts:
-            write_output(part)
+        return
+    # A terminal: the keys and the status always show in full; quantities and the other
+    # amounts give way on a narrow one. Explanations are sentences: each goes on its own
+    # lines under the table, named by its row (a matched row needs none).
+    terminal = {"invoice_quantity": ("invoice qty", 4), "log_quantity": ("logged qty", 4),
+                "invoice_amount": ("invoice $", 1), "repriced_cost": ("re-priced $", 3),
+                "delta_amount": ("delta $", 0), "delta_pct": ("delta %", 2)}
+    detail = [Column(c.key, header, c.kind, give_way=give_way)
+              for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost", "explanation")
+              for header, give_way in [terminal.get(c.key, (c.header, 0))]]
+    parts.append(render_rows(fmt.value, result.rows, detail, title=detail_title))
+    explained = [r for r in result.rows if r["status"] != "matched" and r.get("explanation")]
+    if explained:
+        parts.append(Bullets("Explanations", [
+            f"{' · '.join(str(r[k]) for k in ('provider', 'model', 'category', 'day') if r.get(k))}:"
+            f" {r['status']}: {r['explanation']}" for r in explained]))
+    for part in parts:
+        write_output(part)
 
 
 def _summary_rows(summary: dict) -> list[dict]:

@@ -92,12 +92,19 @@ def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
     comparison = [Column("previous_repriced_cost", "previous", "money"), Column("change", kind="money"),
                   Column("change_pct", "change %", "pct")] if report.previous else []
     if fmt is OutputFormat.table:
+        # On a narrow terminal the bar goes first, then token columns, then the rest. The
+        # dimensions and the re-priced cost always stay, share and requests unless the
+        # dimension values need their room.
+        comparison = [Column(c.key, c.header, c.kind, give_way=30 if c.key == "previous_repriced_cost" else 20)
+                      for c in comparison]
         return dims + [
-            Column("requests", kind="int"), Column("failed_requests", "failed", "int"),
-            Column("input_tokens", "input", "int"), Column("cache_read_tokens", "cache read", "int"),
-            Column("cache_write_tokens", "cache write", "int"), Column("output_tokens", "output", "int"),
-            Column("logged_cost", "logged $", "money"), Column("repriced_cost", "re-priced $", "money"),
-            Column("share_pct", "share", "pct"), *comparison, Column("bar", ""),
+            Column("requests", kind="int", give_way=2), Column("failed_requests", "failed", "int", give_way=40),
+            Column("input_tokens", "input", "int", give_way=50),
+            Column("cache_read_tokens", "cache read", "int", give_way=70),
+            Column("cache_write_tokens", "cache write", "int", give_way=80),
+            Column("output_tokens", "output", "int", give_way=60),
+            Column("logged_cost", "logged $", "money", give_way=10), Column("repriced_cost", "re-priced $", "money"),
+            Column("share_pct", "share", "pct", give_way=3), *comparison, Column("bar", "", give_way=90),
         ]
     return dims + [
         Column("requests", kind="int"), Column("failed_requests", kind="int"), Column("unpriced_requests", kind="int"),

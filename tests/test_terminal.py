@@ -1,0 +1,131 @@
+"""Tables as people see them: `litecost` in a real pseudo-terminal at 80, 120 and 200
+columns. Every dimension value, category and status appears whole on one line, nothing
+ends in `…`, and no line is wider than the terminal."""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import io
+import json
+import os
+import pty
+import re
+import select
+import struct
+import subprocess
+import sys
+import termios
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "sample_data"
+BILLS = [SAMPLE / "invoices" / name for name in (
+    "openai_costs_2026-10.csv", "anthropic_cost_report_2026-10.json", "anthropic_usage_report_2026-10.json",
+    "azure_actualcost_2026-10.csv", "aws_cur2_bedrock_2026-10.csv", "gcp_billing_2026-10.csv")]
+LITECOST = [sys.executable, "-m", "litecost"]
+
+
+def in_terminal(columns: int, *args: str) -> str:
+    """Run litecost with stdout and stderr on a pty of `columns` x 50; its screen text."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, columns, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(TERM="xterm-256color", NO_COLOR="1")
+    process = subprocess.Popen([*LITECOST, *args], stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    out = b""
+    while True:
+        ready, _, _ = select.select([master], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(master)
+    assert process.wait(timeout=60) == 0, out.decode(errors="replace")
+    return re.sub(r"\x1b\[[0-9;]*m", "", out.decode()).replace("\r\n", "\n")  # styles, not text
+
+
+def piped(*args: str) -> str:
+    run = subprocess.run([*LITECOST, *args], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    return run.stdout
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> str:
+    db = str(tmp_path_factory.mktemp("terminal") / "sample.duckdb")
+    piped("--db", db, "ingest", str(SAMPLE / "spendlogs_2026-10.csv"))
+    piped("--db", db, "invoices", "import", *map(str, BILLS))
+    return db
+
+
+def _table_lines(screen: str) -> list[str]:
+    return [line for line in screen.splitlines() if not line.startswith(("litecost:", "note:"))]
+
+
+def _folded(lines: list[str], value: str) -> bool:
+    """Whether `value` is shown folded: its start at the end of one cell, the rest in the
+    same place on the lines below (the last resort when the kept columns cannot fit)."""
+    for number, line in enumerate(lines):
+        start = line.find(value[:8])
+        while start >= 0:
+            rest, row = value, number
+            while row < len(lines) and rest:
+                cell = lines[row][start:].split(" ", 1)[0]
+                if not cell or not rest.startswith(cell):
+                    break
+                rest, row = rest[len(cell):], row + 1
+            if not rest:
+                return True
+            start = line.find(value[:8], start + 1)
+    return False
+
+
+def _assert_shown_whole(screen: str, columns: int, values: set[str]) -> None:
+    lines = _table_lines(screen)
+    assert max(len(line.rstrip()) for line in lines) <= columns
+    assert "…" not in screen
+    for value in values:
+        # On one line, unless the dimension values alone are wider than the terminal
+        # allows (a 64-digit key hash beside a provider at 80 columns): then folded whole.
+        whole = any(value in line for line in lines) or (len(value) > columns // 2 and _folded(lines, value))
+        assert whole, f"{value!r} not shown whole at {columns} columns"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("by", ["tag", "key,provider"])
+def test_report_dimension_values_are_never_cut(sample_db, columns, by):
+    args = ["--db", sample_db, "report", "--by", by, "--period", "2026-10"]
+    rows = list(csv.DictReader(io.StringIO(piped(*args, "--format", "csv"))))
+    values = {row[d] for row in rows for d in by.split(",")}
+    assert values and len(rows) > 5
+    screen = in_terminal(columns, *args)
+    _assert_shown_whole(screen, columns, values)
+    assert "re-priced" in screen and "83.53" in screen  # the cost column always stays
+    if columns >= 120:
+        assert "requests" in screen and "share" in screen
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("columns", [80, 120, 200])
+@pytest.mark.parametrize("grain", ["period", "day"])
+def test_reconcile_keys_and_statuses_are_never_cut(sample_db, columns, grain):
+    args = ["--db", sample_db, "reconcile", *map(str, BILLS), "--grain", grain]
+    doc = json.loads(piped(*args, "--format", "json"))
+    values = {r[k] for r in doc["rows"] for k in ("provider", "model", "category", "status") if r[k]}
+    assert {"cache_write_5m", "cache_write_1h", "price_mismatch", "non_token_charge"} <= values
+    screen = in_terminal(columns, *args)
+    _assert_shown_whole(screen, columns, values)
+    # Explanations are sentences under the table, one per row that needs one.
+    explained = [r for r in doc["rows"] if r["status"] != "matched" and r["explanation"]]
+    below = screen.split("Explanations\n", 1)[1]
+    assert below.count("\n- ") + below.startswith("- ") == len(explained)
