@@ -7,6 +7,7 @@ import gzip
 import hashlib
 import os
 import queue
+import stat
 import tempfile
 import threading
 import zlib
@@ -140,17 +141,36 @@ def decode_text_head(head: bytes) -> str | None:
 
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see the old file or
-    the new one, never a partial one."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    the new one, never a partial one. The file gets the mode a plain `open()` would give
+    it: an existing file's, else 0666 less the umask (mkstemp's own is 0600)."""
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        mode = 0o666 & ~current_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.resolve().parent)
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}", hint="choose a writable location") from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
+            os.fchmod(fh.fileno(), mode)
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise UsageError(f"cannot write {path}: {exc.strerror}", hint="choose a writable location") from None
         raise
+
+
+def current_umask() -> int:
+    # Python 3.11 has no os.getumask(): set and restore (before any worker writes files).
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def read_head(path: Path, limit: int) -> tuple[bytes, bool]:

@@ -56,7 +56,11 @@ def snapshot_paths() -> tuple[Path, Path]:
     """The price-map snapshot in effect and its provenance record: the one `pricing sync`
     wrote (see synced_snapshot_dir), else the one shipped with litecost."""
     directory = synced_snapshot_dir()
-    if not (directory / SNAPSHOT_NAME).is_file():
+    try:
+        synced = (directory / SNAPSHOT_NAME).is_file()
+    except OSError:  # a data directory this user may not enter holds nothing for them
+        synced = False
+    if not synced:
         directory = bundled_pricing_dir()
     return directory / SNAPSHOT_NAME, directory / PROVENANCE_NAME
 

@@ -260,6 +260,13 @@ class Store:
                         f"database {db_path} is in use by another litecost process",
                         hint="try again when it has finished, or pass --wait SECONDS to wait for it",
                     ) from None
+                if "permission denied" in str(exc).lower():
+                    where = db_path if db_path.exists() else db_path.resolve().parent
+                    raise UsageError(
+                        f"cannot open {db_path}: permission denied",
+                        hint=f"check the permissions of {where}, or point --db / LITECOST_DB at a database you may "
+                        + ("read" if read_only else "write"),
+                    ) from None
                 raise DatabaseError(
                     f"cannot open {db_path} as a litecost database: {_first_line(exc)}",
                     hint="check the --db path (it must be a DuckDB file made by litecost)",

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.exceptions import NoArgsIsHelpError
 from typer.core import TyperGroup
 
 from litecost.cli import signals
@@ -76,14 +77,47 @@ def error_line(message: str) -> str:
     return f"litecost: error: {redact(' '.join(message.split()))}"
 
 
+# Options of the root command that people also type after the subcommand
+# (`litecost report --by tag --db prod.duckdb`).
+_GLOBAL_FLAGS = ("--debug",)
+_GLOBAL_WITH_VALUE = ("--db",)
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move global options found after the subcommand to just before it, where the root
+    command parses them (a later one still wins). Nothing after `--` moves."""
+    start = 0
+    while start < len(argv) and argv[start].startswith("-") and argv[start] != "--":
+        start += 2 if argv[start] in _GLOBAL_WITH_VALUE else 1
+    moved: list[str] = []
+    kept: list[str] = []
+    index = start
+    while index < len(argv):
+        token = argv[index]
+        if token == "--":
+            kept += argv[index:]
+            break
+        if token in _GLOBAL_WITH_VALUE and index + 1 < len(argv):
+            moved += argv[index:index + 2]
+            index += 2
+            continue
+        if token in _GLOBAL_FLAGS or token.startswith(tuple(f"{name}=" for name in _GLOBAL_WITH_VALUE)):
+            moved.append(token)
+        else:
+            kept.append(token)
+        index += 1
+    return argv[:start] + moved + kept
+
+
 class LitecostGroup(TyperGroup):
     """Turns every failure into one plain stderr line and its exit code."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # noqa: D401
+    def main(self, args: list[str] | None = None, *rest: Any, **kwargs: Any) -> Any:  # noqa: D401
         kwargs["standalone_mode"] = False
-        debug = "--debug" in sys.argv or os.environ.get("LITECOST_DEBUG") == "1"
+        argv = hoist_global_options(list(sys.argv[1:] if args is None else args))
+        debug = "--debug" in argv or os.environ.get("LITECOST_DEBUG") == "1"
         try:
-            result = super().main(*args, **kwargs)
+            result = super().main(argv, *rest, **kwargs)
         except typer.Exit as exc:
             _exit_if_stopped_by_signal()
             sys.exit(exc.exit_code)
@@ -91,10 +125,16 @@ class LitecostGroup(TyperGroup):
             if isinstance(exc, SystemExit):
                 raise
             _exit_if_stopped_by_signal()
+            if isinstance(exc, NoArgsIsHelpError):  # `litecost`, `litecost report`: the help, as --help shows it
+                sys.stderr.write(exc.ctx.get_help() + "\n")
+                sys.exit(int(ExitCode.USAGE))
             if isinstance(exc, typer.TyperException):  # usage errors: bad option, missing argument
                 usage_ctx = getattr(exc, "ctx", None)
-                hint = f" (see `{usage_ctx.command_path} --help`)" if usage_ctx is not None else ""
-                sys.stderr.write(error_line(exc.format_message() + hint) + "\n")
+                hint = ""
+                if usage_ctx is not None:
+                    usage = usage_ctx.command.get_usage(usage_ctx).removeprefix("Usage: ")
+                    hint = f" (usage: {usage}; see `{usage_ctx.command_path} --help`)"
+                sys.stderr.write(error_line(exc.format_message().rstrip(".") + hint) + "\n")
                 sys.exit(exc.exit_code)
             if isinstance(exc, (typer.Abort, KeyboardInterrupt)):
                 sys.stderr.write("litecost: interrupted; nothing stored\n")

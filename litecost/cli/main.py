@@ -24,7 +24,7 @@ app = typer.Typer(
     help="FinOps for LiteLLM traffic: ingest spend logs, re-price calls, slice spend, reconcile bills.\n\n"
     + EXIT_CODE_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -60,7 +60,7 @@ app.command("demo", help=demo_commands.HELP)(demo_commands.demo_command)
 
 def main() -> None:
     signals.install()
-    app()
+    app(prog_name="litecost")  # also under `python -m litecost`
 
 
 if __name__ == "__main__":  # pragma: no cover
