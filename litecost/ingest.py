@@ -155,6 +155,14 @@ def ingest(
                     typed = index not in general_read and typed_read_applies(src)
                     result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed))
                 rejected = [f for f in result.files if f.rejected]
+                for f in rejected:
+                    if f.rejected == f.rows_read:
+                        # Not one good record: the wrong file or the wrong --kind, not bad lines.
+                        raise BadInputError(
+                            f"{f.path}: all {f.rows_read} record(s) were rejected as {f.description}, the first at "
+                            f"line {f.first_reject}; nothing was stored",
+                            hint="check that this is the file you meant, and --kind if you gave one",
+                        )
                 if strict and rejected:
                     first = rejected[0]
                     raise StrictModeError(

@@ -240,6 +240,14 @@ def reconcile(
         if provider_family(h["provider"]) in providers
     ]
     in_window = [h for h in hourly if start <= h["hour"] < end]
+    if not in_window:
+        # Without logs every billed line would be "unmatched": say what is missing instead.
+        billed_by = ", ".join(providers) or "the invoices' providers"
+        raise BadInputError(
+            f"no logged calls at {billed_by} from {start.isoformat()} "
+            f"to {end.isoformat()} to reconcile the invoices with",
+            hint="ingest the LiteLLM logs of that period first (`litecost ingest FILE`), or pick another --period",
+        )
 
     day_grain = spec.grain == "day"
     # Aggregates keyed by (provider, model key, category, day or None).

@@ -124,7 +124,8 @@ PROMPT = "CANARY-PROMPT-7f3a"
 
 
 def test_secrets_in_rejected_values_are_redacted_everywhere(cli, db, tmp_path):
-    path = write_jsonl(tmp_path / "leak.jsonl", [slp("x", startTime=f"{SECRET}"), slp("y", api_key=SECRET, prompt_tokens="Bearer " + SECRET)])
+    path = write_jsonl(tmp_path / "leak.jsonl", [slp("x", startTime=f"{SECRET}"), slp("y", api_key=SECRET, prompt_tokens="Bearer " + SECRET),
+                                                 slp("good")])
     run = cli("ingest", path, "--strict")
     assert run.exit_code == 3
     assert SECRET not in run.stderr

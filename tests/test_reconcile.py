@@ -192,8 +192,12 @@ def test_cache_hits_are_not_expected_on_the_invoice(cli, db, tmp_path, store):
     assert statuses(result) == {"matched"}
 
 
-def test_usage_report_tokens_are_not_added_to_a_cost_export_that_has_them(cli):
+def test_usage_report_tokens_are_not_added_to_a_cost_export_that_has_them(cli, tmp_path):
     billing = Path(__file__).parent / "data" / "billing"
+    # One logged call of another model that day: reconcile refuses a window without logs.
+    other = write_jsonl(tmp_path / "other.jsonl", [slp("other-model", model="o3-mini", model_group="o3-mini",
+                                                       startTime=1748865600.0, endTime=1748865601.0)])
+    assert cli("ingest", other).exit_code == 0
     run = cli("reconcile", billing / "openai_dashboard_costs_synthetic.csv",
               billing / "openai_dashboard_completions_usage_synthetic.csv", "--format", "json")
     assert run.exit_code == 0, run.stderr

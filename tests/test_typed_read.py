@@ -214,7 +214,8 @@ def test_typed_and_general_readers_agree_on_any_payloads(tmp_path_factory, data)
     records = [data.draw(_payloads(n)) for n in range(data.draw(st.integers(1, 4)))]
     folder = tmp_path_factory.mktemp("prop")
     path = folder / "p.jsonl"
-    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    # One valid record as well: a file of which every record is rejected is refused whole.
+    path.write_text("".join(json.dumps(r) + "\n" for r in [*records, slp("anchor")]))
     _, general_counts, general = _ingest(folder, "general", [path], typed=False)
     _, typed_counts, typed = _ingest(folder, "typed", [path], typed=True)
     assert typed_counts == general_counts
@@ -250,8 +251,9 @@ def test_a_refusal_whose_message_cuts_a_character_is_still_a_refusal(tmp_path):
     # Python binding then raises UnicodeDecodeError instead of a DuckDB error. Found by
     # the fuzz test in test_guarantees.py.
     path = tmp_path / "cut.jsonl"
-    path.write_text('{"startTime": null, "id": null}\n[null, {"A": {"": null, "AAAAAAAAAAAA": "0\\u001f\\u001f\\u0080"}}]\n')
+    path.write_text('{"startTime": null, "id": null}\n[null, {"A": {"": null, "AAAAAAAAAAAA": "0\\u001f\\u001f\\u0080"}}]\n'
+                    + json.dumps(slp("anchor")) + "\n")
     readers, counts, tables = _ingest(tmp_path, "cut", [path], typed=True)
     assert readers == ["general"]
-    assert (counts[0]["rows_read"], counts[0]["rejected"]) == (2, 2)
+    assert (counts[0]["rows_read"], counts[0]["rejected"]) == (3, 2)
     assert [row[2] for row in tables["rejects"]] == [1, 2]

@@ -9,8 +9,9 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import OutputFormat, db_path, note, write_output
+from litecost.cli.common import OutputFormat, db_path, note, warn, write_output
 from litecost.cli.pricing import PRICING_OPTION, load_book
+from litecost.errors import ExitCode
 
 HELP = """Spend by one or more dimensions over a period: requests, failures, tokens per
 category, logged cost (LiteLLM's) and re-priced cost (the price book's), and share.
@@ -49,6 +50,7 @@ def report_command(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
     no_csv_guard: bool = typer.Option(False, "--no-csv-guard", help="Do not neutralise spreadsheet formulas (=,+,-,@) in CSV text cells."),
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS"),
+    fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
 ) -> None:
     from litecost.errors import UsageError
     from litecost.periods import resolve_period, zone_info
@@ -76,6 +78,14 @@ def report_command(
         series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
 
     _render(report, fmt, output, csv_guard=not no_csv_guard, series=series)
+    if not report.totals["requests"]:
+        # A cron job must not hand finance a $0 file without a word.
+        scope = spec.period.label if spec.period else "the database"
+        if spec.filters:
+            scope += " where " + " and ".join(f"{d}={v}" for d, v in spec.filters)
+        warn(f"no calls match {scope}: the report is empty (check the period and filters, and that the logs were ingested)")
+        if fail_empty:
+            raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
 
 
 def _stdout_is_terminal() -> bool:
