@@ -53,12 +53,13 @@ def demo_steps(data_dir: Path | None = None) -> list[DemoStep]:
     files = sample_files(data_dir)
     csv_log, jsonl_log, invoices = str(files[0]), str(files[1]), [str(p) for p in files[2:]]
     return [
-        DemoStep("the month as a LiteLLM_SpendLogs CSV export", ("ingest", csv_log)),
-        DemoStep("the same month again, as callback JSON lines: every call is a duplicate", ("ingest", jsonl_log)),
-        DemoStep("what the database holds", ("db", "info")),
+        DemoStep("the month as a LiteLLM_SpendLogs CSV export", ("ingest", csv_log, "--format", "table")),
+        DemoStep("the same month again, as callback JSON lines: every call is a duplicate",
+                 ("ingest", jsonl_log, "--format", "table")),
+        DemoStep("what the database holds", ("db", "info", "--format", "table")),
         DemoStep("spend by team", ("report", "--by", "team", "--period", PERIOD, "--format", "table")),
         DemoStep("spend by tag (tags overlap: see the note)", ("report", "--by", "tag", "--period", PERIOD, "--top", "8", "--format", "table")),
-        DemoStep("LiteLLM's logged cost against litecost's re-pricing", ("pricing", "diff", "--period", PERIOD, "--top", "5")),
+        DemoStep("LiteLLM's logged cost against litecost's re-pricing", ("pricing", "diff", "--period", PERIOD, "--top", "5", "--format", "table")),
         DemoStep("the month's six provider bills against the logs", ("reconcile", *invoices, "--format", "table")),
     ]
 

@@ -25,6 +25,7 @@ class Column:
     key: str
     header: str | None = None
     kind: str = "text"  # text | int | money (2 dp in tables) | usd (6 dp in tables) | pct | time | list
+    #                     | mixed (text, or whole numbers that tables print with separators)
     # Tables only. `give_way`: 0 = always shown; a narrow terminal drops the highest first.
     # `prose`: long text that wraps instead of widening the table.
     give_way: int = 0
@@ -99,7 +100,7 @@ def _display(value: Any, column: Column) -> str:
     if column.kind == "pct" and isinstance(value, (Decimal, float, int)):
         text = f"{Decimal(value):,.2f}%"
         return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
-    if column.kind == "int" and isinstance(value, int):
+    if column.kind in ("int", "mixed") and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if column.kind == "int" and isinstance(value, Decimal) and value == value.to_integral_value():
         return f"{int(value):,}"

@@ -49,3 +49,52 @@ def test_a_file_with_not_one_good_record_is_an_error_and_stores_nothing(cli, db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM ingests").fetchone()[0] == 1
         assert con.execute("SELECT count(*) FROM rejects").fetchone()[0] == 0
+
+
+# -- listing commands follow report's format rules -------------------------------------------------
+
+import csv  # noqa: E402
+import io  # noqa: E402
+import json  # noqa: E402
+
+
+def test_every_listing_is_csv_when_piped_with_raw_numbers(cli, tmp_path):
+    ingested = cli("ingest", DATA / "spendlogs.jsonl")
+    assert ingested.exit_code == 0
+    summary = list(csv.DictReader(io.StringIO(ingested.stdout)))
+    assert summary[0]["ingest_id"] == "1" and summary[0]["inserted"] == "5" and len(summary[0]["sha256"]) == 64
+    assert cli("invoices", "import", OPENAI_BILL).exit_code == 0
+    for args, header in (
+        (("db", "info"), "item,value"),
+        (("db", "ingests"), "ingest_id,path,kind,format,rows_read,"),
+        (("db", "rejects"), "ingest_id,path,line,reason,excerpt"),
+        (("db", "conflicts"), "ingest_id,path,line,request_id,differences"),
+        (("pricing", "show", "gpt-4o-mini"), "service_tier,above_tokens,category,"),
+        (("pricing", "check"), "provider,model,model_group,calls"),
+        (("pricing", "diff"), "model,calls,unpriced_calls,"),
+        (("invoices", "list"), "invoice_file_id,provider,layout,"),
+        (("invoices", "show", "1"), "source_row,period_start,"),
+        (("invoices", "models"), "provider,model_raw,model,"),
+    ):
+        run = cli(*args)
+        assert run.exit_code == 0, (args, run.stderr)
+        assert run.stdout.startswith(header), (args, run.stdout[:200])
+    info = dict(csv.reader(io.StringIO(cli("db", "info").stdout)))
+    assert info["size (bytes)"].isdigit() and info["calls"] == "5" and info["table calls (rows)"] == "5"
+
+
+def test_output_without_format_takes_the_format_from_the_extension(cli, tmp_path):
+    assert cli("ingest", DATA / "spendlogs.jsonl").exit_code == 0
+    args = ("report", "--by", "model", "--period", "2026-10")
+    for name, check in (
+        ("spend.md", lambda text: text.startswith("### Spend by model") and "| (total) |" in text),
+        ("spend.json", lambda text: json.loads(text)["schema_version"] == 1),
+        ("spend.jsonl", lambda text: all(json.loads(line) for line in text.splitlines())),
+        ("spend.csv", lambda text: text.startswith("model,requests,")),
+        ("spend.txt", lambda text: text.startswith("model,requests,")),
+    ):
+        run = cli(*args, "-o", tmp_path / name)
+        assert run.exit_code == 0, run.stderr
+        assert check((tmp_path / name).read_text()), name
+    table = cli(*args, "-o", tmp_path / "x.csv", "--format", "table")
+    assert table.exit_code == 2 and "--output needs a machine format" in table.stderr

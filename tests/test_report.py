@@ -152,13 +152,22 @@ def test_every_format_carries_identical_figures(report):
     assert markdown.pop(1)[0] == "---"  # the header rule
     header, markdown = markdown[0], markdown[1:]
     assert header == list(doc["rows"][0])
-    assert len(doc["rows"]) == len(lines) == len(table) - 1 == len(markdown) - 1
+    # csv, jsonl and markdown all close with the (total) row; json carries it as "totals".
+    assert len(doc["rows"]) == len(lines) - 1 == len(table) - 1 == len(markdown) - 1
+    assert lines[-1] == doc["totals"] and table[-1]["provider"] == "(total)"
     for index, row in enumerate(doc["rows"]):
         assert lines[index] == row
         for position, key in enumerate(header):
             text = "" if row[key] is None else str(row[key])
             assert table[index][key] == text
             assert markdown[index][position] == text
+
+
+def test_no_totals_drops_the_total_row_from_every_row_format(report):
+    args = ("--by", "provider", "--period", "2026-10", "--no-totals")
+    for fmt in ("csv", "jsonl", "markdown"):
+        assert "(total)" not in report(*args, "--format", fmt).stdout, fmt
+    assert "(total)" in report("--by", "provider", "--period", "2026-10", "--format", "jsonl").stdout
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "markdown"])

@@ -31,6 +31,25 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
+FORMAT_OPTION = typer.Option(
+    None, "--format", help="table (the default on a terminal), csv (the default when piped), json, jsonl, markdown."
+)
+_FORMAT_BY_SUFFIX = {".csv": OutputFormat.csv, ".json": OutputFormat.json, ".jsonl": OutputFormat.jsonl,
+                     ".ndjson": OutputFormat.jsonl, ".md": OutputFormat.markdown, ".markdown": OutputFormat.markdown}
+
+
+def choose_format(fmt: OutputFormat | None, output: Path | None = None) -> OutputFormat:
+    """--format if given; else what --output's extension says (csv for any other); else a
+    table on a terminal and CSV when stdout is piped or redirected."""
+    if fmt is None and output is not None:
+        fmt = _FORMAT_BY_SUFFIX.get(output.suffix.lower(), OutputFormat.csv)
+    if fmt is None:
+        fmt = OutputFormat.table if sys.stdout.isatty() else OutputFormat.csv
+    if output is not None and fmt is OutputFormat.table:
+        raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
+    return fmt
+
+
 def db_path(ctx: typer.Context) -> str | None:
     return (ctx.find_root().obj or {}).get("db")
 

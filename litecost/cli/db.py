@@ -6,11 +6,10 @@ from typing import Optional
 
 import typer
 
-from litecost.cli.common import LitecostGroup, OutputFormat, db_path, write_output
+from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, choose_format, db_path, write_output
 
 app = typer.Typer(cls=LitecostGroup, help="Inspect the database: contents, ingest ledger, rejected records.", no_args_is_help=True)
 
-_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
 _WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
 
 
@@ -21,11 +20,12 @@ def _open(ctx: typer.Context, wait: float):  # noqa: ANN202
 
 
 @app.command("info")
-def info(ctx: typer.Context, fmt: OutputFormat = _FORMAT, wait: float = _WAIT) -> None:
+def info(ctx: typer.Context, fmt: Optional[OutputFormat] = FORMAT_OPTION, wait: float = _WAIT) -> None:
     """Tables and row counts, the time range of stored calls, the file size."""
     from litecost.dbinfo import database_info
     from litecost.render import Column, render_rows
 
+    fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         info_doc = database_info(store)
     if fmt is OutputFormat.json:
@@ -33,29 +33,31 @@ def info(ctx: typer.Context, fmt: OutputFormat = _FORMAT, wait: float = _WAIT) -
 
         write_output(to_json_document(info_doc))
         return
+    # Raw values (2371584, not "2,371,584 bytes"): the table adds the thousands separators.
     summary = [
         {"item": "database", "value": info_doc["path"]},
-        {"item": "size", "value": f"{info_doc['size_bytes']:,} bytes"},
+        {"item": "size (bytes)", "value": info_doc["size_bytes"]},
         {"item": "schema version", "value": info_doc["database_schema_version"]},
-        {"item": "calls", "value": f"{info_doc['calls']:,}"},
+        {"item": "calls", "value": info_doc["calls"]},
         {"item": "first call (UTC)", "value": info_doc["first_call_utc"]},
         {"item": "last call (UTC)", "value": info_doc["last_call_utc"]},
-        *({"item": f"table {t['table']}", "value": f"{t['rows']:,} rows"} for t in info_doc["tables"]),
+        *({"item": f"table {t['table']} (rows)", "value": t["rows"]} for t in info_doc["tables"]),
     ]
-    write_output(render_rows(fmt.value, summary, [Column("item"), Column("value")], document={"schema_version": 1}))
+    write_output(render_rows(fmt.value, summary, [Column("item"), Column("value", kind="mixed")], document={"schema_version": 1}))
 
 
 @app.command("ingests")
 def ingests(
     ctx: typer.Context,
     limit: Optional[int] = typer.Option(None, "--limit", help="Show only the newest N."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """The ingest ledger: one row per ingested file with its counts."""
     from litecost.dbinfo import list_ingests
     from litecost.render import Column, render_rows
 
+    fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_ingests(store, limit)
     columns = [
@@ -72,13 +74,14 @@ def rejects(
     ctx: typer.Context,
     ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Rejected input records: file, line, reason and a short redacted excerpt."""
     from litecost.dbinfo import list_rejects
     from litecost.render import Column, render_rows
 
+    fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_rejects(store, ingest_id, limit)
     columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("reason"), Column("excerpt")]
@@ -90,13 +93,14 @@ def conflicts(
     ctx: typer.Context,
     ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
     limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Duplicate request ids whose content differed from the stored call (first version kept)."""
     from litecost.dbinfo import list_conflicts
     from litecost.render import Column, render_rows
 
+    fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_conflicts(store, ingest_id, limit)
     columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("request_id"), Column("differences")]

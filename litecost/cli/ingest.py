@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from typing import List
+from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import SummaryFormat, db_path, note, write_output
+from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, write_output
 
 HELP = """Ingest LiteLLM logs into the database (idempotent).
 
@@ -32,13 +32,14 @@ def ingest_command(
         False, "--keep-payloads",
         help="Also store prompts and responses (table call_payloads, secrets redacted). Off by default.",
     ),
-    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
 ) -> None:
     from litecost.cli.common import warn
     from litecost.ingest import detect_files, ingest
     from litecost.store import Store
 
+    fmt = choose_format(fmt)
     sources = detect_files(paths, kind, on_skip=lambda path, why: warn(f"skipped {why}"))
     for src in sources:
         note(f"{src.path}: {src.description}")
@@ -46,12 +47,12 @@ def ingest_command(
         with _progress(len(sources)) as on_file:
             result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, on_file=on_file)
 
-    if fmt is SummaryFormat.json:
+    if fmt is OutputFormat.json:
         from litecost.render import to_json_document
 
         write_output(to_json_document(result.to_dict()))
     else:
-        write_output(_summary_table(result))
+        write_output(_summary(result, fmt))
     for f in result.files:
         if f.rejected:
             note(f"{f.path}: {f.rejected} record(s) rejected, first at line {f.first_reject}; see `litecost db rejects --ingest {f.ingest_id}`")
@@ -59,14 +60,18 @@ def ingest_command(
             note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
 
 
-def _summary_table(result):  # noqa: ANN001, ANN202
-    from litecost.render import Column, to_rich_table
+def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
+    """One row per file (and a total row for several); machine formats add the ingest id,
+    format, reader and sha256 of each file."""
+    from litecost.render import Column, render_rows
 
     columns = [Column("path", "file"), Column("kind"), *(Column(n, n.replace("_", " "), "int") for n in _SUMMARY_COLUMNS)]
+    if fmt is not OutputFormat.table:
+        columns = [Column("ingest_id", kind="int"), *columns, Column("format"), Column("reader"), Column("sha256")]
     rows = [f.to_dict() for f in result.files]
     if len(rows) > 1:
-        rows.append({"path": "total", "kind": result.kind, **{n: result.total(n) for n in _SUMMARY_COLUMNS}})
-    return to_rich_table(rows, columns)
+        rows.append({"path": "(total)", "kind": result.kind, **{n: result.total(n) for n in _SUMMARY_COLUMNS}})
+    return render_rows(fmt.value, rows, columns)
 
 
 class _progress:

@@ -8,7 +8,7 @@ from typing import Any, List, Optional
 
 import typer
 
-from litecost.cli.common import LitecostGroup, OutputFormat, SummaryFormat, db_path, note, write_output
+from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, SummaryFormat, choose_format, db_path, note, write_output
 
 app = typer.Typer(
     cls=LitecostGroup,
@@ -37,7 +37,6 @@ class Grouping(str, Enum):
 
 
 _WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS")
-_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
 
 IMPORT_HELP = """Import provider billing/usage exports (idempotent, one transaction).
 
@@ -130,7 +129,7 @@ _LIST_COLUMNS = (
 def list_command(
     ctx: typer.Context,
     show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Imported invoice files; only current (not superseded) ones unless --all.
@@ -139,6 +138,7 @@ def list_command(
     layout whose period covers its period and whose accounts include its accounts
     (month-to-date exports re-issued daily). Reports and reconcile use current
     files only."""
+    fmt = choose_format(fmt)
     from litecost.invoices.queries import list_invoice_files
     from litecost.render import Column, render_rows
     from litecost.store import Store
@@ -169,10 +169,11 @@ def show_command(
     ctx: typer.Context,
     invoice_file_id: int = typer.Argument(..., help="Invoice file id (see `litecost invoices list`).", metavar="ID"),
     by: Optional[Grouping] = typer.Option(None, "--by", help="Aggregate lines by kind, model, category, day or provider."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """The lines of one imported invoice file, as stored or aggregated."""
+    fmt = choose_format(fmt)
     from litecost.invoices.queries import GROUPINGS, invoice_file, invoice_lines
     from litecost.render import Column, render_rows
     from litecost.store import Store
@@ -209,7 +210,7 @@ def models_command(
         None, "--aliases", help="Apply this alias file to every stored line first.", metavar="FILE"
     ),
     show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Model names as billed and the family key they match logs by.
@@ -218,6 +219,7 @@ def models_command(
     fine-tune, a new meter), map it in an alias file, YAML {invoice model name or
     glob pattern: logged model}, and pass it with --aliases (here, to update the
     stored lines, or to `invoices import` for new files)."""
+    fmt = choose_format(fmt)
     from litecost.invoices.queries import apply_model_aliases, invoice_models
     from litecost.render import Column, render_rows
     from litecost.store import Store

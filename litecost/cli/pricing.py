@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import LitecostGroup, OutputFormat, db_path, note, warn, write_output
+from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, choose_format, db_path, note, warn, write_output
 
 app = typer.Typer(cls=LitecostGroup, help="The price book: show, check, diff, sync, import-config.", no_args_is_help=True)
 
@@ -16,7 +16,6 @@ PRICING_OPTION = typer.Option(
     None, "--pricing", help="Price file to layer over the bundled snapshot: LiteLLM-format JSON or litecost YAML "
     "overrides (repeatable; later wins) [env: LITECOST_PRICING, ':'-separated].", metavar="FILE",
 )
-_FORMAT = typer.Option(OutputFormat.table, "--format", help="Output format.")
 _WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
 
 
@@ -38,9 +37,10 @@ def show(
     provider: Optional[str] = typer.Option(None, "--provider", help="The call's provider (for provider/model keys)."),
     at: Optional[str] = typer.Option(None, "--at", help="Prices in effect at this date/time (UTC).", metavar="DATE"),
     pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
 ) -> None:
     """The resolved prices for MODEL and the layer each came from (USD per 1M tokens)."""
+    fmt = choose_format(fmt)
     from litecost.errors import UsageError
     from litecost.periods import parse_instant
     from litecost.pricebook import PRICED_CATEGORIES, SERVICE_TIERS, call_names
@@ -95,10 +95,11 @@ def check(
     ctx: typer.Context,
     strict: bool = typer.Option(False, "--strict", help="Exit 4 when any model in the database has no price."),
     pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Models in the database that the price book cannot price."""
+    fmt = choose_format(fmt)
     from litecost.errors import PricingIncompleteError
     from litecost.pricebook import install_priced_calls
     from litecost.pricing_diff import unpriced_models
@@ -131,10 +132,11 @@ def diff(
     by: str = typer.Option("model", "--by", help="model, provider, price_model or service_tier."),
     top: int = typer.Option(10, "--top", help="How many individual calls to list."),
     pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: OutputFormat = _FORMAT,
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
     """Logged cost (LiteLLM's spend) vs re-priced cost, with the likely reason for each gap."""
+    fmt = choose_format(fmt)
     from litecost.errors import UsageError
     from litecost.periods import resolve_period
     from litecost.pricebook import install_priced_calls

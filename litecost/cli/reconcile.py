@@ -8,7 +8,7 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import OutputFormat, db_path, note, warn, write_output
+from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.cli.pricing import PRICING_OPTION, load_book
 
 HELP = """Compare provider invoices with the logged calls over the same UTC-aligned window,
@@ -53,7 +53,7 @@ def reconcile_command(
     fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the unexplained gap exceeds USD.", metavar="USD"),
     rate: Optional[List[str]] = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE"),
     pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = typer.Option(None, "--format", help="table (default on a terminal), csv, json, jsonl, markdown."),
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
 ) -> None:
@@ -78,9 +78,7 @@ def reconcile_command(
             raise UsageError(f"--rate {item!r} is not CUR=RATE", hint="e.g. --rate EUR=1.08")
         rates.append((currency.strip().upper(), _decimal(value, "--rate")))
     window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
-    fmt = fmt or (OutputFormat.table if output is None and sys.stdout.isatty() else OutputFormat.csv)
-    if output is not None and fmt is OutputFormat.table:
-        raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
+    fmt = choose_format(fmt, output)
 
     ids = [int(v) for v in invoices if v.isdigit()]
     files = [v for v in invoices if not v.isdigit()]

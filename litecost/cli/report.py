@@ -9,7 +9,7 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import OutputFormat, db_path, note, warn, write_output
+from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.cli.pricing import PRICING_OPTION, load_book
 from litecost.errors import ExitCode
 
@@ -46,11 +46,12 @@ def report_command(
     include_user_agent_tags: bool = typer.Option(False, "--include-user-agent-tags", help="Count LiteLLM's automatic 'User-Agent: …' tags too."),
     chart: bool = typer.Option(False, "--chart", help="Also draw re-priced spend per day (terminal table format)."),
     pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = typer.Option(None, "--format", help="table (default on a terminal), csv, json, jsonl, markdown."),
+    fmt: Optional[OutputFormat] = FORMAT_OPTION,
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
     no_csv_guard: bool = typer.Option(False, "--no-csv-guard", help="Do not neutralise spreadsheet formulas (=,+,-,@) in CSV text cells."),
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS"),
     fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
+    no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the (total) row (table, csv, jsonl, markdown)."),
 ) -> None:
     from litecost.errors import UsageError
     from litecost.periods import resolve_period, zone_info
@@ -66,9 +67,7 @@ def report_command(
     if compare and window is None:
         raise UsageError("--compare previous needs a --period or --since/--until")
     spec = ReportSpec(parse_dimensions(by), window, tz, parse_filters(where or []), tag_split, top, include_user_agent_tags)
-    fmt = fmt or (OutputFormat.table if output is None and _stdout_is_terminal() else OutputFormat.csv)
-    if output is not None and fmt is OutputFormat.table:
-        raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
+    fmt = choose_format(fmt, output)
 
     book = load_book(pricing)
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
@@ -77,7 +76,7 @@ def report_command(
             add_comparison(report, previous_report(store.con, spec, book))
         series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
 
-    _render(report, fmt, output, csv_guard=not no_csv_guard, series=series)
+    _render(report, fmt, output, csv_guard=not no_csv_guard, series=series, totals=not no_totals)
     if not report.totals["requests"]:
         # A cron job must not hand finance a $0 file without a word.
         scope = spec.period.label if spec.period else "the database"
@@ -86,12 +85,6 @@ def report_command(
         warn(f"no calls match {scope}: the report is empty (check the period and filters, and that the logs were ingested)")
         if fail_empty:
             raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
-
-
-def _stdout_is_terminal() -> bool:
-    import sys
-
-    return sys.stdout.isatty()
 
 
 def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
@@ -124,7 +117,7 @@ def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
     ]
 
 
-def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, series) -> None:  # noqa: ANN001
+def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, series, totals: bool) -> None:  # noqa: ANN001
     from litecost.render import render_rows, to_json_document
 
     spec = report.spec
@@ -151,14 +144,12 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
         }
         write_output(to_json_document(document), output)
         return
-    rows = [*report.rows, report.totals]
+    rows = [*report.rows, report.totals] if totals else list(report.rows)
     if fmt is OutputFormat.table:
         largest = max((r["repriced_cost"] for r in report.rows if r["repriced_cost"]), default=Decimal(0))
         for row in rows:
             row["cache_write_tokens"] = row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"]
             row["bar"] = _bar(row["repriced_cost"], largest) if row is not report.totals else ""
-    if fmt is OutputFormat.jsonl:
-        rows = report.rows  # one JSON object per row; the totals are in the json format
     write_output(render_rows(fmt.value, rows, columns, title=title, csv_guard=csv_guard), output)
     if fmt is OutputFormat.table:
         for text in report.notes:
