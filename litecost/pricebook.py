@@ -342,16 +342,29 @@ def load_litellm_map(path: Path, layer_rank: int, layer_name: str | None = None)
         raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON in price map: {exc.msg}", hint="fix the file") from None
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: a LiteLLM price map is a JSON object of model entries", hint="check the file")
-    name = layer_name or Path(path).name
+    return litellm_map_entries(data, str(path), layer_rank, layer_name or Path(path).name)
+
+
+def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name: str) -> list[PriceEntry]:
+    """The priced entries of a LiteLLM-format map; a price that is not a number ≥ 0 is a
+    one-line error naming `origin`, the model key and the price key."""
     entries = []
     for model_key, entry in data.items():
         if model_key == "sample_spec" or not isinstance(entry, dict):
             continue
-        prices = {
-            key: PricedValue(value, name, key)
-            for key, raw in entry.items()
-            if parse_price_key(key) and (value := to_decimal(raw)) is not None
-        }
+        prices = {}
+        for key, raw in entry.items():
+            if not parse_price_key(key) or raw is None:
+                continue
+            value = to_decimal(raw) if isinstance(raw, (int, float)) else None
+            if value is None or value < 0:
+                # LiteLLM multiplies these by token counts: anything but a number ≥ 0 is a
+                # broken map, not a price to skip quietly.
+                raise BadInputError(
+                    f"{origin}: {model_key}.{key} is {json.dumps(raw)[:40]}, not a price",
+                    hint="a price is a JSON number ≥ 0 (USD per token); fix the entry or leave the key out",
+                )
+            prices[key] = PricedValue(value, name, key)
         if prices:
             # The key already names the provider where it matters (azure/…, gemini/…);
             # LiteLLM looks prices up by key alone, and so does litecost.

@@ -13,16 +13,17 @@ _DIFFERS = f"(NOT priced OR abs(repriced_cost - logged_cost) > {NOISE_USD})"
 
 DIFF_DIMENSIONS = {"model": "model", "provider": "provider", "price_model": "price_model", "service_tier": "service_tier"}
 
-# First matching reason wins; the order puts the most telling causes first.
+# First matching reason wins; the order puts the most telling causes first. Reasons are
+# read by people: money in them is rounded to 6 decimals (a call's cost), never float noise.
 REASON_SQL = """
 CASE
   WHEN NOT priced THEN 'unpriced model (no price in the price book)'
   WHEN cache_hit THEN 'LiteLLM cache hit (no provider cost)'
   WHEN logged_cost = 0 AND repriced_cost > 0 AND coalesce(cost_breakdown_total, 0) > 0
-       THEN 'zero logged cost, but LiteLLM''s cost_breakdown has ' || cost_breakdown_total::DOUBLE
+       THEN 'zero logged cost, but LiteLLM''s cost_breakdown has ' || printf('%.6f', cost_breakdown_total)
   WHEN logged_cost = 0 AND repriced_cost > 0 THEN 'zero logged cost'
   WHEN logged_cost_original IS NOT NULL AND logged_cost_original <> logged_cost
-       THEN 'LiteLLM discount or margin applied (original cost ' || logged_cost_original::DOUBLE || ')'
+       THEN 'LiteLLM discount or margin applied (original cost ' || printf('%.6f', logged_cost_original) || ')'
   WHEN TRY_CAST(model_map_value->>'input_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_input::DOUBLE
        AND model_map_value->>'input_cost_per_token' IS NOT NULL
        THEN 'price changed: LiteLLM used input ' || (model_map_value->>'input_cost_per_token') || '/token, price book has ' || price_rate_input::DOUBLE

@@ -20,7 +20,7 @@ from litecost.pricebook import (
     PROVENANCE_NAME,
     SNAPSHOT_DIR_ENV_VAR,
     SNAPSHOT_NAME,
-    parse_price_key,
+    litellm_map_entries,
     snapshot_paths,
     synced_snapshot_dir,
 )
@@ -58,7 +58,7 @@ def validate_map(content: bytes, origin: str) -> dict[str, Any]:
         raise BadInputError(f"{origin}: not a JSON price map ({exc})", hint="point at LiteLLM's model_prices_and_context_window.json") from None
     if not isinstance(data, dict):
         raise BadInputError(f"{origin}: a LiteLLM price map is a JSON object of model entries")
-    priced = sum(1 for entry in data.values() if isinstance(entry, dict) and any(parse_price_key(k) for k in entry))
+    priced = len(litellm_map_entries(data, origin, 1, origin))  # also refuses a price that is not a number ≥ 0
     if priced < MIN_PRICED_ENTRIES:
         raise BadInputError(
             f"{origin}: only {priced} priced model entries; this does not look like LiteLLM's price map",

@@ -133,12 +133,14 @@ def _markdown_cell(text: str) -> str:
 
 
 def to_markdown(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None) -> str:
-    """Markdown carries the machine figures (unrounded), like csv and json."""
+    """Markdown is read by people (the close package): figures are rounded as in tables
+    (money to cents, per-call USD to 6 decimals); csv and json keep them exact."""
     lines = [f"### {title}", ""] if title else []
     lines.append("| " + " | ".join(_markdown_cell(c.title) for c in columns) + " |")
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
     for row in rows:
-        lines.append("| " + " | ".join(_markdown_cell(_plain(row.get(c.key), c)) for c in columns) + " |")
+        cells = (_display(row.get(c.key), c) if c.numeric else _plain(row.get(c.key), c) for c in columns)
+        lines.append("| " + " | ".join(_markdown_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 
 

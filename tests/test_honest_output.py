@@ -98,3 +98,31 @@ def test_output_without_format_takes_the_format_from_the_extension(cli, tmp_path
         assert check((tmp_path / name).read_text()), name
     table = cli(*args, "-o", tmp_path / "x.csv", "--format", "table")
     assert table.exit_code == 2 and "--output needs a machine format" in table.stderr
+
+
+# -- human text rounds money; broken price maps are named ------------------------------------------
+
+import re  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+def test_reasons_people_read_round_money_and_machine_formats_stay_exact(cli):
+    assert cli("ingest", DATA.parent.parent / "sample_data" / "spendlogs_2026-10.csv").exit_code == 0
+    doc = json.loads(cli("pricing", "diff", "--period", "2026-10", "--format", "json").stdout)
+    reasons = [c["likely_reason"] for c in doc["largest_differences"]]
+    assert any("original cost" in r for r in reasons)
+    for reason in reasons:
+        assert not re.search(r"\d\.\d{7,}", reason), reason  # 0.119738, never 0.11973750000000001
+    # json keeps the exact figures
+    assert any(len(str(c["logged_cost"]).split(".")[-1]) > 6 for c in doc["largest_differences"])
+
+
+@pytest.mark.parametrize(("value", "shown"), [('"abc"', '"abc"'), ("-1e-06", "-1e-06"), ("true", "true"), ("NaN", "NaN")])
+def test_a_litellm_price_map_with_a_bad_price_is_a_one_line_error(cli, tmp_path, value, shown):
+    path = tmp_path / "prices.json"
+    path.write_text('{"my-model": {"input_cost_per_token": 1e-07, "output_cost_per_token": %s}}' % value)
+    run = cli("pricing", "show", "my-model", "--pricing", path)
+    assert run.exit_code == 3 and run.stdout == ""
+    assert run.stderr == (f"litecost: error: {path}: my-model.output_cost_per_token is {shown}, not a price; a price is "
+                          "a JSON number ≥ 0 (USD per token); fix the entry or leave the key out\n")
