@@ -129,3 +129,16 @@ def test_reconcile_keys_and_statuses_are_never_cut(sample_db, columns, grain):
     explained = [r for r in doc["rows"] if r["status"] != "matched" and r["explanation"]]
     below = screen.split("Explanations\n", 1)[1]
     assert below.count("\n- ") + below.startswith("- ") == len(explained)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="the in-file estimate reads Linux's /proc/self/io")
+def test_ingest_progress_advances_by_bytes_within_one_large_file(tmp_path):
+    big = tmp_path / "month.jsonl"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "jsonl", str(big), "--bytes", "300MB"],
+                   check=True, capture_output=True)
+    screen = in_terminal(100, "--db", str(tmp_path / "p.duckdb"), "ingest", str(big))
+    shown = [int(p) for p in re.findall(r"(\d+)%", screen)]
+    assert shown == sorted(shown) and shown[-1] == 100
+    assert [p for p in shown if 0 < p < 100], f"the bar never moved inside the file: {shown}"
+    assert "MB" in screen  # bytes done of bytes in all

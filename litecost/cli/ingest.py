@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from typing import List, Optional
 
 import typer
@@ -44,7 +45,7 @@ def ingest_command(
     for src in sources:
         note(f"{src.path}: {src.description}")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
-        with _progress(len(sources)) as on_file:
+        with _progress([src.size_bytes for src in sources]) as on_file:
             result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, on_file=on_file)
 
     if fmt is OutputFormat.json:
@@ -75,28 +76,67 @@ def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
 
 
 class _progress:
-    """A progress bar over files on stderr, only when stderr is a terminal."""
+    """A progress bar over the run's bytes on stderr, only when stderr is a terminal.
 
-    def __init__(self, total: int) -> None:
-        self.total = total
+    DuckDB reads a file in one query and reports no progress of its own through it, so
+    within a file the bar estimates from the bytes this process has read since the file
+    began (Linux's /proc/self/io): the file is read twice, by DuckDB and by the sha256
+    worker, and the estimate stops short of the file's end until the file is done.
+    Elsewhere the bar advances file by file."""
+
+    POLL_SECONDS = 0.2
+
+    def __init__(self, sizes: list[int]) -> None:
+        self.sizes = sizes
         self.bar = None
+        self.base = 0  # bytes of the files already done
+        self.current = 0  # size of the file in progress
+        self.read_at_start: int | None = None
+        self.stopped = threading.Event()
 
     def __enter__(self):  # noqa: ANN204
-        if sys.stderr.isatty() and self.total > 0:
-            from rich.progress import Progress
+        if sys.stderr.isatty() and self.sizes:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
             from litecost.cli.common import stderr_console
 
-            self.bar = Progress(console=stderr_console(), transient=True)
+            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                                DownloadColumn(), TimeElapsedColumn(), console=stderr_console(), transient=True)
             self.bar.start()
-            self.task = self.bar.add_task("ingesting", total=self.total)
+            self.task = self.bar.add_task("ingesting", total=max(sum(self.sizes), 1))
+            threading.Thread(target=self._poll, name="litecost-progress", daemon=True).start()
         return self.advance
 
     def advance(self, index: int, src) -> None:  # noqa: ANN001
         if self.bar is not None:
-            self.bar.update(self.task, completed=index, description=f"ingesting {src.path.name}")
+            self.base, self.current = sum(self.sizes[:index]), self.sizes[index]
+            self.read_at_start = _bytes_read()
+            self.bar.update(self.task, completed=self.base, description=f"ingesting {src.path.name}")
+
+    def _poll(self) -> None:
+        while not self.stopped.wait(self.POLL_SECONDS):
+            now, start = _bytes_read(), self.read_at_start
+            if now is None or start is None:
+                continue
+            within = min((now - start) / 2, self.current * 0.99)
+            completed = self.base + max(within, 0)
+            if completed > self.bar.tasks[0].completed:
+                self.bar.update(self.task, completed=completed)
 
     def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
         if self.bar is not None:
-            self.bar.update(self.task, completed=self.total)
+            self.bar.update(self.task, completed=sum(self.sizes))
             self.bar.stop()
+
+
+def _bytes_read() -> int | None:
+    """Bytes this process has read so far (Linux), or None where that is not known."""
+    try:
+        with open("/proc/self/io", "rb") as io_stats:
+            for line in io_stats:
+                if line.startswith(b"rchar:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
