@@ -167,13 +167,13 @@ class FittedTable:
         column = self.columns[index]
         header = max((cell_len(word) for word in column.title.split()), default=0)
         values = [cell_len(row[index]) for row in self.cells]
-        if column.prose:
-            return max(header, min(max(values, default=0), 40), 12)
+        if column.prose:  # budgeted at a readable minimum; it takes whatever room is left
+            longest_word = max((cell_len(word) for row in self.cells for word in row[index].split()), default=0)
+            return max(header, min(longest_word, 24), 12)
         return max([header, *values])
 
     def layout(self, width: int) -> tuple[dict[int, int], bool]:
-        """The columns to show at `width` with their widths (prose: 0, it takes the rest),
-        and whether they fit."""
+        """The columns to show at `width` with their widths, and whether they fit."""
         from rich.cells import cell_len
 
         shown = list(range(len(self.columns)))
@@ -193,7 +193,12 @@ class FittedTable:
             header = cell_len(self.columns[index].title)
             if fits and not self.columns[index].prose and needed() + header - widths[index] <= width:
                 widths[index] = max(widths[index], header)
-        return {i: (0 if self.columns[i].prose else widths[i]) for i in shown}, fits
+        prose = [i for i in shown if self.columns[i].prose]
+        for index in prose:  # then prose takes what is left, up to its longest value
+            longest = max((cell_len(row[index]) for row in self.cells), default=0)
+            if fits:
+                widths[index] = min(max(longest, widths[index]), widths[index] + (width - needed()))
+        return {i: widths[i] for i in shown}, fits
 
     def __rich_console__(self, console, options):  # noqa: ANN001, ANN204
         from rich import box
@@ -213,8 +218,8 @@ class FittedTable:
                 justify="right" if column.numeric else "left",
                 # Held at the width of its longest value when everything fits (a longer
                 # header wraps between words); else rich folds values whole.
-                min_width=shown[index] if fits and shown[index] else None,
-                max_width=shown[index] if fits and shown[index] else None,
+                min_width=shown[index] if fits else None,
+                max_width=shown[index] if fits else None,
                 overflow="fold",
             )
         for row in self.cells:

@@ -60,11 +60,12 @@ def ingests(
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_ingests(store, limit)
+    # On a narrow terminal the sha256, times and zone give way first; id, path and counts stay.
     columns = [
-        Column("ingest_id", "id", "int"), Column("path"), Column("kind"), Column("format"),
-        Column("rows_read", "read", "int"), Column("inserted", kind="int"), Column("duplicates", kind="int"),
-        Column("rejected", kind="int"), Column("conflicts", kind="int"), Column("source_tz"),
-        Column("finished_at", "finished (UTC)", "time"), Column("sha256"),
+        Column("ingest_id", "id", "int"), Column("path"), Column("kind", give_way=40), Column("format", give_way=50),
+        Column("rows_read", "read", "int"), Column("inserted", kind="int"), Column("duplicates", kind="int", give_way=20),
+        Column("rejected", kind="int"), Column("conflicts", kind="int", give_way=30), Column("source_tz", give_way=60),
+        Column("finished_at", "finished (UTC)", "time", give_way=80), Column("sha256", give_way=90),
     ]
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="ingests"))
 
@@ -84,7 +85,8 @@ def rejects(
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_rejects(store, ingest_id, limit)
-    columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("reason"), Column("excerpt")]
+    columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("reason", prose=True),
+               Column("excerpt", prose=True)]
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="rejects"))
 
 

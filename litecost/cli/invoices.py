@@ -145,13 +145,17 @@ def list_command(
 
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
         rows = list_invoice_files(store, include_superseded=show_all)
-    columns = [Column(key, header, kind) for key, header, kind in _LIST_COLUMNS]
+    # On a narrow terminal: accounts, providers, counts and the layout give way; id,
+    # provider, period, total and path stay.
+    give_way = {"accounts": 90, "line_providers": 80, "rows_read": 70, "lines": 60, "superseded_by": 50,
+                "layout": 40, "currency": 30}
+    columns = [Column(key, header, kind, give_way=give_way.get(key, 0)) for key, header, kind in _LIST_COLUMNS]
     if fmt is OutputFormat.table:
         for row in rows:
             row["period"] = _period(row)
         hidden = ("sha256", "imported_at", "period_start", "period_end")
         columns = [c for c in columns if c.key not in hidden]
-        columns.insert(3, Column("period"))
+        columns.insert(3, Column("period", prose=True))  # wraps between its words; the path stays whole
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="invoice_files"))
 
 
