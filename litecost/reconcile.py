@@ -33,6 +33,7 @@ from typing import Any
 from litecost.errors import BadInputError, UsageError
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
+from litecost.render import money_text
 from litecost.store import fetch_rows
 
 CATEGORY_COSTS = {
@@ -390,7 +391,7 @@ def reconcile(
             "invoice_quantity": line["quantity"], "log_quantity": None, "invoice_amount": line["amount"],
             "logged_cost": None, "repriced_cost": None, "delta_amount": line["amount"], "delta_pct": Decimal(100) if line["amount"] else None,
             "status": "non_token_charge",
-            "explanation": f"{line['kind']} charge, not tokens: {line['amount']:,.2f} {line['currency']}"
+            "explanation": f"{line['kind']} charge, not tokens: {money_text(line['amount'])} {line['currency']}"
                            + (f" ({line['model_raw']})" if line["model_raw"] else ""),
         })
     if not day_grain:
@@ -441,7 +442,7 @@ def _merge_non_token(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             target["delta_amount"] += row["delta_amount"]
             if row["invoice_quantity"] is not None:
                 target["invoice_quantity"] = (target["invoice_quantity"] or ZERO) + row["invoice_quantity"]
-            target["explanation"] = f"{row['category']} charge, not tokens: {target['invoice_amount']:,.2f}" + (
+            target["explanation"] = f"{row['category']} charge, not tokens: {money_text(target['invoice_amount'])}" + (
                 f" ({row['invoice_model']})" if row["invoice_model"] else "")
         else:
             merged[key] = dict(row)

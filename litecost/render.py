@@ -89,14 +89,18 @@ def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) ->
     return text
 
 
+def money_text(value: Decimal | float | int, places: int = 2) -> str:
+    """Money for reading: rounded, with thousands separators, never "-0.00"."""
+    text = f"{Decimal(value):,.{places}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
 def _display(value: Any, column: Column) -> str:
     """The human text of a value (tables)."""
     if value is None:
         return ""
     if column.kind in ("money", "usd") and isinstance(value, (Decimal, float, int)):
-        places = 2 if column.kind == "money" else 6
-        text = f"{Decimal(value):,.{places}f}"
-        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text  # no "-0.00"
+        return money_text(value, 2 if column.kind == "money" else 6)
     if column.kind == "pct" and isinstance(value, (Decimal, float, int)):
         text = f"{Decimal(value):,.2f}%"
         return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text

@@ -126,3 +126,13 @@ def test_a_litellm_price_map_with_a_bad_price_is_a_one_line_error(cli, tmp_path,
     assert run.exit_code == 3 and run.stdout == ""
     assert run.stderr == (f"litecost: error: {path}: my-model.output_cost_per_token is {shown}, not a price; a price is "
                           "a JSON number ≥ 0 (USD per token); fix the entry or leave the key out\n")
+
+
+def test_money_for_reading_never_shows_minus_zero():
+    from decimal import Decimal
+
+    from litecost.render import money_text
+
+    assert money_text(Decimal("-0.001")) == "0.00"
+    assert money_text(Decimal("-1234.5")) == "-1,234.50"
+    assert money_text(Decimal("0.1197375"), 6) == "0.119738"
