@@ -89,10 +89,10 @@ def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) ->
     return text
 
 
-def money_text(value: Decimal | float | int, places: int = 2) -> str:
-    """Money for reading: rounded, with thousands separators, never "-0.00"."""
+def money_text(value: Decimal | float | int, places: int = 2, suffix: str = "") -> str:
+    """A figure for reading: rounded, with thousands separators, never "-0.00"."""
     text = f"{Decimal(value):,.{places}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+    return (text[1:] if text.startswith("-") and not text.strip("-0.,") else text) + suffix
 
 
 def _display(value: Any, column: Column) -> str:
@@ -102,8 +102,7 @@ def _display(value: Any, column: Column) -> str:
     if column.kind in ("money", "usd") and isinstance(value, (Decimal, float, int)):
         return money_text(value, 2 if column.kind == "money" else 6)
     if column.kind == "pct" and isinstance(value, (Decimal, float, int)):
-        text = f"{Decimal(value):,.2f}%"
-        return text[1:] if text.startswith("-") and not text.strip("-0.,%") else text
+        return money_text(value, 2, "%")
     if column.kind in ("int", "mixed") and isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if column.kind == "int" and isinstance(value, Decimal) and value == value.to_integral_value():
