@@ -175,9 +175,64 @@ class Templates:
                                    ("endTime", "@@END@@"), ("completionStartTime", "@@CST@@"),
                                    ("created_at", "@@CREATED@@"), ("updated_at", "@@CREATED@@")):
                 fields[col[name]] = sentinel
-            for name in ("messages", "response", "proxy_server_request"):
-                fields[col[name]] = "{}"
-            self.csv.append(_template(",".join(fields), csv_sentinels))
+            for name, sentinel in (("messages", "@@MSG@@"), ("response", "@@RESP@@"),
+                                   ("proxy_server_request", "@@PSR@@")):
+                fields[col[name]] = sentinel
+            self.csv.append(_template(",".join(fields), csv_sentinels | {
+                "@@MSG@@": "messages", "@@RESP@@": "response", "@@PSR@@": "proxy_server_request"}))
+
+
+# -- prompts and answers, as a proxy with store_prompts_in_spend_logs writes them --------------
+
+_WORDS = (
+    "the invoice total for october differs from the usage export because cached input tokens are "
+    "billed at a lower rate and batch calls are half price; summarise the contract clauses below, "
+    "list every obligation with its due date, and flag any penalty over 5,000 EUR. Réponse en français "
+    "si le client l'a demandé — 東京 office notes, naïve café résumé, \"quoted\" text, tabs\tand "
+    "newlines\nincluded. SELECT team, sum(spend) FROM spend_logs GROUP BY team; "
+).split(" ")
+PAYLOAD_VARIANTS = 64
+
+
+def _prose(rng: random.Random, nbytes: int) -> str:
+    out, size = [], 0
+    while size < nbytes:
+        word = _WORDS[rng.randrange(len(_WORDS))]
+        out.append(word)
+        size += len(word.encode()) + 1
+    return " ".join(out)
+
+
+def payload_variants(payload_bytes: int, seed: int = DEFAULT_SEED) -> list[dict[str, str]]:
+    """PAYLOAD_VARIANTS (messages, response, proxy_server_request) JSON texts of about
+    `payload_bytes` together (0.5x to 1.5x), as LiteLLM stores them when
+    `store_prompts_in_spend_logs` is on: the request's messages, the response object, the
+    request body. Empty objects when payload_bytes is 0 (LiteLLM's default)."""
+    if payload_bytes <= 0:
+        return [{"messages": "{}", "response": "{}", "proxy_server_request": "{}"}]
+    rng = random.Random(seed ^ 0x5EED)
+    variants = []
+    for i in range(PAYLOAD_VARIANTS):
+        share = payload_bytes * (0.5 + i / PAYLOAD_VARIANTS)
+        system = _prose(rng, int(share * 0.1))
+        user = _prose(rng, int(share * 0.3))
+        answer = _prose(rng, int(share * 0.15))
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        response = {
+            "id": "chatcmpl-variant%02d" % i, "model": "gpt-4o-mini-2024-07-18", "object": "chat.completion",
+            "usage": {"total_tokens": 0, "prompt_tokens": 0, "completion_tokens": 0},
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "created": 1790812800, "system_fingerprint": "fp_bench",
+        }
+        request = {"model": "gpt-4o-mini", "messages": messages, "temperature": 0.2, "stream": False}
+        variants.append({"messages": json.dumps(messages, ensure_ascii=False),
+                         "response": json.dumps(response, ensure_ascii=False),
+                         "proxy_server_request": json.dumps(request, ensure_ascii=False)})
+    return variants
+
+
+def _csv_field(text: str) -> str:
+    return text if text == "{}" else '"' + text.replace('"', '""') + '"'
 
 
 # -- one stream of calls shared by the JSONL and CSV generators ---------------------------------
@@ -281,16 +336,24 @@ def write_callbacks_jsonl(path: Path, *, rows: int | None = None, size: int | No
 
 
 def write_spendlogs_csv(path: Path, *, rows: int | None = None, size: int | None = None,
-                        seed: int = DEFAULT_SEED, templates: Templates | None = None) -> dict:
+                        seed: int = DEFAULT_SEED, templates: Templates | None = None,
+                        payload_bytes: int = 0) -> dict:
+    """`payload_bytes` > 0 fills messages, response and proxy_server_request with about that
+    many bytes of prompt and answer per row (see payload_variants)."""
     templates = templates or Templates()
     lines = templates.csv
+    variants = [{k: _csv_field(v) for k, v in p.items()} for p in payload_variants(payload_bytes, seed)]
+    counter = [0]
 
     def render(t: int, v: dict) -> str:
         v["start_ts"], v["end_ts"], v["cst_ts"], v["created_ts"] = (
             _ts(v["start_ms"]), _ts(v["end_ms"]), _ts(v["cst_ms"]), _ts(v["created_ms"]))
+        v.update(variants[counter[0] % len(variants)])
+        counter[0] += 1
         return lines[t] % v + "\n"
 
-    return _write_rows(path, templates.csv_header, render, templates, rows, size, seed)
+    info = _write_rows(path, templates.csv_header, render, templates, rows, size, seed)
+    return info | {"payload_bytes": payload_bytes}
 
 
 # -- a litecost store of N calls, in SQL ---------------------------------------------------------
@@ -575,12 +638,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rows", type=int)
     parser.add_argument("--bytes", dest="size", help="target size, e.g. 10MB, 1GB (jsonl/csv)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--payload-bytes", type=parse_size, default=0,
+                        help="csv: about this many bytes of stored prompt and answer per row, e.g. 7KB [0: none]")
     args = parser.parse_args(argv)
     size = parse_size(args.size) if args.size else None
     if args.kind == "jsonl":
         info = write_callbacks_jsonl(args.out, rows=args.rows, size=size, seed=args.seed)
     elif args.kind == "csv":
-        info = write_spendlogs_csv(args.out, rows=args.rows, size=size, seed=args.seed)
+        info = write_spendlogs_csv(args.out, rows=args.rows, size=size, seed=args.seed,
+                                   payload_bytes=args.payload_bytes)
     else:
         info = build_store(args.out, rows=args.rows or 10_000_000, seed=args.seed, log=lambda m: print(m, file=sys.stderr))
     print(json.dumps(info))

@@ -352,9 +352,11 @@ class Harness:
 
     # -- inputs ---------------------------------------------------------------------------------
 
-    def ensure_input(self, kind: str, size: int) -> dict:
+    def ensure_input(self, kind: str, size: int | None, rows: int | None = None, payload_bytes: int = 0) -> dict:
         suffix = {"jsonl": "jsonl", "csv": "csv"}[kind]
-        name = f"{'callbacks' if kind == 'jsonl' else 'spendlogs'}-{size}-s{self.args.seed}.{suffix}"
+        amount = f"{rows}rows" if rows else str(size)
+        payload = f"-p{payload_bytes}" if payload_bytes else ""
+        name = f"{'callbacks' if kind == 'jsonl' else 'spendlogs'}-{amount}{payload}-s{self.args.seed}.{suffix}"
         path = self.data_dir / name
         meta_path = path.with_name(path.name + ".meta.json")
         if path.exists() and meta_path.exists():
@@ -364,11 +366,14 @@ class Harness:
                 meta["reused"] = True
                 self.results["inputs"][name] = meta
                 return meta
-        self.log(f"generating {path.name} ({generate.human_size(size)}) ...")
+        self.log(f"generating {path.name} ({f'{rows:,} rows' if rows else generate.human_size(size)}) ...")
         if self.templates is None:
             self.templates = generate.Templates()
-        writer = generate.write_callbacks_jsonl if kind == "jsonl" else generate.write_spendlogs_csv
-        meta = writer(path, size=size, seed=self.args.seed, templates=self.templates)
+        if kind == "jsonl":
+            meta = generate.write_callbacks_jsonl(path, size=size, rows=rows, seed=self.args.seed, templates=self.templates)
+        else:
+            meta = generate.write_spendlogs_csv(path, size=size, rows=rows, seed=self.args.seed, templates=self.templates,
+                                                payload_bytes=payload_bytes)
         meta_path.write_text(json.dumps(meta))
         self.log(f"  {meta['rows']:,} rows, {generate.human_size(meta['bytes'])} in {meta['seconds']:.1f}s")
         self.results["inputs"][name] = meta
@@ -415,10 +420,13 @@ class Harness:
             p.unlink(missing_ok=True)
         shutil.rmtree(db.with_name(db.name + ".tmp"), ignore_errors=True)
 
-    def bench_ingest(self, kind: str, size: int, runs: int, *, reingest: bool) -> None:
-        meta = self.ensure_input(kind, size)
+    def bench_ingest(self, kind: str, size: int | None, runs: int, *, reingest: bool, rows: int | None = None,
+                     payload_bytes: int = 0) -> None:
+        meta = self.ensure_input(kind, size, rows, payload_bytes)
         path, rows, nbytes = meta["path"], meta["rows"], meta["bytes"]
         label = f"ingest-{kind}-{generate.human_size(nbytes).replace(' ', '')}"
+        if payload_bytes:
+            label = f"ingest-{kind}-payload-{rows // 1000}k-rows-{generate.human_size(nbytes).replace(' ', '')}"
         db = self.work_dir / f"{label}.duckdb"
         cmd = self.litecost + ["--db", str(db), "ingest", path, "--format", "json"]
         firsts, agains, sizes = [], [], []
@@ -555,6 +563,8 @@ class Harness:
         if "csv" in self.only:
             for size in a.csv_sizes:
                 self.bench_ingest("csv", generate.parse_size(size), a.runs, reingest=False)
+            for rows in a.csv_rows:
+                self.bench_ingest("csv", None, a.runs, reingest=a.csv_reingest, rows=rows, payload_bytes=a.csv_payload)
         if self.only & {"report", "reconcile"}:
             store = self.ensure_store(a.rows)
             self.results["store"] = {
@@ -784,6 +794,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--rows", type=int, help="calls in the SQL-built store for report/reconcile [10,000,000]")
     p.add_argument("--sizes", nargs="+", help="callback JSONL sizes to ingest [10MB 1GB]")
     p.add_argument("--csv-sizes", nargs="+", help="SpendLogs CSV sizes to ingest [1GB]")
+    p.add_argument("--csv-rows", nargs="+", type=int, default=[],
+                   help="also ingest payload-bearing SpendLogs CSVs of these row counts, e.g. 100000 1000000")
+    p.add_argument("--csv-payload", type=generate.parse_size, default=generate.parse_size("7KB"),
+                   help="stored prompt + answer bytes per row of the --csv-rows files [7KB: ~11 KB rows]")
+    p.add_argument("--csv-reingest", action="store_true", help="ingest each --csv-rows file twice into the same store")
     p.add_argument("--runs", type=int, help="runs per figure; the median is reported [3]")
     p.add_argument("--big", action="store_true", help="also ingest a --big-size JSONL, for peak memory")
     p.add_argument("--big-size", default="5GB")

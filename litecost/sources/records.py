@@ -64,8 +64,12 @@ def _compression(src: SourceFile) -> str:
 
 
 def _csv_options(header: bool, src: SourceFile) -> str:
+    # A quoted CSV is read in strict mode: DuckDB 2.0's non-strict parallel reader can lose
+    # a record that starts just after one of its 32 MiB split points (no reject, no error;
+    # 3 of 1M payload-bearing SpendLogs rows, tests/test_large_csv.py).
+    strict = "true" if header else "false"
     common = (
-        f"{_compression(src)}, strict_mode=false, ignore_errors=true, store_rejects=true, "
+        f"{_compression(src)}, strict_mode={strict}, ignore_errors=true, store_rejects=true, "
         f"rejects_scan='{REJECTS_SCAN}', rejects_table='{REJECTS_TABLE}', "
         f"max_line_size={MAX_LINE_BYTES}, buffer_size={4 * MAX_LINE_BYTES}"
     )

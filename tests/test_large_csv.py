@@ -1,0 +1,77 @@
+"""SpendLogs CSV exports at production size: every record read, memory bounded.
+
+DuckDB 2.0's non-strict parallel CSV reader can lose a record that starts just after one
+of its split points when the split falls inside a quoted field full of doubled quotes (a
+stored prompt, LiteLLM's metadata): no reject, no error, one call fewer. It lost 3 of 1 M
+payload-bearing rows made by `bench/generate.py csv --payload-bytes 7KB`. The two rows in
+tests/data/csv_split_point/rows.csv are such a pair from that file: the split fell 1,930
+bytes into the first one and the second was lost. Placed at the same offset after a
+128 MiB split point, they reproduce the loss with the reader's options as they were.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import DATA
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SPLIT = 128 * 1024 * 1024
+INTO_FIRST_ROW = 1930  # bytes from the start of the first fixture row to the split point
+TRAILING_ROWS = 50
+
+
+def _split_point_csv(path: Path) -> tuple[int, set[str]]:
+    """A SpendLogs CSV whose 128 MiB split point falls where it lost a record: payload-bearing
+    rows from bench/generate.py, then the fixture pair. Returns the number of records and the
+    fixture rows' request ids."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    fillers_path = path.with_name("fillers.csv")
+    generate.write_spendlogs_csv(fillers_path, rows=12_000, payload_bytes=7000)
+    lines = fillers_path.read_bytes().splitlines(keepends=True)
+    fillers_path.unlink()
+    pair = (DATA / "csv_split_point" / "rows.csv").read_bytes()
+    fixture_ids = {line.split(b",", 1)[0].decode() for line in pair.splitlines()}
+    target = SPLIT - INTO_FIRST_ROW  # where the first fixture row must start
+    kept, size = 0, 0
+    while size + len(lines[kept]) + len(lines[kept + 1]) < target:
+        size += len(lines[kept])
+        kept += 1
+    # The last filler is padded inside its messages JSON (spaces are insignificant there).
+    last = lines[kept]
+    at = last.index(b'"[{') + 2
+    padded = last[:at] + b" " * (target - size - len(last)) + last[at:]
+    with open(path, "wb") as out:
+        out.writelines(lines[:kept])
+        out.write(padded)
+        out.write(pair)
+        out.writelines(lines[-TRAILING_ROWS:])  # the loss needs rows after the pair
+    return kept - 1 + 1 + 2 + TRAILING_ROWS, fixture_ids  # fillers without the header, the padded one, the pair
+
+
+@pytest.mark.slow
+def test_a_record_after_a_split_point_inside_quoted_json_is_read(cli, db, tmp_path):
+    path = tmp_path / "spendlogs.csv"
+    records, fixture_ids = _split_point_csv(path)
+    run = cli("ingest", path, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (records, records, 0)
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        found = {r[0] for r in con.execute("SELECT request_id FROM calls WHERE request_id IN (SELECT unnest($1))",
+                                           [sorted(fixture_ids)]).fetchall()}
+    finally:
+        con.close()
+    assert found == fixture_ids
