@@ -42,8 +42,19 @@ import generate  # noqa: E402
 RESULTS_SCHEMA_VERSION = 1
 MB = 1_000_000
 PERIOD = "2026-10"
-# litecost's default DuckDB memory limit (store.DEFAULT_MEMORY_LIMIT), in MiB as RSS is reported.
-MEMORY_LIMIT_MB = 1024
+
+
+def _litecost_memory_limit_mb() -> int:
+    """litecost's DuckDB memory limit on this machine (litecost.memory), in MiB as RSS is reported."""
+    sys.path.insert(0, str(REPO))
+    try:
+        from litecost.memory import memory_settings
+    finally:
+        sys.path.pop(0)
+    return memory_settings().limit_bytes // (1024 * 1024)
+
+
+MEMORY_LIMIT_MB = _litecost_memory_limit_mb()
 
 TARGETS = {
     "ingest_callbacks_vs_floor": "litecost ingest of callback JSONL <= 2x the DuckDB floor on 1 GB (throughput stated)",
@@ -247,7 +258,7 @@ def machine_info() -> dict:
         "litecost_command": " ".join(litecost_command()),
         "git_commit": _run_text(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"]) or None,
         "git_dirty": bool(_run_text(["git", "-C", str(REPO), "status", "--porcelain", "--", "litecost"])),
-        "litecost_memory_limit": "default (LITECOST_MEMORY_LIMIT unset)",
+        "litecost_memory_limit": f"{MEMORY_LIMIT_MB} MiB (LITECOST_MEMORY_LIMIT={os.environ.get('LITECOST_MEMORY_LIMIT') or 'unset: default'})",
         "rss_measured_with": rss_wrapper()[0],
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
     }
@@ -277,7 +288,7 @@ class Harness:
             d.mkdir(parents=True, exist_ok=True)
         self.litecost = litecost_command()
         self.env = {k: v for k, v in os.environ.items()
-                    if k not in ("LITECOST_DB", "LITECOST_PRICING", "LITECOST_DEBUG", "LITECOST_MEMORY_LIMIT")}
+                    if k not in ("LITECOST_DB", "LITECOST_PRICING", "LITECOST_DEBUG")}
         self.env["PYTHONDONTWRITEBYTECODE"] = "1"
         self.templates = None
         self.counter = 0
@@ -679,7 +690,7 @@ def evaluate_targets(results: dict) -> list[dict]:
         detail = "; ".join(f"{generate.human_size(b['input']['bytes'])}: {b['peak_rss_mb']:.0f} MB" for b in ingests)
         big = largest["input"]["bytes"] >= 4.5e9
         # "Bounded, independent of input size": at every size the peak stays within DuckDB's
-        # memory limit (litecost's default, 1 GB) plus 512 MB for Python and allocations
+        # memory limit (litecost's, MEMORY_LIMIT_MB) plus 512 MB for Python and allocations
         # DuckDB does not count; beyond that DuckDB spills to disk instead of growing.
         ref = next((b for b in reversed(ingests[:-1]) if b["input"]["bytes"] >= 0.5e9), None)
         bounded = all(b["peak_rss_mb"] <= MEMORY_LIMIT_MB + 512 for b in ingests)

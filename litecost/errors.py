@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     BAD_INPUT = 3
     PRICING_INCOMPLETE = 4  # only under --strict
     DB_BUSY = 5
+    OUT_OF_MEMORY = 6  # within LITECOST_MEMORY_LIMIT: raise it and run again
     INTERNAL_ERROR = 70  # a bug in litecost: please report it
     INTERRUPTED = 130  # SIGINT (Ctrl-C)
     TERMINATED = 143  # SIGTERM (a service manager or `kill`)
@@ -24,7 +25,8 @@ class ExitCode(IntEnum):
 
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok; 1 threshold breached (--fail-* options); 2 usage error; "
-    "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; "
+    "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; 6 out of memory "
+    "(raise LITECOST_MEMORY_LIMIT); "
     "70 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
@@ -64,6 +66,12 @@ class PricingIncompleteError(LitecostError):
 
 class DatabaseBusyError(LitecostError):
     exit_code = ExitCode.DB_BUSY
+
+
+class OutOfMemoryError(LitecostError):
+    """The work did not fit in the memory limit; the transaction was rolled back."""
+
+    exit_code = ExitCode.OUT_OF_MEMORY
 
 
 class DatabaseError(LitecostError):

@@ -226,8 +226,8 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
         try:
             source = load_pre_calls(con, src, keep_payloads, typed=True)
             con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
-        except duckdb.InterruptException:
-            raise
+        except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+            raise  # not the file's fault: the general reader would fail the same way, slower
         # DuckDB quotes the offending line in its message and may cut it inside a UTF-8
         # character, which the Python binding then fails to decode.
         except (duckdb.Error, UnicodeDecodeError):

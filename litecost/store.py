@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from litecost import __version__
 from litecost.errors import DatabaseBusyError, DatabaseError, UsageError
+from litecost.memory import MemorySettings, memory_settings
 from litecost.tokens import CATEGORY_COLUMNS
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 DEFAULT_DB_PATH = "litecost.duckdb"
 DB_ENV_VAR = "LITECOST_DB"
-# Bounded memory whatever the input size; DuckDB spills to its temp directory.
-DEFAULT_MEMORY_LIMIT = os.environ.get("LITECOST_MEMORY_LIMIT", "1GB")
 
 _MONEY = "DECIMAL(38, 18)"
 
@@ -246,10 +245,11 @@ class Store:
             )
         if db_path.exists() and db_path.is_dir():
             raise UsageError(f"--db {db_path} is a directory", hint="give a database file path")
+        config = _connection_config(memory_settings())
         deadline = time.monotonic() + max(wait_seconds, 0.0)
         while True:
             try:
-                con = duckdb.connect(str(db_path), read_only=read_only, config=_connection_config())
+                con = duckdb.connect(str(db_path), read_only=read_only, config=config)
                 break
             except duckdb.Error as exc:
                 if _is_lock_error(exc):
@@ -391,8 +391,12 @@ def fetch_rows(con: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> 
     return rows_of(con.execute(sql, params or []))
 
 
-def _connection_config() -> dict[str, str]:
-    return {"memory_limit": DEFAULT_MEMORY_LIMIT}
+def _connection_config(memory: MemorySettings) -> dict[str, str]:
+    """Bounded memory whatever the input size: DuckDB spills to its temp directory."""
+    config = {"memory_limit": memory.duckdb_limit}
+    if memory.temp_dir is not None:
+        config["temp_directory"] = str(memory.temp_dir)
+    return config
 
 
 def _first_line(exc: BaseException) -> str:

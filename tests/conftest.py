@@ -30,6 +30,8 @@ def _hermetic(monkeypatch, tmp_path):
     # Never touch a developer's ./litecost.duckdb or environment.
     monkeypatch.delenv("LITECOST_DB", raising=False)
     monkeypatch.delenv("LITECOST_DEBUG", raising=False)
+    monkeypatch.delenv("LITECOST_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("LITECOST_TEMP_DIR", raising=False)
     # A price snapshot synced on this machine must not change what the tests price.
     monkeypatch.delenv("LITECOST_SNAPSHOT_DIR", raising=False)
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

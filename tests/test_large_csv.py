@@ -11,7 +11,12 @@ bytes into the first one and the second was lost. Placed at the same offset afte
 
 from __future__ import annotations
 
+import csv
 import json
+import os
+import subprocess
+import threading
+import time
 import sys
 from pathlib import Path
 
@@ -75,3 +80,81 @@ def test_a_record_after_a_split_point_inside_quoted_json_is_read(cli, db, tmp_pa
     finally:
         con.close()
     assert found == fixture_ids
+
+
+def _generate(path: Path, rows: int, payload_bytes: int = 0) -> Path:
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        import generate
+    finally:
+        sys.path.pop(0)
+    generate.write_spendlogs_csv(path, rows=rows, payload_bytes=payload_bytes)
+    return path
+
+
+def _litecost(db: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=600)
+
+
+def _stored(db: Path) -> tuple[int, int, int]:
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*), coalesce(sum(prompt_tokens), 0), (SELECT count(*) FROM ingests)"
+                           " FROM calls").fetchone()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_an_ingest_larger_than_the_memory_limit_spills_and_stores_every_row(tmp_path):
+    path = _generate(tmp_path / "spendlogs.csv", rows=30_000)  # ~120 MB, 30,000 distinct calls
+    with open(path, newline="", encoding="utf-8") as f:
+        expected_prompt = sum(int(row["prompt_tokens"]) for row in csv.DictReader(f))
+    spill = tmp_path / "spill"
+    peak = {"bytes": 0}
+    running = threading.Event()
+    running.set()
+
+    def watch() -> None:
+        while running.is_set():
+            size = sum(p.stat().st_size for p in spill.glob("*") if p.is_file()) if spill.exists() else 0
+            peak["bytes"] = max(peak["bytes"], size)
+            time.sleep(0.02)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        run = _litecost(tmp_path / "db.duckdb", "ingest", str(path), "--format", "json",
+                        env={"LITECOST_MEMORY_LIMIT": "160MB", "LITECOST_TEMP_DIR": str(spill)})
+    finally:
+        running.clear()
+        watcher.join()
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (30_000, 30_000, 0)
+    assert _stored(tmp_path / "db.duckdb") == (30_000, expected_prompt, 1)
+    assert peak["bytes"] > 10 * 1024 * 1024, "the ingest should have spilled to LITECOST_TEMP_DIR"
+
+
+@pytest.mark.slow
+def test_a_memory_limit_too_small_is_one_line_naming_the_setting_and_stores_nothing(tmp_path):
+    db = tmp_path / "db.duckdb"
+    small = _generate(tmp_path / "small.csv", rows=100)
+    assert _litecost(db, "ingest", str(small), env={}).returncode == 0
+    before = _stored(db)
+    path = _generate(tmp_path / "spendlogs.csv", rows=10_000, payload_bytes=7000)
+    run = _litecost(db, "ingest", str(path), env={"LITECOST_MEMORY_LIMIT": "64MB"})
+    assert run.returncode == 6, run.stderr
+    errors = [line for line in run.stderr.splitlines() if "error" in line]
+    assert len(errors) == 1, run.stderr
+    assert "out of memory" in errors[0] and "LITECOST_MEMORY_LIMIT=64MB" in errors[0]
+    assert "nothing was stored" in errors[0] and "set LITECOST_MEMORY_LIMIT=1GB" in errors[0]
+    assert "Traceback" not in run.stderr and "OutOfMemoryException" not in run.stderr
+    assert _stored(db) == before
+    # The same command with the suggested setting succeeds.
+    again = _litecost(db, "ingest", str(path), "--format", "json", env={"LITECOST_MEMORY_LIMIT": "1GB"})
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["rows_read"] == 10_000

@@ -16,11 +16,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from litecost.memory import MEMORY_ENV, memory_settings
 from litecost.sources.detect import SourceFile
 
 REJECTS_TABLE = "lc_read_rejects"
 REJECTS_SCAN = "lc_read_scans"
-MAX_LINE_BYTES = 64 * 1024 * 1024
 
 # Payload keys that can carry prompts, responses or credentials: never read, and
 # removed from any excerpt we keep of a rejected record.
@@ -68,10 +68,11 @@ def _csv_options(header: bool, src: SourceFile) -> str:
     # a record that starts just after one of its 32 MiB split points (no reject, no error;
     # 3 of 1M payload-bearing SpendLogs rows, tests/test_large_csv.py).
     strict = "true" if header else "false"
+    memory = memory_settings()  # the readers' buffers come out of the memory limit
     common = (
         f"{_compression(src)}, strict_mode={strict}, ignore_errors=true, store_rejects=true, "
         f"rejects_scan='{REJECTS_SCAN}', rejects_table='{REJECTS_TABLE}', "
-        f"max_line_size={MAX_LINE_BYTES}, buffer_size={4 * MAX_LINE_BYTES}"
+        f"max_line_size={memory.max_record_bytes}, buffer_size={memory.read_buffer_bytes}"
     )
     if header:
         return f"header=true, all_varchar=true, delim=',', quote='\"', escape='\"', {common}"
@@ -105,9 +106,15 @@ def read_rejects_sql() -> str:
     """Lines DuckDB itself could not read (encoding, column count), one row per line."""
     expected = "regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)"
     found = "regexp_extract(error_message, 'Found: (\\d+)', 1)"
+    memory = memory_settings()
+    too_long = (
+        f"longer than {memory.max_record_bytes // (1024 * 1024)} MiB, the longest record litecost reads"
+        f" within the memory limit of {memory.describe()}; raise {MEMORY_ENV} to read it"
+    )
     reason = (
         "CASE error_type"
         " WHEN 'INVALID ENCODING' THEN 'not valid UTF-8; re-export the file as UTF-8'"
+        f" WHEN 'LINE SIZE OVER MAXIMUM' THEN {_sql_string(too_long)}"
         f" WHEN 'MISSING COLUMNS' THEN 'too few columns: expected ' || {expected} || ', found ' || {found}"
         f" WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || {expected} || ', found ' || {found}"
         " ELSE lower(error_type) || ': ' || error_message END"
@@ -564,7 +571,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
             f"SELECT NULL::BIGINT AS src_line, NULL AS excerpt, {', '.join(text.column_items())}"
             f" FROM read_json({_sql_string(str(src.path))}, format='newline_delimited', records=true,"
             f" {_compression(src)},"
-            f" columns={text.read_json_columns()}, maximum_object_size={MAX_LINE_BYTES})"
+            f" columns={text.read_json_columns()}, maximum_object_size={memory_settings().max_record_bytes})"
         )
         parse_error = "NULL"
     else:
