@@ -58,10 +58,10 @@ class Digest:
     lines: int | None  # lines of its text (a last line without a newline counts); None: unknown
 
 
-def digest_of(path: Path, compressed: bool = False) -> Digest:
-    """The file's sha256 and its number of lines, in one pass over the file."""
+def digest_of(path: Path, compressed: bool = False, count_lines: bool = True) -> Digest:
+    """The file's sha256 and (with `count_lines`) its number of lines, in one pass over the file."""
     digest = hashlib.sha256()
-    lines: int | None = 0
+    lines: int | None = 0 if count_lines else None
     last = b"\n"
     gunzip = _Gunzip() if compressed else None
     with open(path, "rb") as fh:
@@ -102,7 +102,7 @@ class _Gunzip:
 _digest_queue: queue.SimpleQueue | None = None
 
 
-def digest_in_background(path: Path, compressed: bool = False) -> Future[Digest]:
+def digest_in_background(path: Path, compressed: bool = False, count_lines: bool = True) -> Future[Digest]:
     """Queue `digest_of` for a worker thread: hashing releases the GIL, so it overlaps
     with DuckDB reading the same file (from the page cache) instead of preceding it.
 
@@ -113,17 +113,17 @@ def digest_in_background(path: Path, compressed: bool = False) -> Future[Digest]
         _digest_queue = queue.SimpleQueue()
         threading.Thread(target=_digest_worker, args=(_digest_queue,), name="litecost-digest", daemon=True).start()
     future: Future[Digest] = Future()
-    _digest_queue.put((future, path, compressed))
+    _digest_queue.put((future, path, compressed, count_lines))
     return future
 
 
 def _digest_worker(jobs: queue.SimpleQueue) -> None:
     while True:
-        future, path, compressed = jobs.get()
+        future, path, compressed, count_lines = jobs.get()
         if not future.set_running_or_notify_cancel():
             continue
         try:
-            future.set_result(digest_of(path, compressed))
+            future.set_result(digest_of(path, compressed, count_lines))
         except BaseException as exc:  # noqa: BLE001 - handed to whoever waits for the digest
             future.set_exception(exc)
 

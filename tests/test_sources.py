@@ -7,7 +7,7 @@ from decimal import Decimal
 import duckdb
 import pytest
 
-from conftest import DATA
+from conftest import DATA, slp, write_jsonl
 
 # Canonical values of the fixture calls (tests/data/README.md, "Expected canonical values").
 # (request id, start UTC, provider, model, key alias, team alias, user tags, status,
@@ -120,3 +120,26 @@ def test_privacy_canary_from_the_fixture_never_reaches_the_database(cli, db):
     assert run.exit_code == 0
     blob = db.read_bytes() + run.stdout.encode() + run.stderr.encode()
     assert b"CANARY-PROMPT-7f3a" not in blob and b"sk-canary-SECRET-0000" not in blob
+
+
+def test_lines_are_counted_only_for_the_reader_that_needs_them(tmp_path):
+    from litecost.sources.detect import sniff
+
+    sample = sniff(DATA.parent.parent / "sample_data" / "spendlogs_2026-10.csv")
+    assert sample.format == "csv" and len(sample.sha256) == 64
+    assert sample.line_count is None  # a CSV record may span lines: its reader counts records
+    lines = write_jsonl(tmp_path / "cb.jsonl", [slp("a"), slp("b")], raw_lines={3: ""})
+    assert sniff(lines).format == "jsonl"
+    assert sniff(lines).line_count == 3
+
+
+def test_blank_metadata_in_a_spendlogs_csv_is_no_metadata(cli, db, tmp_path):
+    source = (DATA.parent.parent / "sample_data" / "spendlogs_2026-10.csv").read_text(encoding="utf-8").splitlines()
+    header, row = source[0], next(line for line in source[1:] if ',"{""status"": ""success""' in line)
+    start = row.index(',"{""status""') + 1
+    end = row.index('}",', start) + 2
+    path = tmp_path / "blank.csv"
+    path.write_text(header + "\n" + row[:start] + '"   "' + row[end:] + "\n", encoding="utf-8")
+    run = cli("ingest", path, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert (run.json()["inserted"], run.json()["rejected"]) == (1, 0)

@@ -173,7 +173,10 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
 
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = ()) -> SourceFile:
         final = detected if kind == "auto" else kind
-        return SourceFile(path, final or "unknown", fmt, compressed, size, files.digest_in_background(path, compressed), columns)
+        # Lines are counted only where a reader needs them (the typed JSON lines read): the
+        # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
+        digest = files.digest_in_background(path, compressed, count_lines=fmt == "jsonl")
+        return SourceFile(path, final or "unknown", fmt, compressed, size, digest, columns)
 
     if not head.strip():
         return made("empty", kind if kind != "auto" else "unknown")

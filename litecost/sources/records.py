@@ -169,6 +169,12 @@ def _text(expr: str) -> str:
     return f"NULLIF(trim({expr}), '')"
 
 
+def _json_document(expr: str) -> str:
+    """`_text` for a JSON document of kilobytes: one that starts with `{` is kept as it is
+    (trimming copied every metadata text: a third of a SpendLogs CSV's staging time)."""
+    return f"CASE WHEN starts_with({expr}, '{{') THEN {expr} ELSE {_text(expr)} END"
+
+
 class JsonPaths:
     """Many fields of one JSON document, read in one of two ways.
 
@@ -443,7 +449,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         ), base AS (
             SELECT src_line, {parse_error} AS parse_error, excerpt, {field_items} FROM named
         ), parsed AS (
-            SELECT *, {_text('"f_metadata"')} AS md FROM base
+            SELECT *, {_json_document('"f_metadata"')} AS md FROM base
         ), meta AS (
             SELECT *, {md.select_item()} FROM parsed
         ), meta_named AS (
