@@ -19,9 +19,12 @@ import duckdb
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import SourceFile, expand_paths, sniff
+from litecost.memory import record_too_long_error
 from litecost.sources.records import (
     REJECTS_TABLE,
     load_pre_calls,
+    numbered_after_staging,
+    numbered_rows_sql,
     read_rejects_sql,
     rejected_excerpts_sql,
     typed_read_applies,
@@ -195,6 +198,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
             _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
+            too_long = record_too_long_error(src.path, exc)
+            if too_long is not None:
+                raise too_long from None
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     result.sha256 = src.sha256
     con.execute(
@@ -245,8 +251,15 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
             )
             return "typed"
     source = load_pre_calls(con, src, keep_payloads)
+    if "$path" in source:
+        stage_params["path"] = str(src.path)
     con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
-    con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")
+    first_line = numbered_after_staging(src)
+    if first_line is None:
+        con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")
+    else:
+        any_rejects = con.execute(f"SELECT count(*) > 0 FROM {REJECTS_TABLE}").fetchone()[0]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW staged_calls AS {numbered_rows_sql('staged_rows', first_line, any_rejects)}")
     return "general"
 
 

@@ -93,12 +93,12 @@ class MemorySettings:
     def max_record_bytes(self) -> int:
         """The longest line or JSON record the readers take: a sixteenth of the limit,
         between 1 MiB and 64 MiB (each of DuckDB's reader threads holds a few buffers of
-        four times this)."""
+        twice this)."""
         return min(64 * MIB, max(1 * MIB, self.limit_bytes // 16))
 
     @property
     def read_buffer_bytes(self) -> int:
-        return 4 * self.max_record_bytes
+        return 2 * self.max_record_bytes
 
     def describe(self) -> str:
         return f"{_human(self.limit_bytes)} ({self.origin})"
@@ -137,4 +137,19 @@ def out_of_memory_error(exc: BaseException) -> OutOfMemoryError | None:
     return OutOfMemoryError(
         f"out of memory within the limit of {settings.describe()}; nothing was stored",
         hint=f"set {MEMORY_ENV}={-(-suggested // GIB)}GB (or more) and run the same command again",
+    )
+
+
+def record_too_long_error(path: object, exc: BaseException) -> OutOfMemoryError | None:
+    """DuckDB's "Maximum line size ... exceeded" as the one line a user can act on."""
+    found = re.search(r"Maximum line size of (\d+) bytes exceeded\. Actual Size:\s*(\d+)", str(exc))
+    if not found:
+        return None
+    settings = memory_settings()
+    size = int(found.group(2))
+    needed = max(16 * size, 2 * settings.limit_bytes, DEFAULT_FLOOR)
+    return OutOfMemoryError(
+        f"{path}: a record of {size / MIB:.1f} MiB is longer than the {settings.max_record_bytes / MIB:.0f} MiB litecost"
+        f" reads within the memory limit of {settings.describe()}; nothing was stored",
+        hint=f"set {MEMORY_ENV}={-(-needed // (256 * MIB)) * 256}MB (or more) and run the same command again",
     )

@@ -110,7 +110,7 @@ def _stored(db: Path) -> tuple[int, int, int]:
 
 @pytest.mark.slow
 def test_an_ingest_larger_than_the_memory_limit_spills_and_stores_every_row(tmp_path):
-    path = _generate(tmp_path / "spendlogs.csv", rows=30_000)  # ~120 MB, 30,000 distinct calls
+    path = _generate(tmp_path / "spendlogs.csv", rows=60_000)  # ~240 MB, 60,000 calls
     with open(path, newline="", encoding="utf-8") as f:
         expected_prompt = sum(int(row["prompt_tokens"]) for row in csv.DictReader(f))
     spill = tmp_path / "spill"
@@ -134,8 +134,8 @@ def test_an_ingest_larger_than_the_memory_limit_spills_and_stores_every_row(tmp_
         watcher.join()
     assert run.returncode == 0, run.stderr
     doc = json.loads(run.stdout)
-    assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (30_000, 30_000, 0)
-    assert _stored(tmp_path / "db.duckdb") == (30_000, expected_prompt, 1)
+    assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (60_000, 60_000, 0)
+    assert _stored(tmp_path / "db.duckdb") == (60_000, expected_prompt, 1)
     assert peak["bytes"] > 10 * 1024 * 1024, "the ingest should have spilled to LITECOST_TEMP_DIR"
 
 
@@ -146,11 +146,11 @@ def test_a_memory_limit_too_small_is_one_line_naming_the_setting_and_stores_noth
     assert _litecost(db, "ingest", str(small), env={}).returncode == 0
     before = _stored(db)
     path = _generate(tmp_path / "spendlogs.csv", rows=10_000, payload_bytes=7000)
-    run = _litecost(db, "ingest", str(path), env={"LITECOST_MEMORY_LIMIT": "64MB"})
+    run = _litecost(db, "ingest", str(path), env={"LITECOST_MEMORY_LIMIT": "32MB"})
     assert run.returncode == 6, run.stderr
     errors = [line for line in run.stderr.splitlines() if "error" in line]
     assert len(errors) == 1, run.stderr
-    assert "out of memory" in errors[0] and "LITECOST_MEMORY_LIMIT=64MB" in errors[0]
+    assert "out of memory" in errors[0] and "LITECOST_MEMORY_LIMIT=32MB" in errors[0]
     assert "nothing was stored" in errors[0] and "set LITECOST_MEMORY_LIMIT=1GB" in errors[0]
     assert "Traceback" not in run.stderr and "OutOfMemoryException" not in run.stderr
     assert _stored(db) == before
@@ -158,3 +158,26 @@ def test_a_memory_limit_too_small_is_one_line_naming_the_setting_and_stores_noth
     again = _litecost(db, "ingest", str(path), "--format", "json", env={"LITECOST_MEMORY_LIMIT": "1GB"})
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["rows_read"] == 10_000
+
+
+def test_a_record_longer_than_the_limit_allows_is_one_line_naming_the_setting(cli, db, tmp_path, monkeypatch):
+    sample = (ROOT / "sample_data" / "spendlogs_2026-10.csv").read_text(encoding="utf-8").splitlines()
+    header, rows = sample[0], sample[1:4]
+    # messages is stored as `{}`: make the second row's a 3 MB prompt.
+    long_row = rows[1].replace(",{},", ',"[{""role"": ""user"", ""content"": ""' + "x" * 3_000_000 + '""}]",', 1)
+    assert len(long_row) > 3_000_000
+    path = tmp_path / "spendlogs.csv"
+    path.write_text("\n".join([header, rows[0], long_row, rows[2]]) + "\n", encoding="utf-8")
+    monkeypatch.setenv("LITECOST_MEMORY_LIMIT", "32MB")  # records up to 2 MiB
+    run = cli("ingest", path, "--format", "json")
+    assert run.exit_code == 6, run.stderr
+    [error] = [line for line in run.stderr.splitlines() if "error" in line]
+    assert error.endswith(
+        "spendlogs.csv: a record of 2.9 MiB is longer than the 2 MiB litecost reads within the memory limit of"
+        " 31 MiB (LITECOST_MEMORY_LIMIT=32MB); nothing was stored;"
+        " set LITECOST_MEMORY_LIMIT=256MB (or more) and run the same command again"), error
+    assert not db.exists() or cli("db", "info", "--format", "csv").stdout.count("calls,0") == 1
+    monkeypatch.setenv("LITECOST_MEMORY_LIMIT", "256MB")
+    again = cli("ingest", path, "--format", "json")
+    assert again.exit_code == 0, again.stderr
+    assert (again.json()["rows_read"], again.json()["rejected"]) == (3, 0)

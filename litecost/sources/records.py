@@ -380,6 +380,9 @@ def _metadata_fields(md: JsonPaths, mj: Callable[..., str]) -> dict[str, str]:
     }
 
 
+_PRE_CALLS_VIEW = "CREATE OR REPLACE TEMP VIEW pre_calls AS"
+
+
 def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> list[str]:
     """Statements that fill `pre_calls` from a SpendLogs file (CSV, Parquet or JSON).
 
@@ -393,21 +396,19 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             return f'CAST("{name}" AS VARCHAR)' if name in present else "NULL"
 
         wanted = SPENDLOGS_COLUMNS + (PAYLOAD_COLUMNS if keep_payloads else ())
-        # Only the columns we read, and no WITH ORDINALITY (it makes DuckDB read on one
-        # thread): rows keep the file's order (preserve_insertion_order), so a row's
-        # place in `sl_rows` is its number (`o` below).
+        # Only the columns we read, straight from the file into staging: no copy of the
+        # rows (at 1M rows their metadata alone is 3 GB to spill and read back), and no
+        # WITH ORDINALITY (it makes DuckDB read on one thread). Rows keep the file's order
+        # (preserve_insertion_order), so whoever materialises them numbers them
+        # (`numbered_rows_sql`).
         columns = ", ".join(f'"{name}"' for name in wanted if name in present)
         if src.format == "csv":
-            statements = _reset_rejects_sql() + [
-                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_csv($path, {_csv_options(header=True, src=src)})"
-            ]
-            line = _line_fix(2)
+            statements = _reset_rejects_sql()
+            reader = f"read_csv($path, {_csv_options(header=True, src=src)})"
         else:
-            statements = _reset_rejects_sql() + [
-                _EMPTY_REJECTS_TABLE,
-                f"CREATE OR REPLACE TEMP TABLE sl_rows AS SELECT {columns} FROM read_parquet($path)",
-            ]
-            line = "o"
+            statements = _reset_rejects_sql() + [_EMPTY_REJECTS_TABLE]
+            reader = "read_parquet($path)"
+        line = "NULL::BIGINT"
         fields = {name: col(name) for name in wanted}
         row_extractions: list[str] = []
         row_columns = []
@@ -417,8 +418,8 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             + ", ".join(col(c) for c in ("request_id", "startTime", "model", "spend", "prompt_tokens", "completion_tokens"))
             + "), 200)"
         )
-        source = "(SELECT *, rowid - (SELECT min(rowid) FROM sl_rows) + 1 AS o FROM sl_rows)"
-        source_exclude = "o"
+        source = f"(SELECT {columns} FROM {reader})"
+        source_exclude = None
     else:
         statements = json_records_sql(src)
         row = JsonPaths("rec", "sf")
@@ -438,11 +439,10 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     meta = _metadata_fields(md, md.json)
     field_items = ", ".join(f'{expr} AS "f_{name}"' for name, expr in fields.items())
     statements.append(
-        f"""
-        CREATE OR REPLACE TEMP VIEW pre_calls AS
+        f"""{_PRE_CALLS_VIEW}
         WITH extracted AS (
             SELECT {line} AS src_line, {excerpt} AS excerpt
-                   {''.join(', ' + item for item in row_extractions)}, * EXCLUDE ({source_exclude})
+                   {''.join(', ' + item for item in row_extractions)}, *{f' EXCLUDE ({source_exclude})' if source_exclude else ''}
             FROM {source}
         ), named AS (
             SELECT *{''.join(', ' + item for item in row_columns)} FROM extracted
@@ -609,6 +609,24 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     return statements
 
 
+def numbered_after_staging(src: SourceFile) -> int | None:
+    """For files read straight into staging, the file line of their first row (after a
+    CSV's header): `numbered_rows_sql` numbers the staged rows. None: rows come numbered."""
+    if src.kind == "spendlogs" and src.format in ("csv", "parquet"):
+        return 2 if src.format == "csv" else 1
+    return None
+
+
+def numbered_rows_sql(table: str, first_line: int, any_rejects: bool) -> str:
+    """SELECT over `table` (rows in file order) with `src_line` and `source_line` set to
+    each row's line in the file, past the lines the reader rejected."""
+    line = _line_shift_sql(first_line, any_rejects)
+    return (
+        f"SELECT * EXCLUDE (o) REPLACE ({line} AS src_line, {line} AS source_line)"
+        f" FROM (SELECT *, rowid - (SELECT min(rowid) FROM {table}) + 1 AS o FROM {table})"
+    )
+
+
 def typed_read_applies(src: SourceFile) -> bool:
     """Whether `load_pre_calls(typed=True)` can read this file (see callbacks_pre_calls_sql)."""
     return src.kind == "callbacks" and src.format == "jsonl"
@@ -633,5 +651,8 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: boo
             statement = re.sub(
                 r"LINE_SHIFT:(\d+)", lambda m, shifted=any_rejects: _line_shift_sql(int(m.group(1)), shifted), statement
             )
+        if statement is statements[-1] and numbered_after_staging(src) is not None:
+            # The reader runs inside the staging query, which takes `$path` as a parameter.
+            return "(" + statement.removeprefix(_PRE_CALLS_VIEW) + ")"
         con.execute(statement, params if "$path" in statement else None)
     return "typed_records" if typed else "pre_calls"
