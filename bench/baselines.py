@@ -194,6 +194,24 @@ def floor_csv_store(path: str) -> dict:
     )
 
 
+def floor_parquet(path: str) -> dict:
+    """read_parquet of the SpendLogs columns litecost reads, each materialised."""
+    con = _connect()
+    present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()}
+    needed = [c for c in CSV_NEEDED if c in present]
+    counts = ", ".join(f'count("{c}")' for c in needed)
+    row = con.execute(f"SELECT count(*), sum(prompt_tokens::BIGINT), {counts} FROM read_parquet(?)", [path]).fetchone()
+    return {"rows": row[0], "prompt_tokens": int(row[1] or 0), "fields": len(needed)}
+
+
+def floor_parquet_store(path: str) -> dict:
+    con = _connect()
+    present = {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()}
+    con.close()
+    needed = ", ".join(f'"{c}"' for c in CSV_NEEDED if c in present)
+    return _stored(f"SELECT {needed} FROM read_parquet(?)", path)
+
+
 def _sums(prefix: str = "") -> str:
     return ", ".join([f"sum({prefix}{c})" for c in TOKEN_COLUMNS] + [f"sum({prefix}logged_cost)"])
 
@@ -294,6 +312,10 @@ def main(argv: list[str]) -> int:
         result = floor_jsonl_store(args[0])
     elif what == "floor-csv-store":
         result = floor_csv_store(args[0])
+    elif what == "floor-parquet":
+        result = floor_parquet(args[0])
+    elif what == "floor-parquet-store":
+        result = floor_parquet_store(args[0])
     elif what == "floor-csv-json":
         result = floor_csv(args[0], parse_json=True)
     elif what == "floor-report":

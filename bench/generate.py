@@ -324,15 +324,29 @@ def _write_rows(path: Path, header: str | None, render, templates: Templates, ro
 
 
 def write_callbacks_jsonl(path: Path, *, rows: int | None = None, size: int | None = None,
-                          seed: int = DEFAULT_SEED, templates: Templates | None = None) -> dict:
+                          seed: int = DEFAULT_SEED, templates: Templates | None = None,
+                          payload_bytes: int = 0) -> dict:
+    """`payload_bytes` > 0 fills `messages` and `response` with about that many bytes of
+    prompt and answer per line (see payload_variants), as a callback logger sees them."""
     templates = templates or Templates()
     jsonl = templates.jsonl
+    null_payload = '"messages": null, "response": null'
+    variants = [f'"messages": {p["messages"]}, "response": {p["response"]}'
+                for p in payload_variants(payload_bytes, seed)] if payload_bytes > 0 else None
+    if variants:
+        assert all(null_payload in line for line in jsonl), "the sample's lines changed shape"
+    counter = [0]
 
     def render(t: int, v: dict) -> str:
         v["start_epoch"], v["end_epoch"], v["cst_epoch"] = _epoch(v["start_ms"]), _epoch(v["end_ms"]), _epoch(v["cst_ms"])
-        return jsonl[t] % v + "\n"
+        line = jsonl[t] % v
+        if variants:
+            line = line.replace(null_payload, variants[counter[0] % len(variants)], 1)
+            counter[0] += 1
+        return line + "\n"
 
-    return _write_rows(path, None, render, templates, rows, size, seed)
+    info = _write_rows(path, None, render, templates, rows, size, seed)
+    return info | {"payload_bytes": payload_bytes}
 
 
 def write_spendlogs_csv(path: Path, *, rows: int | None = None, size: int | None = None,
@@ -354,6 +368,24 @@ def write_spendlogs_csv(path: Path, *, rows: int | None = None, size: int | None
 
     info = _write_rows(path, templates.csv_header, render, templates, rows, size, seed)
     return info | {"payload_bytes": payload_bytes}
+
+
+def spendlogs_csv_to_parquet(csv_path: Path, path: Path) -> dict:
+    """A SpendLogs CSV as the Parquet export of the same table: columns typed as DuckDB's
+    sniffer reads them (numbers, timestamps; jsonb columns as text)."""
+    import duckdb
+
+    began = time.perf_counter()
+    tmp = path.with_name(path.name + ".partial")
+    con = duckdb.connect(config={"memory_limit": "4GB"})
+    con.execute("SET preserve_insertion_order = true")
+    con.execute("COPY (SELECT * FROM read_csv(?, header=true, max_line_size=67108864, buffer_size=134217728))"
+                " TO '" + str(tmp).replace("'", "''") + "' (FORMAT parquet, COMPRESSION zstd)", [str(csv_path)])
+    rows = con.execute("SELECT count(*) FROM read_parquet(?)", [str(tmp)]).fetchone()[0]
+    con.close()
+    tmp.replace(path)
+    return {"path": str(path), "bytes": path.stat().st_size, "rows": rows,
+            "seconds": round(time.perf_counter() - began, 3), "generator_version": GENERATOR_VERSION}
 
 
 # -- a litecost store of N calls, in SQL ---------------------------------------------------------
@@ -639,11 +671,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--bytes", dest="size", help="target size, e.g. 10MB, 1GB (jsonl/csv)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--payload-bytes", type=parse_size, default=0,
-                        help="csv: about this many bytes of stored prompt and answer per row, e.g. 7KB [0: none]")
+                        help="about this many bytes of stored prompt and answer per row, e.g. 7KB [0: none]")
     args = parser.parse_args(argv)
     size = parse_size(args.size) if args.size else None
     if args.kind == "jsonl":
-        info = write_callbacks_jsonl(args.out, rows=args.rows, size=size, seed=args.seed)
+        info = write_callbacks_jsonl(args.out, rows=args.rows, size=size, seed=args.seed,
+                                     payload_bytes=args.payload_bytes)
     elif args.kind == "csv":
         info = write_spendlogs_csv(args.out, rows=args.rows, size=size, seed=args.seed,
                                    payload_bytes=args.payload_bytes)

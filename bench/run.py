@@ -364,7 +364,7 @@ class Harness:
     # -- inputs ---------------------------------------------------------------------------------
 
     def ensure_input(self, kind: str, size: int | None, rows: int | None = None, payload_bytes: int = 0) -> dict:
-        suffix = {"jsonl": "jsonl", "csv": "csv"}[kind]
+        suffix = {"jsonl": "jsonl", "csv": "csv", "parquet": "parquet"}[kind]
         amount = f"{rows}rows" if rows else str(size)
         payload = f"-p{payload_bytes}" if payload_bytes else ""
         name = f"{'callbacks' if kind == 'jsonl' else 'spendlogs'}-{amount}{payload}-s{self.args.seed}.{suffix}"
@@ -381,7 +381,14 @@ class Harness:
         if self.templates is None:
             self.templates = generate.Templates()
         if kind == "jsonl":
-            meta = generate.write_callbacks_jsonl(path, size=size, rows=rows, seed=self.args.seed, templates=self.templates)
+            meta = generate.write_callbacks_jsonl(path, size=size, rows=rows, seed=self.args.seed, templates=self.templates,
+                                                  payload_bytes=payload_bytes)
+        elif kind == "parquet":  # the SpendLogs CSV, typed by DuckDB's sniffer, as Parquet
+            csv_path = path.with_suffix(".csv.partial")
+            generate.write_spendlogs_csv(csv_path, size=size, rows=rows, seed=self.args.seed, templates=self.templates,
+                                         payload_bytes=payload_bytes)
+            meta = generate.spendlogs_csv_to_parquet(csv_path, path)
+            csv_path.unlink()
         else:
             meta = generate.write_spendlogs_csv(path, size=size, rows=rows, seed=self.args.seed, templates=self.templates,
                                                 payload_bytes=payload_bytes)
@@ -464,10 +471,10 @@ class Harness:
                 agains += again["runs"]
         self._fresh_db(db)
         first = summarize(firsts) | {"command": " ".join(cmd)}
-        floor_kind = "floor-jsonl" if kind == "jsonl" else "floor-csv"
+        floor_kind = {"jsonl": "floor-jsonl", "csv": "floor-csv", "parquet": "floor-parquet"}[kind]
         floor = self.measure(f"{label}-floor", self.baseline(floor_kind, path), runs,
                              check=lambda out: _expect_rows(out, rows))
-        what = "callback JSONL" if kind == "jsonl" else "SpendLogs CSV"
+        what = {"jsonl": "callback JSONL", "csv": "SpendLogs CSV", "parquet": "SpendLogs Parquet"}[kind]
         bench = _paired(label, f"litecost ingest ({what})", first, floor, group="ingest", kind=kind,
                         floor_what=f"baselines.py {floor_kind}: DuckDB read with an explicit schema of the fields litecost needs")
         bench["input"] = {"path": path, "bytes": nbytes, "rows": rows}
@@ -510,6 +517,8 @@ class Harness:
     def pandas(self, kind: str, path: str, nbytes: int, rows: int) -> dict:
         if self.results["machine"].get("pandas") is None:
             return {"status": "skipped", "reason": "pandas is not installed in this Python"}
+        if kind == "parquet":
+            return {"status": "skipped", "reason": "no pandas comparison for Parquet"}
         if nbytes > self.args.pandas_max:
             return {"status": "skipped", "reason": f"input larger than --pandas-max {generate.human_size(self.args.pandas_max)}"
                     " (a straightforward pandas read of the whole file would take too long / too much memory)"}
@@ -574,8 +583,9 @@ class Harness:
         if "csv" in self.only:
             for size in a.csv_sizes:
                 self.bench_ingest("csv", generate.parse_size(size), a.runs, reingest=False)
-            for rows in a.csv_rows:
-                self.bench_ingest("csv", None, a.runs, reingest=a.csv_reingest, rows=rows, payload_bytes=a.csv_payload)
+            for kind in a.rows_formats:
+                for rows in a.csv_rows:
+                    self.bench_ingest(kind, None, a.runs, reingest=a.csv_reingest, rows=rows, payload_bytes=a.csv_payload)
         if self.only & {"report", "reconcile"}:
             store = self.ensure_store(a.rows)
             self.results["store"] = {
@@ -810,6 +820,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--csv-payload", type=generate.parse_size, default=generate.parse_size("7KB"),
                    help="stored prompt + answer bytes per row of the --csv-rows files [7KB: ~11 KB rows]")
     p.add_argument("--csv-reingest", action="store_true", help="ingest each --csv-rows file twice into the same store")
+    p.add_argument("--rows-formats", type=lambda t: t.split(","), default=["csv"],
+                   help="formats of the --csv-rows files: csv,jsonl,parquet (callback JSON lines and a Parquet"
+                        " SpendLogs export of the same calls) [csv]")
     p.add_argument("--runs", type=int, help="runs per figure; the median is reported [3]")
     p.add_argument("--big", action="store_true", help="also ingest a --big-size JSONL, for peak memory")
     p.add_argument("--big-size", default="5GB")
