@@ -100,6 +100,12 @@ class _Gunzip:
 
 
 _digest_queue: queue.SimpleQueue | None = None
+_digest_thread_id: int | None = None
+
+
+def digest_thread_id() -> int | None:
+    """The OS thread id of the digest worker, once it runs (for per-thread I/O figures)."""
+    return _digest_thread_id
 
 
 def digest_in_background(path: Path, compressed: bool = False, count_lines: bool = True) -> Future[Digest]:
@@ -118,6 +124,8 @@ def digest_in_background(path: Path, compressed: bool = False, count_lines: bool
 
 
 def _digest_worker(jobs: queue.SimpleQueue) -> None:
+    global _digest_thread_id
+    _digest_thread_id = threading.get_native_id()
     while True:
         future, path, compressed, count_lines = jobs.get()
         if not future.set_running_or_notify_cancel():

@@ -142,3 +142,7 @@ def test_ingest_progress_advances_by_bytes_within_one_large_file(tmp_path):
     assert shown == sorted(shown) and shown[-1] == 100
     assert [p for p in shown if 0 < p < 100], f"the bar never moved inside the file: {shown}"
     assert "MB" in screen  # bytes done of bytes in all
+    assert " left " in screen  # the time left, never a wild guess from the first sample
+    assert all(hours == "0" for hours in re.findall(r" left (\d+):\d\d:\d\d", screen)), screen[-2000:]
+    # Then one line with the rate and the peak memory against the limit.
+    assert re.search(r"litecost: read 0\.3 GB in [0-9.]+ s \([0-9,]+ MB/s\), peak memory [0-9.]+ GB within the memory limit of ", screen)
