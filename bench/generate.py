@@ -225,10 +225,20 @@ def payload_variants(payload_bytes: int, seed: int = DEFAULT_SEED) -> list[dict[
             "created": 1790812800, "system_fingerprint": "fp_bench",
         }
         request = {"model": "gpt-4o-mini", "messages": messages, "temperature": 0.2, "stream": False}
-        variants.append({"messages": json.dumps(messages, ensure_ascii=False),
-                         "response": json.dumps(response, ensure_ascii=False),
-                         "proxy_server_request": json.dumps(request, ensure_ascii=False)})
+        variants.append({"messages": json.dumps(_jsonb_order(messages), ensure_ascii=False),
+                         "response": json.dumps(_jsonb_order(response), ensure_ascii=False),
+                         "proxy_server_request": json.dumps(_jsonb_order(request), ensure_ascii=False)})
     return variants
+
+
+def _jsonb_order(value):  # noqa: ANN001, ANN202
+    """Keys in PostgreSQL jsonb's output order (shorter first, then bytewise), so a
+    generated CSV is what `\\copy` of a jsonb column prints."""
+    if isinstance(value, dict):
+        return {k: _jsonb_order(value[k]) for k in sorted(value, key=lambda k: (len(k.encode()), k.encode()))}
+    if isinstance(value, list):
+        return [_jsonb_order(v) for v in value]
+    return value
 
 
 def _csv_field(text: str) -> str:
