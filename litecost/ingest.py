@@ -17,9 +17,9 @@ from litecost import __version__
 import duckdb
 
 from litecost.errors import BadInputError, StrictModeError, UsageError
+from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import SourceFile, expand_paths, sniff
-from litecost.memory import record_too_long_error
 from litecost.sources.records import (
     REJECTS_TABLE,
     load_pre_calls,
@@ -198,9 +198,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
             _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
-            too_long = record_too_long_error(src.path, exc)
-            if too_long is not None:
-                raise too_long from None
+            not_the_file = record_too_long_error(src.path, exc) or spill_error(exc)
+            if not_the_file is not None:
+                raise not_the_file from None
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     result.sha256 = src.sha256
     con.execute(

@@ -153,3 +153,21 @@ def record_too_long_error(path: object, exc: BaseException) -> OutOfMemoryError 
         f" reads within the memory limit of {settings.describe()}; nothing was stored",
         hint=f"set {MEMORY_ENV}={-(-needed // (256 * MIB)) * 256}MB (or more) and run the same command again",
     )
+
+
+def spill_error(exc: BaseException) -> UsageError | None:
+    """DuckDB failing to write its temp files (a missing or read-only LITECOST_TEMP_DIR, a
+    full disk) as the one line a user can act on, instead of blaming the input file."""
+    if isinstance(exc, (UsageError, OutOfMemoryError)):
+        return None  # already said
+    text = " ".join(str(exc).split())
+    settings = memory_settings()
+    configured = settings.temp_dir is not None and str(settings.temp_dir) in text
+    if not (configured or "duckdb_temp" in text or "No space left on device" in text):
+        return None
+    where = f"{TEMP_DIR_ENV}={settings.temp_dir}" if settings.temp_dir is not None else "DATABASE.tmp, next to the database"
+    return UsageError(
+        f"cannot spill to {where}: {text[:200]}; nothing was stored",
+        hint=f"point {TEMP_DIR_ENV} at a writable directory with free space (about the input's size), "
+        f"or raise {MEMORY_ENV}",
+    )

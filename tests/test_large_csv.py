@@ -181,3 +181,19 @@ def test_a_record_longer_than_the_limit_allows_is_one_line_naming_the_setting(cl
     again = cli("ingest", path, "--format", "json")
     assert again.exit_code == 0, again.stderr
     assert (again.json()["rows_read"], again.json()["rejected"]) == (3, 0)
+
+
+@pytest.mark.slow
+def test_a_temp_dir_that_cannot_be_written_is_named_not_the_input(tmp_path):
+    path = _generate(tmp_path / "spendlogs.csv", rows=60_000)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    db = tmp_path / "db.duckdb"
+    run = _litecost(db, "ingest", str(path),
+                    env={"LITECOST_MEMORY_LIMIT": "160MB", "LITECOST_TEMP_DIR": str(blocker / "spill")})
+    assert run.returncode == 2, run.stderr
+    [error] = [line for line in run.stderr.splitlines() if "error" in line]
+    assert error.startswith(f"litecost: error: cannot spill to LITECOST_TEMP_DIR={blocker / 'spill'}: ")
+    assert "nothing was stored; point LITECOST_TEMP_DIR at a writable directory" in error
+    assert "re-export or repair the file" not in error
+    assert not db.exists() or _stored(db) == (0, 0, 0)

@@ -15,7 +15,7 @@ from typer.core import TyperGroup
 from litecost.cli import signals
 from litecost.errors import ExitCode, LitecostError, UsageError
 from litecost.files import write_atomically
-from litecost.memory import out_of_memory_error
+from litecost.memory import out_of_memory_error, spill_error
 from litecost.redact import redact
 
 
@@ -161,7 +161,7 @@ class LitecostGroup(TyperGroup):
                 sys.exit(int(ExitCode.INTERRUPTED))
             if debug:
                 raise
-            exc = out_of_memory_error(exc) or exc
+            exc = out_of_memory_error(exc) or spill_error(exc) or exc
             if isinstance(exc, LitecostError):
                 sys.stderr.write(error_line(exc.one_line()) + "\n")
                 sys.exit(int(exc.exit_code))
