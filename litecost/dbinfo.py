@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from litecost.memory import memory_settings
 from litecost.store import SCHEMA_VERSION, Store, fetch_rows
 
 
 def database_info(store: Store) -> dict[str, Any]:
+    memory = memory_settings()
     first, last, calls = store.con.execute(
         "SELECT min(start_time), max(start_time), count(*) FROM calls"
     ).fetchone()
@@ -20,6 +22,10 @@ def database_info(store: Store) -> dict[str, Any]:
         "first_call_utc": first,
         "last_call_utc": last,
         "tables": [{"table": name, "rows": count} for name, count in store.table_counts().items()],
+        # The bound this machine and environment give every command (litecost.memory).
+        "memory_limit_bytes": memory.limit_bytes,
+        "memory_limit_origin": memory.origin,
+        "temp_directory": str(memory.temp_dir or store.path.with_name(store.path.name + ".tmp")),
     }
 
 

@@ -78,3 +78,14 @@ def test_a_bad_limit_stops_any_command_before_it_opens_the_database(cli, db, mon
     assert run.exit_code == 2
     assert "LITECOST_MEMORY_LIMIT='lots'" in run.stderr
     assert not db.exists()
+
+
+def test_db_info_states_the_bound_in_force(cli, db, monkeypatch, tmp_path):
+    assert cli("ingest", write_jsonl(tmp_path / "cb.jsonl", [slp("chatcmpl-1")])).exit_code == 0
+    monkeypatch.setenv("LITECOST_MEMORY_LIMIT", "2GB")
+    doc = cli("db", "info", "--format", "json").json()
+    assert (doc["memory_limit_bytes"], doc["memory_limit_origin"]) == (2 * 10**9, "LITECOST_MEMORY_LIMIT=2GB")
+    assert doc["temp_directory"] == str(db) + ".tmp"
+    monkeypatch.setenv("LITECOST_TEMP_DIR", str(tmp_path / "spill"))
+    rows = cli("db", "info", "--format", "csv").stdout.splitlines()
+    assert f"temp directory,{tmp_path / 'spill'}" in rows and "memory limit (bytes),2000000000" in rows

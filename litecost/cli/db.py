@@ -42,6 +42,9 @@ def info(ctx: typer.Context, fmt: Optional[OutputFormat] = FORMAT_OPTION, wait: 
         {"item": "first call (UTC)", "value": info_doc["first_call_utc"]},
         {"item": "last call (UTC)", "value": info_doc["last_call_utc"]},
         *({"item": f"table {t['table']} (rows)", "value": t["rows"]} for t in info_doc["tables"]),
+        {"item": "memory limit (bytes)", "value": info_doc["memory_limit_bytes"]},
+        {"item": "memory limit from", "value": info_doc["memory_limit_origin"]},
+        {"item": "temp directory", "value": info_doc["temp_directory"]},
     ]
     write_output(render_rows(fmt.value, summary, [Column("item"), Column("value", kind="mixed")], document={"schema_version": 1}))
 
