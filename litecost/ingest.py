@@ -244,11 +244,7 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
         # Rows were stored in file order, so a row's place is its line, provided every
         # line was a record (the typed reader skips blank ones).
         if rejected == 0 and read and read == src.line_count and last - first + 1 == read:
-            line = f"(rowid - {first} + 1)"
-            con.execute(
-                f"CREATE OR REPLACE TEMP VIEW staged_calls AS"
-                f" SELECT * REPLACE ({line} AS src_line, {line} AS source_line) FROM staged_rows"
-            )
+            con.execute(f"CREATE OR REPLACE TEMP VIEW staged_calls AS {numbered_rows_sql('staged_rows', 1, False)}")
             return "typed"
     source = load_pre_calls(con, src, keep_payloads)
     if "$path" in source:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -128,9 +129,16 @@ def memory_settings() -> MemorySettings:
     return MemorySettings(limit, origin, Path(temp).expanduser() if temp else None)
 
 
+def _duckdb_error(exc: BaseException, kind: str = "Error") -> bool:
+    """Whether `exc` is DuckDB's (of class `kind`); DuckDB is not imported for the asking:
+    if it was never loaded, the error cannot be its."""
+    duckdb = sys.modules.get("duckdb")
+    return duckdb is not None and isinstance(exc, getattr(duckdb, kind))
+
+
 def out_of_memory_error(exc: BaseException) -> OutOfMemoryError | None:
     """DuckDB's out-of-memory error as the one line a user can act on, or None for others."""
-    if type(exc).__name__ != "OutOfMemoryException":
+    if not _duckdb_error(exc, "OutOfMemoryException"):
         return None
     settings = memory_settings()
     suggested = max(2 * settings.limit_bytes, DEFAULT_FLOOR)
@@ -157,9 +165,10 @@ def record_too_long_error(path: object, exc: BaseException) -> OutOfMemoryError 
 
 def spill_error(exc: BaseException) -> UsageError | None:
     """DuckDB failing to write its temp files (a missing or read-only LITECOST_TEMP_DIR, a
-    full disk) as the one line a user can act on, instead of blaming the input file."""
-    if isinstance(exc, (UsageError, OutOfMemoryError)):
-        return None  # already said
+    full disk) as the one line a user can act on, instead of blaming the input file. Only
+    DuckDB's errors: an OSError of litecost's own writing says what it could not write."""
+    if not _duckdb_error(exc):
+        return None
     text = " ".join(str(exc).split())
     settings = memory_settings()
     configured = settings.temp_dir is not None and str(settings.temp_dir) in text

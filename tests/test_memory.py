@@ -89,3 +89,17 @@ def test_db_info_states_the_bound_in_force(cli, db, monkeypatch, tmp_path):
     monkeypatch.setenv("LITECOST_TEMP_DIR", str(tmp_path / "spill"))
     rows = cli("db", "info", "--format", "csv").stdout.splitlines()
     assert f"temp directory,{tmp_path / 'spill'}" in rows and "memory limit (bytes),2000000000" in rows
+
+
+def test_only_duckdbs_own_errors_are_read_as_spill_or_memory_problems():
+    import duckdb
+
+    from litecost.memory import out_of_memory_error, spill_error
+
+    disk_full = "IO Error: Could not write file \"x.duckdb.tmp/duckdb_temp_storage-0.tmp\": No space left on device"
+    assert spill_error(duckdb.IOException(disk_full)).one_line().startswith("cannot spill to DATABASE.tmp")
+    # litecost's own writes (an -o file, a price snapshot) say what they could not write.
+    assert spill_error(OSError(28, "No space left on device")) is None
+    assert spill_error(UsageError("cannot write out.csv: No space left on device")) is None
+    assert out_of_memory_error(duckdb.OutOfMemoryException("Out of Memory Error")).exit_code == ExitCode.OUT_OF_MEMORY
+    assert out_of_memory_error(MemoryError()) is None
