@@ -400,15 +400,18 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
         # rows (at 1M rows their metadata alone is 3 GB to spill and read back), and no
         # WITH ORDINALITY (it makes DuckDB read on one thread). Rows keep the file's order
         # (preserve_insertion_order), so whoever materialises them numbers them
-        # (`numbered_rows_sql`).
+        # (`numbered_rows_sql`): DuckDB 2.0's CSV reader has no row numbers of its own.
         columns = ", ".join(f'"{name}"' for name in wanted if name in present)
         if src.format == "csv":
             statements = _reset_rejects_sql()
             reader = f"read_csv($path, {_csv_options(header=True, src=src)})"
+            line = "NULL::BIGINT"
         else:
+            # The Parquet reader numbers its rows itself: a row's line is its row number.
             statements = _reset_rejects_sql() + [_EMPTY_REJECTS_TABLE]
-            reader = "read_parquet($path)"
-        line = "NULL::BIGINT"
+            reader = "read_parquet($path, file_row_number=true)"
+            columns += ", file_row_number"
+            line = "file_row_number + 1"
         fields = {name: col(name) for name in wanted}
         row_extractions: list[str] = []
         row_columns = []
@@ -419,7 +422,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             + "), 200)"
         )
         source = f"(SELECT {columns} FROM {reader})"
-        source_exclude = None
+        source_exclude = "file_row_number" if src.format == "parquet" else None
     else:
         statements = json_records_sql(src)
         row = JsonPaths("rec", "sf")
@@ -609,11 +612,16 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     return statements
 
 
+def _read_in_staging(src: SourceFile) -> bool:
+    """Whether the file is read by the staging query itself (no view: it takes `$path`)."""
+    return src.kind == "spendlogs" and src.format in ("csv", "parquet")
+
+
 def numbered_after_staging(src: SourceFile) -> int | None:
     """For files read straight into staging, the file line of their first row (after a
     CSV's header): `numbered_rows_sql` numbers the staged rows. None: rows come numbered."""
-    if src.kind == "spendlogs" and src.format in ("csv", "parquet"):
-        return 2 if src.format == "csv" else 1
+    if src.kind == "spendlogs" and src.format == "csv":
+        return 2
     return None
 
 
@@ -651,7 +659,7 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: boo
             statement = re.sub(
                 r"LINE_SHIFT:(\d+)", lambda m, shifted=any_rejects: _line_shift_sql(int(m.group(1)), shifted), statement
             )
-        if statement is statements[-1] and numbered_after_staging(src) is not None:
+        if statement is statements[-1] and _read_in_staging(src):
             # The reader runs inside the staging query, which takes `$path` as a parameter.
             return "(" + statement.removeprefix(_PRE_CALLS_VIEW) + ")"
         con.execute(statement, params if "$path" in statement else None)
