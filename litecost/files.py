@@ -147,6 +147,39 @@ def decode_text_head(head: bytes) -> str | None:
     return text
 
 
+# Names of standard output that `-o` accepts (a pipe or terminal is no file to replace).
+STDOUT_NAMES = ("-", "/dev/stdout", "/dev/fd/1", "/proc/self/fd/1")
+
+
+def output_target(output: Path) -> Path | None:
+    """The regular file `-o output` writes, with symlinks followed; None for standard
+    output. Anything else is refused before a byte is written: replacing a device node,
+    a FIFO or a socket with a plain file (as `write_atomically` would) breaks the machine
+    or its owner's program, and a directory or a missing one is a typo."""
+    if str(output) in STDOUT_NAMES:
+        return None
+    target = Path(os.path.realpath(output))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise UsageError(f"--output {output}: {exc.strerror}", hint="choose a file you may write") from None
+    if mode is not None and stat.S_ISDIR(mode):
+        raise UsageError(f"--output {output}: is a directory, not a file", hint="name a file, e.g. report.csv")
+    if mode is not None and not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise UsageError(
+            f"--output {output}: is {kind}, not a regular file; litecost writes outputs only to files",
+            hint="write to a file, or leave out -o and redirect standard output (-o - means standard output)",
+        )
+    if not target.parent.is_dir():
+        raise UsageError(f"--output {output}: directory {target.parent} does not exist", hint="create it first, or choose another")
+    if mode is not None and not os.access(target, os.W_OK):
+        raise UsageError(f"cannot write {output}: the file is read-only", hint="choose a writable location")
+    return target
+
+
 def write_atomically(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename: readers see the old file or
     the new one, never a partial one. The file gets the mode a plain `open()` would give

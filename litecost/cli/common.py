@@ -14,7 +14,7 @@ from typer.core import TyperGroup
 
 from litecost.cli import signals
 from litecost.errors import ExitCode, LitecostError, UsageError
-from litecost.files import write_atomically
+from litecost.files import output_target, write_atomically
 from litecost.memory import out_of_memory_error, spill_error
 from litecost.redact import redact
 
@@ -71,11 +71,13 @@ def warn(message: str) -> None:
 
 
 def write_output(rendered: Any, output: Path | None = None) -> None:
-    """Write rendered data to stdout, or atomically to `output` (temp file + rename)."""
+    """Write rendered data to stdout, or atomically to the file `output` names (temp file
+    + rename; see `files.output_target` for what it may name)."""
+    target = None if output is None else output_target(output)
     if not isinstance(rendered, str):  # a rich renderable (tables)
         from rich.console import Console
 
-        if output is not None:
+        if target is not None:
             raise UsageError("--output needs a machine format", hint="add --format csv, json, jsonl or markdown")
         console = Console(highlight=False)
         if not console.is_terminal:
@@ -83,14 +85,11 @@ def write_output(rendered: Any, output: Path | None = None) -> None:
             console = Console(highlight=False, width=200)
         console.print(rendered)
         return
-    if output is None:
+    if target is None:
         sys.stdout.write(rendered)
         sys.stdout.flush()
         return
-    directory = output.resolve().parent
-    if not directory.is_dir():
-        raise UsageError(f"--output {output}: directory {directory} does not exist")
-    write_atomically(output, rendered.encode("utf-8"))
+    write_atomically(target, rendered.encode("utf-8"))
 
 
 def error_line(message: str) -> str:
