@@ -134,7 +134,7 @@ def _tag_values_sql(tag_dim: str, tags: str) -> str:
     if prefix is None:
         return f"CASE WHEN len({tags}) = 0 THEN ['{UNTAGGED}'] ELSE {tags} END"
     matching = f"list_transform(list_filter({tags}, lambda t: starts_with(t, $tag_prefix)), lambda t: substr(t, {len(prefix) + 1}))"
-    return f"CASE WHEN len({matching}) = 0 THEN ['(no {prefix[:-1]} tag)'] ELSE {matching} END"
+    return f"CASE WHEN len({matching}) = 0 THEN [$no_tag_label] ELSE {matching} END"
 
 
 def _split(value: str, money: bool) -> str:
@@ -172,9 +172,12 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
     tag_dim = next((d for d in spec.dimensions if d == "tag" or d.startswith("tag:")), None)
     if tag_dim and _tag_prefix(tag_dim):
         params["tag_prefix"] = _tag_prefix(tag_dim)
+        params["no_tag_label"] = f"(no {_tag_prefix(tag_dim)[:-1]} tag)"
     split = tag_dim is not None and spec.tag_split == "even"
+    # Columns get generated names: a dimension's name (`tag:NAME`) is user text, never SQL.
+    column = {d: f"d{i}" for i, d in enumerate(spec.dimensions)}
     plain_dims = [d for d in spec.dimensions if d != tag_dim]
-    keys = [f'{_SIMPLE_DIMENSIONS[d]} AS "{d}"' for d in plain_dims]
+    keys = [f"{_SIMPLE_DIMENSIONS[d]} AS {column[d]}" for d in plain_dims]
     # Group on the stored tag list itself; turning it into the dimension's values (untagged,
     # tag:NAME) happens after grouping, on few rows.
     keys.append(f"{_call_tags(spec)} AS tags" if tag_dim else "NULL::VARCHAR[] AS tags")
@@ -195,7 +198,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
     )
     # One row per (dimensions, tag values) before splitting, so an even split divides
     # each tag set's totals, whatever groups pricing needed.
-    plain = "".join(f'"{d}", ' for d in plain_dims)
+    plain = "".join(f"{column[d]}, " for d in plain_dims)
     collapsed = (
         f"SELECT {plain}tag_values, "
         + ", ".join(f"sum({m}) AS {m}" for m in (*_COUNTS, *TOKEN_METRICS, *COST_METRICS))
@@ -205,8 +208,8 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
         "SELECT * EXCLUDE (tag_values), unnest(tag_values) AS tag_value,"
         " generate_subscripts(tag_values, 1) AS tag_position, len(tag_values) AS tag_count FROM collapsed"
     )
-    dims = [f'tag_value AS "{d}"' if d == tag_dim else f'"{d}"' for d in spec.dimensions]
-    group = ", ".join(f'"{d}"' for d in spec.dimensions)
+    dims = [f"tag_value AS {column[d]}" if d == tag_dim else column[d] for d in spec.dimensions]
+    group = ", ".join(column[d] for d in spec.dimensions)
 
     def metrics(suffix: str, divide: bool, once: bool) -> list[str]:
         where = " FILTER (WHERE tag_position = 1)" if once else ""
@@ -228,7 +231,8 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
         f" FROM exploded GROUP BY GROUPING SETS (({group}), ())"
     )
     cursor = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
-    names = [d[0] for d in cursor.description]
+    dimension_of = {c: d for d, c in column.items()}
+    names = [dimension_of.get(d[0], d[0]) for d in cursor.description]
     rows, totals = [], None
     for values in cursor.fetchall():
         record = dict(zip(names, values))

@@ -119,6 +119,23 @@ def test_hostile_filter_values_are_data_not_sql(report):
     assert as_json(report("--by", "model", "--format", "json"))["totals"]["requests"] == EXPECTED["calls"]
 
 
+@pytest.mark.parametrize("name", [
+    "x\"y", "x'y", "env\"--", "x\"||getenv('HOME')||\"", "x'||(SELECT/**/content/**/FROM/**/read_text('/etc/hostname'))||'",
+    "x\"/**/FROM/**/calls;DROP/**/TABLE/**/calls;--",
+])
+def test_tag_names_are_labels_never_sql(report, sample_db, name):
+    """`--by tag:NAME` names a tag, whatever its characters: the report has one row, the
+    label `(no NAME tag)` quoted back exactly, and the database is untouched."""
+    doc = as_json(report("--by", f"tag:{name}", "--format", "json"))
+    label = f"(no {name} tag)"
+    assert [row[f"tag:{name}"] for row in doc["rows"]] == [label]
+    assert doc["totals"]["requests"] == EXPECTED["calls"]
+    csv_rows = list(csv.reader(io.StringIO(report("--by", f"tag:{name},model", "--format", "csv").stdout)))
+    assert csv_rows[0][:2] == [f"tag:{name}", "model"]
+    assert {row[0] for row in csv_rows[1:-1]} == {label}
+    assert as_json(report("--by", "model", "--format", "json"))["totals"]["requests"] == EXPECTED["calls"]
+
+
 def test_compare_previous_adds_the_change(report):
     doc = as_json(report("--by", "provider", "--period", "2026-10", "--compare", "previous", "--format", "json"))
     assert doc["previous_period"]["start"] == "2026-09-01T00:00:00+00:00"
