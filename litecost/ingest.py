@@ -231,7 +231,10 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
     if typed:
         try:
             source = load_pre_calls(con, src, keep_payloads, typed=True)
-            con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}",
+                {**stage_params, "path": str(src.path)},
+            )
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise  # not the file's fault: the general reader would fail the same way, slower
         # DuckDB quotes the offending line in its message and may cut it inside a UTF-8

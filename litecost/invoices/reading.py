@@ -138,18 +138,21 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> Co
     # The header read by detection fixes the columns: no dialect sniffing (which fails on
     # short files), and a ragged row is an error naming its line.
     names = _unique_names(fmt.header)
-    struct = "{" + ", ".join("'" + n.replace("'", "''") + "': 'VARCHAR'" for n in names) + "}"
-    # Path and delimiter inlined as literals, not bound: a view keeps no parameters.
-    options = f"auto_detect=false, header=true, columns={struct}, quote='\"', escape='\"', delim={_literal(fmt.delimiter)}"
+    # The file's column names and its path are its own text, never SQL: columns are read
+    # by position under generated names (c1, c2, …), and the path and delimiter reach the
+    # view through variables (a view keeps no parameters).
+    struct = "{" + ", ".join(f"'c{i + 1}': 'VARCHAR'" for i in range(len(names))) + "}"
+    _bind_file(con, path, fmt.delimiter)
+    options = f"auto_detect=false, header=true, columns={struct}, quote='\"', escape='\"', delim=getvariable('inv_delim')"
     if fmt.compressed:
         options += ", compression='gzip'"
-    reader = f"read_csv({_literal(str(path))}, {options})"
+    reader = f"read_csv(getvariable('inv_path'), {options})"
     columns = Columns()
     selects = []
-    for name in names:
+    for i, name in enumerate(names):
         key = columns.add(name)
         if key:
-            selects.append(f"CAST({quote_ident(name)} AS VARCHAR) AS {quote_ident(key)}")
+            selects.append(f"c{i + 1} AS {quote_ident(key)}")
     # Line numbers assume one line per record (header on line 1), as `litecost ingest` does.
     # A view, not a copy: staging streams the file once more instead of materialising
     # every column of a multi-GB export.
@@ -158,8 +161,9 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> Co
     return columns
 
 
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
+def _bind_file(con: duckdb.DuckDBPyConnection, path: Path, delimiter: str = ",") -> None:
+    con.execute("SET VARIABLE inv_path = $path", {"path": str(path)})
+    con.execute("SET VARIABLE inv_delim = $delim", {"delim": delimiter})
 
 
 def _replace_source(con: duckdb.DuckDBPyConnection, kind: str, select: str) -> None:
@@ -171,20 +175,23 @@ def _replace_source(con: duckdb.DuckDBPyConnection, kind: str, select: str) -> N
 
 
 def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Columns:
-    reader = f"read_parquet({_literal(str(path))})"
-    described = con.execute(f"DESCRIBE SELECT * FROM {reader}").fetchall()
+    _bind_file(con, path)
+    described = con.execute("DESCRIBE SELECT * FROM read_parquet(getvariable('inv_path'))").fetchall()
+    # Columns by position under generated names (c1, c2, …): their names are the file's text.
+    generated = ", ".join(f"c{i + 1}" for i in range(len(described)))
+    reader = f"read_parquet(getvariable('inv_path')) WITH ORDINALITY AS inv_file({generated}, ordinality)"
     columns = Columns()
     selects = []
-    for name, dtype, *_ in described:
+    for i, (name, dtype, *_) in enumerate(described):
         key = columns.add(name)
         if not key:
             continue
         nested = any(t in dtype.upper() for t in ("STRUCT", "MAP", "[]", "LIST"))
         # Nested values (CUR 2.0 `product` map, tags) as JSON text, like a CSV export writes them.
-        value = f"CAST(to_json({quote_ident(name)}) AS VARCHAR)" if nested else f"CAST({quote_ident(name)} AS VARCHAR)"
+        value = f"CAST(to_json(c{i + 1}) AS VARCHAR)" if nested else f"CAST(c{i + 1} AS VARCHAR)"
         selects.append(f"{value} AS {quote_ident(key)}")
     _replace_source(con, "VIEW", "SELECT ordinality AS source_row, 'row ' || ordinality AS ref,"
-                    " CAST(NULL AS JSON) AS rec" + "".join(", " + s for s in selects) + f" FROM {reader} WITH ORDINALITY")
+                    " CAST(NULL AS JSON) AS rec" + "".join(", " + s for s in selects) + f" FROM {reader}")
     return columns
 
 

@@ -1,6 +1,6 @@
 """Readers: turn one detected input file into `pre_calls` rows, all in DuckDB SQL.
 
-Each reader defines the temp view `pre_calls`, one row per input record: the
+Each reader gives a query of `pre_calls` rows, one per input record: the
 source line, the raw fields as text, the JSON usage objects, and a parse error when
 the record could not be read at all. `canonical.py` then validates and converts
 these into `calls` rows. Nothing here loops over records in Python.
@@ -380,11 +380,10 @@ def _metadata_fields(md: JsonPaths, mj: Callable[..., str]) -> dict[str, str]:
     }
 
 
-_PRE_CALLS_VIEW = "CREATE OR REPLACE TEMP VIEW pre_calls AS"
-
 
 def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> list[str]:
-    """Statements that fill `pre_calls` from a SpendLogs file (CSV, Parquet or JSON).
+    """Statements that prepare a SpendLogs file (CSV, Parquet or JSON), the last one the
+    SELECT of its `pre_calls` rows (see `load_pre_calls`).
 
     `messages` and `response` (prompts and answers, when the proxy stored them) are read
     only with `keep_payloads`.
@@ -442,7 +441,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
     meta = _metadata_fields(md, md.json)
     field_items = ", ".join(f'{expr} AS "f_{name}"' for name, expr in fields.items())
     statements.append(
-        f"""{_PRE_CALLS_VIEW}
+        f"""
         WITH extracted AS (
             SELECT {line} AS src_line, {excerpt} AS excerpt
                    {''.join(', ' + item for item in row_extractions)}, *{f' EXCLUDE ({source_exclude})' if source_exclude else ''}
@@ -499,8 +498,9 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
 
 
 def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed: bool = False) -> list[str]:
-    """Statements that fill `pre_calls` from callback JSON (StandardLoggingPayload,
-    kwargs dumps with a `standard_logging_object`, or minimal custom dicts).
+    """Statements that prepare callback JSON (StandardLoggingPayload, kwargs dumps with a
+    `standard_logging_object`, or minimal custom dicts), the last one the SELECT of its
+    `pre_calls` rows (see `load_pre_calls`).
 
     `typed` (JSON lines only) reads the file with `read_json` and a schema of exactly the
     fields below: each line parsed once, no copy of the text. It raises a DuckDB error
@@ -575,10 +575,10 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         statements = _reset_rejects_sql() + [_EMPTY_REJECTS_TABLE]
         # No WITH ORDINALITY: it makes DuckDB read the file on one thread. Rows keep the
         # file's order instead (preserve_insertion_order), so whoever materialises them
-        # numbers them (see ingest). A view cannot hold a parameter: the path is inlined.
+        # numbers them (see ingest).
         extracted = (
             f"SELECT NULL::BIGINT AS src_line, NULL AS excerpt, {', '.join(text.column_items())}"
-            f" FROM read_json({_sql_string(str(src.path))}, format='newline_delimited', records=true,"
+            f" FROM read_json($path, format='newline_delimited', records=true,"
             f" {_compression(src)},"
             f" columns={text.read_json_columns()}, maximum_object_size={memory_settings().max_record_bytes})"
         )
@@ -593,7 +593,6 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     unsuitable = f"WHEN shape = 'minimal' THEN '{TYPED_READ_UNSUITABLE}'" if typed else ""
     statements.append(
         f"""
-        CREATE OR REPLACE TEMP {'VIEW typed_records' if typed else 'VIEW pre_calls'} AS
         WITH extracted AS (
             {extracted}
         ), checked AS (
@@ -610,11 +609,6 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         """
     )
     return statements
-
-
-def _read_in_staging(src: SourceFile) -> bool:
-    """Whether the file is read by the staging query itself (no view: it takes `$path`)."""
-    return src.kind == "spendlogs" and src.format in ("csv", "parquet")
 
 
 def numbered_after_staging(src: SourceFile) -> int | None:
@@ -641,15 +635,16 @@ def typed_read_applies(src: SourceFile) -> bool:
 
 
 def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: bool = False) -> str:  # noqa: ANN001 - a duckdb connection
-    """Define the view `pre_calls` over `src` (reading it into temp tables where the
-    general readers need a copy), or with `typed` the view `typed_records` that reads it
-    (unnumbered: `src_line` is NULL); return the view's name. Lines the reader rejects
-    go to `lc_read_rejects`."""
+    """Prepare `src` (reading it into temp tables where the general readers need a copy)
+    and return the subquery of its `pre_calls` rows, to be run with the parameter `$path`
+    where it names it: the file is read by the query that stages its rows, and its name
+    is a parameter, never SQL text. With `typed`, rows are unnumbered (`src_line` NULL).
+    Lines the reader rejects go to `lc_read_rejects`."""
     typed = typed and typed_read_applies(src)
     if src.kind == "spendlogs":
-        statements = spendlogs_pre_calls_sql(src, keep_payloads)
+        *statements, select = spendlogs_pre_calls_sql(src, keep_payloads)
     else:
-        statements = callbacks_pre_calls_sql(src, keep_payloads, typed=typed)
+        *statements, select = callbacks_pre_calls_sql(src, keep_payloads, typed=typed)
     params = {"path": str(src.path)}
     any_rejects = None
     for statement in statements:
@@ -659,8 +654,5 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: boo
             statement = re.sub(
                 r"LINE_SHIFT:(\d+)", lambda m, shifted=any_rejects: _line_shift_sql(int(m.group(1)), shifted), statement
             )
-        if statement is statements[-1] and _read_in_staging(src):
-            # The reader runs inside the staging query, which takes `$path` as a parameter.
-            return "(" + statement.removeprefix(_PRE_CALLS_VIEW) + ")"
         con.execute(statement, params if "$path" in statement else None)
-    return "typed_records" if typed else "pre_calls"
+    return "(" + select + ")"
