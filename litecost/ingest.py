@@ -30,7 +30,7 @@ from litecost.sources.records import (
     typed_read_applies,
 )
 from litecost.store import Store
-from litecost.redact import redact_sql
+from litecost.redact import redact, redact_sql
 
 
 @dataclass
@@ -191,8 +191,10 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     # (see `ingest`) must not leave gaps in the numbering users see.
     ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
     started = con.execute("SELECT now()").fetchone()[0]
-    result = FileResult(str(src.path), src.kind, src.format, src.description, "", ingest_id)
-    params = {"ingest_id": ingest_id, "path": str(src.path)}
+    # A file's name is stored and shown, so a secret in it is redacted like any other text.
+    shown_path = redact(str(src.path))
+    result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id)
+    params = {"ingest_id": ingest_id, "path": shown_path}
     if src.format != "empty":
         try:
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)

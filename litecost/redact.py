@@ -22,6 +22,10 @@ SECRET_PATTERNS: tuple[tuple[str, str], ...] = (
         r"(?i)((?:x-)?api[_-]?key[\"']?\s*[:=]\s*[\"']?)[A-Za-z0-9._~+/=-]{6,}",
         r"\1" + REDACTED,
     ),
+    # AWS access key ids (long-lived AKIA…, temporary ASIA…).
+    (r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b", REDACTED),
+    # JSON Web Tokens: base64url header and payload, each starting with `{"`.
+    (r"\beyJ[A-Za-z0-9_-]{6,}\.eyJ[A-Za-z0-9_-]{6,}\.[A-Za-z0-9_-]*", REDACTED),
 )
 
 _COMPILED = tuple(
@@ -41,12 +45,31 @@ def _sql_literal(text: str) -> str:
 
 
 # Every secret pattern contains one of these: a cheap test spares most values the rewrites.
-_SECRET_HINT = r"(?i)sk-|bearer|api[_-]?key"
+_SECRET_HINT = r"(?i)sk-|bearer|api[_-]?key|AKIA|ASIA|eyJ"
+# Any secret at all, as one pattern (RE2 and Python both scope flags as `(?i:…)`).
+_ANY_SECRET = "|".join(
+    f"(?i:{p.removeprefix('(?i)')})" if p.startswith("(?i)") else f"(?:{p})" for p, _ in SECRET_PATTERNS
+)
 
 
-def redact_sql(expr: str) -> str:
-    """A SQL expression that redacts secrets in the VARCHAR `expr`."""
+def secret_hint_sql(exprs: list[str]) -> str:
+    """SQL: whether any of the VARCHAR `exprs` may hold a secret: one cheap test per row
+    for many columns, which then `redact_sql(..., hint=)` only where it holds."""
+    return f"regexp_matches(concat_ws(chr(31), {', '.join(exprs)}), {_sql_literal(_SECRET_HINT)})"
+
+
+def redact_sql(expr: str, hint: str | None = None) -> str:
+    """A SQL expression that redacts secrets in the VARCHAR `expr` (`hint`: a boolean SQL
+    expression from `secret_hint_sql` that covers `expr`)."""
     redacted = expr
     for pattern, replacement in SECRET_PATTERNS:
         redacted = f"regexp_replace({redacted}, {_sql_literal(pattern)}, {_sql_literal(replacement)}, 'g')"
-    return f"CASE WHEN regexp_matches({expr}, {_sql_literal(_SECRET_HINT)}) THEN {redacted} ELSE {expr} END"
+    test = hint or f"regexp_matches({expr}, {_sql_literal(_SECRET_HINT)})"
+    return f"CASE WHEN {test} THEN {redacted} ELSE {expr} END"
+
+
+def hash_secret_sql(expr: str, hint: str | None = None) -> str:
+    """An identifier (a key, a request id) that holds a secret becomes the secret's
+    SHA-256: the same value still gets the same identity, and the secret is gone."""
+    test = f"regexp_matches({expr}, {_sql_literal(_ANY_SECRET)})"
+    return f"CASE WHEN {f'{hint} AND ' if hint else ''}{test} THEN sha256({expr}) ELSE {expr} END"

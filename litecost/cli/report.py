@@ -12,6 +12,7 @@ import typer
 from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.cli.pricing import PRICING_OPTION, load_book
 from litecost.errors import ExitCode
+from litecost.redact import redact
 
 HELP = """Spend by one or more dimensions over a period: requests, failures, tokens per
 category, logged cost (LiteLLM's) and re-priced cost (the price book's), and share.
@@ -126,7 +127,7 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
     window = f"{spec.period.start.isoformat()} to {spec.period.end.isoformat()}" if spec.period else "all calls"
     title = f"Spend by {', '.join(spec.dimensions)} · {label} ({window}) · tz {spec.tz}"
     if spec.filters:
-        title += " · where " + ", ".join(f"{d}={v}" for d, v in spec.filters)
+        title += " · where " + ", ".join(f"{d}={redact(v)}" for d, v in spec.filters)
     if spec.tag_split == "even" and any(d.startswith("tag") for d in spec.dimensions):
         title += " · tags split evenly"
     if fmt is OutputFormat.json:
@@ -135,7 +136,7 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
             "period": spec.period.to_dict() if spec.period else None,
             "tz": spec.tz,
             "by": list(spec.dimensions),
-            "filters": [{"dimension": d, "value": v} for d, v in spec.filters],
+            "filters": [{"dimension": d, "value": redact(v)} for d, v in spec.filters],
             "tag_split": spec.tag_split,
             "rows": [{c.key: r.get(c.key) for c in columns} for r in report.rows],
             "totals": {c.key: report.totals.get(c.key) for c in columns},

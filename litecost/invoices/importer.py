@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 from litecost import __version__
 from litecost.invoices.detect import InvoiceSource, detect_files
 from litecost.invoices.staging import stage_file
+from litecost.redact import redact, redact_sql
 
 if TYPE_CHECKING:
     import duckdb
@@ -148,21 +149,24 @@ def _import_file(
     ).fetchone()
     if done:
         stored = stored_file_summary(con, done[0])
-        stored.update(path=str(src.path), status="already imported", notes=[f"same content as invoice file #{done[0]}"])
+        stored.update(path=redact(str(src.path)), status="already imported", notes=[f"same content as invoice file #{done[0]}"])
         return FileImport(**stored)
 
     file_id = con.execute("SELECT nextval('invoice_file_id_seq')").fetchone()[0]
     staged = stage_file(con, src, aliases)
+    # A bill's text is stored and shown: secrets in it are redacted like a log's.
+    description = redact_sql("NULLIF(trim(s.description), '')")
     con.execute(
-        "INSERT INTO invoice_lines SELECT $id, s.source_row, s.period_start, s.period_end, s.provider, s.account,"
-        " s.kind, s.model_raw, m.model, s.category, coalesce(s.service_tier, 'standard'), s.context_tier, s.region,"
-        " s.quantity, s.unit, s.amount, s.currency, NULLIF(trim(s.description), '')"
+        f"INSERT INTO invoice_lines SELECT $id, s.source_row, s.period_start, s.period_end, s.provider, {redact_sql('s.account')},"
+        f" s.kind, {redact_sql('s.model_raw')}, {redact_sql('m.model')}, s.category, coalesce(s.service_tier, 'standard'),"
+        f" s.context_tier, {redact_sql('s.region')}, s.quantity, {redact_sql('s.unit')}, s.amount, s.currency,"
+        f" {description}"
         " FROM staged s LEFT JOIN inv_models m ON m.provider = s.provider AND m.model_raw = s.model_raw",
         {"id": file_id},
     )
     lines, start, end, accounts, currencies, currency, total = con.execute(
         "SELECT count(*), min(period_start), max(period_end),"
-        " list_sort(list(DISTINCT account) FILTER (WHERE account IS NOT NULL)),"
+        f" list_sort(list(DISTINCT {redact_sql('account')}) FILTER (WHERE account IS NOT NULL)),"
         " count(DISTINCT currency), min(currency), sum(amount) FROM staged"
     ).fetchone()
     single_currency = currencies == 1
@@ -171,7 +175,7 @@ def _import_file(
         "INSERT INTO invoice_files VALUES ($id, $path, $sha, $provider, $layout, $start, $end, $accounts, $rows, $lines,"
         " $total, $currency, now(), NULL, $version)",
         {
-            "id": file_id, "path": str(src.path), "sha": src.sha256, "provider": src.layout.family,
+            "id": file_id, "path": redact(str(src.path)), "sha": src.sha256, "provider": src.layout.family,
             "layout": src.layout.name, "start": start, "end": end, "accounts": accounts or [],
             "rows": staged.rows_read, "lines": lines, "total": total if costed else None,
             "currency": currency if costed else None, "version": __version__,

@@ -10,11 +10,19 @@ number, a cost that is not a USD amount, malformed metadata or tags.
 from __future__ import annotations
 
 from litecost import tokens
-from litecost.redact import redact_sql
+from litecost.redact import hash_secret_sql, redact_sql, secret_hint_sql
 
 # Tokens beyond this in one call are a corrupt record, not traffic.
 MAX_TOKENS_PER_CALL = 10**11
 MONEY = "DECIMAL(38, 18)"
+
+# Text columns stored as read: any that holds a secret is stored redacted (labels) or as
+# the secret's hash (identities, so the same value still matches itself).
+_LABELS = (
+    "status", "call_type", "provider", "model", "model_resolved", "model_group", "deployment_id", "key_alias",
+    "team_id", "team_alias", "org_id", "user_id", "end_user", "service_tier", "model_map_key", "session_id",
+)
+_IDENTITIES = ("request_id", "litellm_call_id", "api_key")
 
 _TIME_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?|UTC)$"
 
@@ -144,12 +152,18 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         SELECT *, {', '.join(usage_fields)} FROM typed
     ), checked AS (
         SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM usage
+    ), secrets_out AS (
+        -- One cheap test per row; the rewrites run only on the rare row that needs them.
+        SELECT * REPLACE (
+            {', '.join(f'{redact_sql(c, hint="secret_hint")} AS {c}' for c in _LABELS)},
+            {', '.join(f'{hash_secret_sql(c, hint="secret_hint")} AS {c}' for c in _IDENTITIES)}
+        ) FROM (SELECT *, coalesce({secret_hint_sql([*_LABELS, *_IDENTITIES])}, false) AS secret_hint FROM checked)
     )
     SELECT
         src_line,
         reject_reason,
         CASE WHEN reject_reason IS NOT NULL THEN excerpt END AS excerpt,
-        CASE WHEN request_id IS NOT NULL THEN {redact_sql('request_id')} END AS request_id,
+        request_id,
         start_ts AS start_time,
         end_ts AS end_time,
         CASE lower(coalesce(status, 'success')) WHEN 'failure' THEN 'failure' WHEN 'success' THEN 'success'
@@ -163,7 +177,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         deployment_id,
         -- A raw virtual key is never stored: keep LiteLLM's own hash of it instead.
         CASE WHEN starts_with(api_key, 'sk-') THEN sha256(api_key) ELSE api_key END AS api_key_hash,
-        {redact_sql('key_alias')} AS key_alias,
+        key_alias,
         team_id, team_alias, org_id, user_id, end_user,
         tags_json,
         lower(coalesce(cache_hit, 'false')) IN ('true', '1', 't', 'yes') AS cache_hit,
@@ -190,7 +204,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         '{kind}' AS source_kind,
         {ingest_id_param}::BIGINT AS ingest_id,
         src_line AS source_line
-    FROM checked
+    FROM secrets_out
     """
 
 
@@ -199,11 +213,11 @@ def distinct_values_sql(staged: str) -> list[str]:
     (valid calls) once, into temp tables `canonical_maps(original, canonical)` and
     `tag_sets(tags_key, tags, user_agent_tags)`; `stored_calls_select` joins them."""
     user_agent = "starts_with(t, 'User-Agent:')"
-    trimmed = "list_transform(tags_list, lambda t: trim(t))"
+    trimmed = f"list_transform(tags_list, lambda t: {redact_sql('trim(t)')})"
     return [
         f"""
         CREATE OR REPLACE TEMP TABLE canonical_maps AS
-        SELECT original, {_sorted_object('original::JSON', scalars_only=True)} AS canonical
+        SELECT original, {redact_sql(_sorted_object('original::JSON', scalars_only=True) + '::VARCHAR')}::JSON AS canonical
         FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM {staged}
               WHERE model_map_value IS NOT NULL AND reject_reason IS NULL)
         """,
