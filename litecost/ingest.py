@@ -275,7 +275,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     """Store `staged_calls`: rejects, conflicts, new calls; count everything in `result`."""
     con.execute(
         f"INSERT INTO rejects SELECT $ingest_id, $path, line, {redact_sql('reason')}, {redact_sql('left(excerpt, 200)')}"
-        f" FROM ({read_rejects_sql()})",
+        f" FROM ({read_rejects_sql(src)})",
         params,
     )
     excerpts = rejected_excerpts_sql(src)

@@ -145,3 +145,47 @@ def test_no_canary_from_a_bill_is_stored_or_shown(tmp_path):
     with duckdb.connect(str(db)) as con:
         con.execute("CHECKPOINT")
     assert b"CANARYanthropic" not in db.read_bytes()
+
+
+PROMPT = "CANARY-PROMPT-9c1e"
+
+
+def test_reject_excerpts_never_carry_prompts(cli, db, tmp_path):
+    """Every way a record is rejected — bad UTF-8 and truncated JSON (raw text), a valid
+    record with a bad field, a CSV row with too many columns — keeps an excerpt of its
+    identity fields only, never the prompt, whatever key carries it."""
+    import json as _json
+
+    from conftest import DATA
+
+    kwargs_dump = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": PROMPT}],
+                   "standard_logging_object": {**slp("kw-1"), "startTime": "not a time"}}
+    lines = [
+        _json.dumps(slp("good-1")).encode(),
+        # Bad UTF-8: rejected by the reader itself, before any parsing.
+        _json.dumps({"id": "bad-utf8", "system_prompt": PROMPT}).encode()[:-1] + b', "x": "\xff\xfe"}',
+        # Truncated JSON: not parseable, the prompt under a key no list would know.
+        _json.dumps({"id": "cut-1", "model": "gpt-4o", "instructions": PROMPT, "extra": "x" * 50})[:-20].encode(),
+        # Valid JSON, a bad start time: the prompt at the top and in the kwargs dump.
+        _json.dumps({**slp("bad-time", startTime="yesterday"), "documents": [PROMPT]}).encode(),
+        _json.dumps(kwargs_dump).encode(),
+    ]
+    jsonl = tmp_path / "mixed.jsonl"
+    jsonl.write_bytes(b"\n".join(lines) + b"\n")
+    run = cli("ingest", jsonl, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert _json.loads(run.stdout)["rejected"] == 4
+    rows = (DATA / "spendlogs_v1110.csv").read_text(encoding="utf-8").splitlines()
+    csv_file = tmp_path / "extra.csv"
+    csv_file.write_text("\n".join([rows[0], rows[1], rows[2] + f',"[{{""content"": ""{PROMPT}""}}]"']) + "\n", encoding="utf-8")
+    assert _json.loads(cli("ingest", csv_file, "--format", "json").stdout)["rejected"] == 1
+    listing = cli("db", "rejects", "--format", "json")
+    rejects = _json.loads(listing.stdout)["rejects"]
+    assert len(rejects) == 5
+    assert PROMPT not in listing.stdout + cli("db", "rejects").stdout
+    excerpts = {r["line"]: r["excerpt"] for r in rejects if r["path"].endswith("mixed.jsonl")}
+    assert '"id": "bad-utf8"' in excerpts[2] and '"id": "cut-1"' in excerpts[3] and '"model": "gpt-4o"' in excerpts[3]
+    assert '"id": "bad-time"' in excerpts[4] and '"id": "kw-1"' in excerpts[5]
+    with duckdb.connect(str(db)) as con:
+        con.execute("CHECKPOINT")
+    assert PROMPT.encode() not in db.read_bytes()

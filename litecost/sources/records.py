@@ -22,15 +22,6 @@ from litecost.sources.detect import SourceFile
 REJECTS_TABLE = "lc_read_rejects"
 REJECTS_SCAN = "lc_read_scans"
 
-# Payload keys that can carry prompts, responses or credentials: never read, and
-# removed from any excerpt we keep of a rejected record.
-PAYLOAD_KEYS = (
-    "messages", "response", "proxy_server_request", "input", "prompt", "original_response",
-    "complete_streaming_response", "async_complete_streaming_response", "additional_args",
-    "api_key", "requester_custom_headers", "headers", "optional_params", "litellm_params",
-    "standard_logging_object", "metadata", "model_parameters", "hidden_params", "response_headers",
-)
-_PAYLOAD_PATCH = "{" + ",".join(f'"{k}":null' for k in PAYLOAD_KEYS) + "}"
 
 # SpendLogs columns litecost reads; any may be absent in older LiteLLM versions,
 # except the ones detection requires.
@@ -102,7 +93,29 @@ def _line_shift_sql(first_line: int, any_rejects: bool) -> str:
     )
 
 
-def read_rejects_sql() -> str:
+# What a reject's excerpt may show: identities, time, model, status, counts and cost;
+# never a prompt, a response or any field whose meaning litecost does not know.
+_EXCERPT_KEYS = (
+    "id", "request_id", "litellm_call_id", "call_type", "status", "custom_llm_provider", "model",
+    "startTime", "prompt_tokens", "completion_tokens", "response_cost", "spend",
+)
+_EXCERPT_VALUE = r'(?:"[^"\\]{0,80}"|-?[0-9][0-9.eE+-]{0,30}|true|false|null)'
+_EXCERPT_PAIR = r'"(?:' + "|".join(_EXCERPT_KEYS) + r')"\s*:\s*' + _EXCERPT_VALUE
+
+
+def _text_excerpt(text: str) -> str:
+    """SQL: an excerpt of JSON-like text that is not valid JSON: only its `key: value`
+    pairs of excerpt keys with short scalar values, found by pattern."""
+    return f"array_to_string(regexp_extract_all({text}, {_sql_string(_EXCERPT_PAIR)}), ', ')"
+
+
+def _csv_excerpt(line: str) -> str:
+    """SQL: an excerpt of a CSV line the reader rejected: its leading plain fields, up to
+    the first quoted field, object or list (where metadata, messages and responses are)."""
+    return f"left(regexp_extract({line}, '^[^\"{{\\[]*'), 120)"
+
+
+def read_rejects_sql(src: SourceFile) -> str:
     """Lines DuckDB itself could not read (encoding, column count), one row per line."""
     expected = "regexp_extract(error_message, 'Expected Number of Columns: (\\d+)', 1)"
     found = "regexp_extract(error_message, 'Found: (\\d+)', 1)"
@@ -119,9 +132,10 @@ def read_rejects_sql() -> str:
         f" WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || {expected} || ', found ' || {found}"
         " ELSE lower(error_type) || ': ' || error_message END"
     )
+    excerpt = _csv_excerpt("csv_line") if src.format == "csv" else _text_excerpt("csv_line")
     return (
         f"SELECT line, arg_min({reason}, error_type) AS reason,"
-        f" any_value(csv_line) AS excerpt FROM {REJECTS_TABLE} GROUP BY line"
+        f" any_value({excerpt}) AS excerpt FROM {REJECTS_TABLE} GROUP BY line"
     )
 
 
@@ -349,13 +363,18 @@ def rejected_excerpts_sql(src: SourceFile) -> str | None:
 
 
 def excerpt_sql() -> str:
-    """A short excerpt of a rejected JSON record without payload fields (redacted later)."""
+    """A short excerpt of a rejected JSON record: its excerpt keys (`_EXCERPT_KEYS`, at the
+    top or in a kwargs dump's `standard_logging_object`) with scalar values, nothing else
+    (redacted later)."""
+    scalar = "('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE', 'BOOLEAN')"
+    pairs = []
+    for key in _EXCERPT_KEYS:
+        value = f"coalesce(json_extract(rec, '$.{key}'), json_extract(rec, '$.standard_logging_object.{key}'))"
+        pairs.append(f"CASE WHEN json_type({value}) IN {scalar} THEN '\"{key}\": ' || left({value}::VARCHAR, 82) END")
     return (
         "left(CASE WHEN json_valid(rec) AND json_type(rec) = 'OBJECT'"
-        f" THEN json_merge_patch(rec, '{_PAYLOAD_PATCH}')::VARCHAR"
-        # Unparseable text: cut at the first key that may carry prompt text.
-        " ELSE regexp_replace(left(raw, 400), '\"(messages|content|prompt|input|response|text|metadata)\".*$', '\"\\1\": …', 's')"
-        " END, 200)"
+        f" THEN concat_ws(', ', {', '.join(pairs)})"
+        f" ELSE {_text_excerpt('raw')} END, 200)"
     )
 
 
