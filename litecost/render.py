@@ -67,8 +67,13 @@ def _dumps(value: Any, **kwargs: Any) -> str:
     return re.sub('"' + re.escape(marker) + r'(-?[0-9.]+)"', r"\1", text)
 
 
-# Spreadsheets run cells that start with these as formulas.
+# Spreadsheets run cells that start with these as formulas, also after leading spaces.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def guard_formula(text: str) -> str:
+    """A CSV text cell a spreadsheet will show as text, not run: a leading `'`."""
+    return "'" + text if text.startswith(_FORMULA_START) or text.lstrip(" \n").startswith(_FORMULA_START) else text
 
 
 def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) -> str:
@@ -84,8 +89,8 @@ def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) ->
     if isinstance(value, (list, tuple)):
         value = ";".join(str(v) for v in value)
     text = str(value)
-    if csv_guard and (column is None or not column.numeric) and text.startswith(_FORMULA_START):
-        return "'" + text
+    if csv_guard and (column is None or not column.numeric):
+        return guard_formula(text)
     return text
 
 
@@ -119,11 +124,22 @@ def to_json_document(document: dict[str, Any]) -> str:
 
 
 def to_csv(rows: list[dict[str, Any]], columns: list[Column], *, csv_guard: bool = True) -> str:
+    """CSV with `\n` line ends. A value holding a bare CR is quoted too: Python's writer
+    quotes only the characters of its line terminator, and a spreadsheet splits the row
+    at a CR (the writer runs with `\r\n` and each row's terminator becomes `\n`)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([c.key for c in columns])
+    writer = csv.writer(out, lineterminator="\r\n")
+
+    def write(cells: list[str]) -> None:
+        writer.writerow(cells)
+        out.seek(out.tell() - 2)
+        out.truncate()
+        out.write("\n")
+
+    # Headers name dimensions (`tag:NAME`): user text, guarded like any cell.
+    write([guard_formula(c.key) if csv_guard else c.key for c in columns])
     for row in rows:
-        writer.writerow([_plain(row.get(c.key), c, csv_guard) for c in columns])
+        write([_plain(row.get(c.key), c, csv_guard) for c in columns])
     return out.getvalue()
 
 
@@ -132,13 +148,14 @@ def to_jsonl(rows: list[dict[str, Any]], columns: list[Column]) -> str:
 
 
 def _markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """A table cell: a `|` would end it and a line break the table."""
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
 def to_markdown(rows: list[dict[str, Any]], columns: list[Column], title: str | None = None) -> str:
     """Markdown is read by people (the close package): figures are rounded as in tables
     (money to cents, per-call USD to 6 decimals); csv and json keep them exact."""
-    lines = [f"### {title}", ""] if title else []
+    lines = [f"### {_markdown_cell(title)}", ""] if title else []
     lines.append("| " + " | ".join(_markdown_cell(c.title) for c in columns) + " |")
     lines.append("|" + "|".join("---:" if c.numeric else "---" for c in columns) + "|")
     for row in rows:
@@ -206,18 +223,21 @@ class FittedTable:
     def __rich_console__(self, console, options):  # noqa: ANN001, ANN204
         from rich import box
         from rich.table import Table
+        from rich.text import Text
 
+        # Values are data, never rich markup: `[/bold]` in a tag is shown, not parsed.
         width = options.max_width
         shown, fits = self.layout(width)
+        title = Text(self.title) if self.title else None
         if width < self.COMPACT_BELOW:
-            table = Table(title=self.title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+            table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
                           pad_edge=False, padding=0)
         else:
-            table = Table(title=self.title, title_justify="left", show_lines=False)
+            table = Table(title=title, title_justify="left", show_lines=False)
         for index in shown:
             column = self.columns[index]
             table.add_column(
-                column.title,
+                Text(column.title),
                 justify="right" if column.numeric else "left",
                 # Held at the width of its longest value when everything fits (a longer
                 # header wraps between words); else rich folds values whole.
@@ -226,7 +246,7 @@ class FittedTable:
                 overflow="fold",
             )
         for row in self.cells:
-            table.add_row(*(row[i] for i in shown))
+            table.add_row(*(Text(row[i]) for i in shown))
         yield table
 
 

@@ -103,7 +103,7 @@ class _progress:
 
             from litecost.cli.common import stderr_console
 
-            self.bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+            self.bar = Progress(TextColumn("{task.description}", markup=False), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                                 DownloadColumn(), TimeElapsedColumn(), TextColumn("left"),
                                 _TimeLeft(), console=stderr_console(), transient=True)
             self.started = time.monotonic()
