@@ -7,6 +7,7 @@ the clock: callers pass `now`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
@@ -43,10 +44,24 @@ class Period:
 
 
 def zone_info(name: str) -> ZoneInfo:
+    """The zone `name`, which both Python and DuckDB must know: the report's days are cut
+    in DuckDB, its periods in Python (`right/UTC`, `posixrules`, `localtime` are files of
+    the system's zone database, not zones DuckDB computes in)."""
     try:
-        return ZoneInfo(name)
+        zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise UsageError(f"unknown time zone {name!r}", hint="use an IANA name such as UTC or Europe/Berlin") from None
+        zone = None
+    if zone is None or name not in _duckdb_zones():
+        raise UsageError(f"unknown time zone {name!r}", hint="use an IANA name such as UTC or Europe/Berlin")
+    return zone
+
+
+@functools.lru_cache(maxsize=1)
+def _duckdb_zones() -> frozenset[str]:
+    import duckdb
+
+    with duckdb.connect() as con:
+        return frozenset(row[0] for row in con.execute("SELECT name FROM pg_timezone_names()").fetchall())
 
 
 def _is_month_start(moment: datetime) -> bool:

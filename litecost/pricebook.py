@@ -340,6 +340,8 @@ def load_litellm_map(path: Path, layer_rank: int, layer_name: str | None = None)
         raise BadInputError(f"{path}: cannot read price map ({exc})") from None
     except json.JSONDecodeError as exc:
         raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON in price map: {exc.msg}", hint="fix the file") from None
+    except RecursionError:
+        raise BadInputError(f"{path}: JSON nested too deep to be a price map", hint="check the file") from None
     if not isinstance(data, dict):
         raise BadInputError(f"{path}: a LiteLLM price map is a JSON object of model entries", hint="check the file")
     return litellm_map_entries(data, str(path), layer_rank, layer_name or Path(path).name)

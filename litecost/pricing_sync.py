@@ -56,6 +56,8 @@ def validate_map(content: bytes, origin: str) -> dict[str, Any]:
         data = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadInputError(f"{origin}: not a JSON price map ({exc})", hint="point at LiteLLM's model_prices_and_context_window.json") from None
+    except RecursionError:
+        raise BadInputError(f"{origin}: JSON nested too deep to be a price map", hint="point at LiteLLM's model_prices_and_context_window.json") from None
     if not isinstance(data, dict):
         raise BadInputError(f"{origin}: a LiteLLM price map is a JSON object of model entries")
     priced = len(litellm_map_entries(data, origin, 1, origin))  # also refuses a price that is not a number ≥ 0

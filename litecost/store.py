@@ -10,6 +10,7 @@ leaves the file as it was (DuckDB discards uncommitted work on reopen).
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -243,8 +244,8 @@ class Store:
                 f"no litecost database at {db_path}",
                 hint="run `litecost ingest FILE` first, or point --db / LITECOST_DB at your database",
             )
-        if db_path.exists() and db_path.is_dir():
-            raise UsageError(f"--db {db_path} is a directory", hint="give a database file path")
+        if db_path.exists():
+            _check_database_file(db_path)
         config = _connection_config(memory_settings())
         deadline = time.monotonic() + max(wait_seconds, 0.0)
         while True:
@@ -277,6 +278,7 @@ class Store:
             con.execute("SET TimeZone = 'UTC'")
             # DuckDB draws its own bar on long queries; litecost's stderr is its own.
             con.execute("SET enable_progress_bar = false")
+            store._refuse_foreign_tables()
             if not read_only:
                 store.migrate()
             elif store._check_version() < SCHEMA_VERSION:
@@ -310,6 +312,22 @@ class Store:
         if not exists:
             return 0
         return self.con.execute("SELECT coalesce(max(version), 0) FROM _litecost_migrations").fetchone()[0]
+
+    def _refuse_foreign_tables(self) -> None:
+        """A DuckDB file of another program is left as it is: litecost neither reads it as
+        an empty litecost database nor adds its tables to it."""
+        if self.applied_version():
+            return
+        tables = [row[0] for row in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database()"
+            " AND table_schema NOT IN ('information_schema', 'pg_catalog') ORDER BY table_name LIMIT 6"
+        ).fetchall()]
+        if tables:
+            shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+            raise DatabaseError(
+                f"{self.path} is a DuckDB database of another program (tables: {shown}); litecost left it untouched",
+                hint="point --db / LITECOST_DB at a litecost database, or at a new file",
+            )
 
     def _check_version(self) -> int:
         version = self.applied_version()
@@ -397,6 +415,29 @@ def _connection_config(memory: MemorySettings) -> dict[str, str]:
     if memory.temp_dir is not None:
         config["temp_directory"] = str(memory.temp_dir)
     return config
+
+
+def _check_database_file(path: Path) -> None:
+    """Refuse, before DuckDB opens it, what cannot be a litecost database: a directory, a
+    FIFO or device (opening one waits forever or reads without end), a file of another
+    format (DuckDB would try to download a SQLite extension for a SQLite file)."""
+    mode = path.stat().st_mode
+    if stat.S_ISDIR(mode):
+        raise UsageError(f"--db {path} is a directory", hint="give a database file path")
+    if not stat.S_ISREG(mode):
+        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise UsageError(f"--db {path} is {kind}, not a database file", hint="give a database file path")
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return  # DuckDB names the permission problem
+    if head and head[8:12] != b"DUCK":
+        what = "a SQLite database" if head.startswith(b"SQLite format 3") else "not a DuckDB database"
+        raise DatabaseError(
+            f"{path} is {what}; litecost left it untouched",
+            hint="point --db / LITECOST_DB at a litecost database, or at a new file",
+        )
 
 
 def _first_line(exc: BaseException) -> str:

@@ -63,7 +63,7 @@ def test_a_database_from_a_newer_litecost_is_refused(db):
 def test_a_file_that_is_not_duckdb_is_a_clear_error(tmp_path):
     path = tmp_path / "notes.duckdb"
     path.write_text("hello, not a database\n")
-    with pytest.raises(DatabaseError, match="cannot open"):
+    with pytest.raises(DatabaseError, match="is not a DuckDB database; litecost left it untouched"):
         Store.open(path)
 
 

@@ -39,9 +39,11 @@ def ingest_command(
 ) -> None:
     from litecost.cli.common import warn
     from litecost.ingest import detect_files, ingest
+    from litecost.periods import zone_info
     from litecost.store import Store
 
     fmt = choose_format(fmt)
+    zone_info(source_tz)  # before anything is read or a database made
     sources = detect_files(paths, kind, on_skip=lambda path, why: warn(f"skipped {why}"))
     for src in sources:
         note(f"{src.path}: {src.description}")

@@ -157,7 +157,7 @@ def _first_json_line_record(text: str, max_lines: int = 50) -> dict | None:
             continue
         try:
             record = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested too deep for Python: the reader's to judge
             continue
         if isinstance(record, dict) and not isinstance(record.get("data"), list):
             return record

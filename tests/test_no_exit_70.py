@@ -1,0 +1,115 @@
+"""No input, argument or database file ends in exit 70 (issue 21): each hostile case is a
+one-line error with its exit code, and a database it names is left byte for byte as it
+was. Cases are generated here, run through the CLI as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DATA
+
+LITECOST = [sys.executable, "-m", "litecost"]
+BILL = Path(__file__).parent / "data" / "billing" / "openai_dashboard_costs_synthetic.csv"
+
+
+def run(cwd: Path, *args, timeout: int = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([*LITECOST, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def one_line_error(done: subprocess.CompletedProcess, code: int, *words: str) -> None:
+    assert done.returncode == code, (done.returncode, done.stderr)
+    lines = done.stderr.splitlines()
+    # Status lines (what each input is) may come first; the error is one line, the last.
+    assert lines and lines[-1].startswith("litecost: error: "), done.stderr
+    assert not [line for line in lines[:-1] if "error" in line], done.stderr
+    assert "internal error" not in lines[-1] and "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[-1], lines[-1]
+
+
+@pytest.fixture(scope="module")
+def ws(tmp_path_factory) -> Path:
+    """A workspace with a small litecost database and the hostile files."""
+    ws = tmp_path_factory.mktemp("hostile")
+    assert run(ws, "--db", ws / "ok.duckdb", "ingest", DATA / "spendlogs.jsonl").returncode == 0
+    (ws / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
+    (ws / "deep_first_line.jsonl").write_text(
+        json.dumps({"id": "deep", "startTime": 1790850000, "model": "gpt-4o-mini", "response_cost": 0.1,
+                    "prompt_tokens": 1, "completion_tokens": 1})[:-1]
+        + ', "metadata": ' + '{"a": ' * 5000 + "1" + "}" * 5000 + "}\n")
+    return ws
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("tz", ["right/UTC", "posixrules", "localtime", "Not/AZone"])
+def test_time_zones_duckdb_cannot_compute_in_are_usage_errors(ws, tz):
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", "--tz", tz), 2, f"unknown time zone '{tz}'")
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "--tz", tz, BILL), 2, f"unknown time zone '{tz}'")
+    one_line_error(run(ws, "--db", ws / "new.duckdb", "ingest", "--source-tz", tz, DATA / "spendlogs.jsonl"), 2)
+    assert not (ws / "new.duckdb").exists()
+
+
+def test_json_nested_deeper_than_python_reads(ws):
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "pricing", "sync", "--from-file", ws / "deep.json"), 3, "nested too deep")
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "model", "--pricing", ws / "deep.json"), 3, "nested too deep")
+    # A log whose first record is that deep is DuckDB's to read, not Python's.
+    done = run(ws, "--db", ws / "deep.duckdb", "ingest", ws / "deep_first_line.jsonl", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["inserted"] == 1
+
+
+def _foreign_duckdb(path: Path) -> Path:
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE orders (id INTEGER, total DECIMAL(10, 2))")
+        con.execute("INSERT INTO orders VALUES (1, 9.99)")
+    return path
+
+
+def _sqlite(path: Path) -> Path:
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE t (a)")
+    con.commit()
+    con.close()
+    return path
+
+
+@pytest.mark.parametrize("make,words", [
+    (_foreign_duckdb, ("is a DuckDB database of another program (tables: orders)",)),
+    (_sqlite, ("is a SQLite database",)),
+    (lambda p: (p.write_bytes(b"not a database at all\n"), p)[1], ("is not a DuckDB database",)),
+    (lambda p: (p.write_bytes((DATA / "spendlogs.jsonl").read_bytes()), p)[1], ("is not a DuckDB database",)),
+])
+@pytest.mark.parametrize("command", [("report", "--by", "model"), ("db", "info"), ("ingest", DATA / "spendlogs.jsonl")])
+def test_a_database_litecost_did_not_make_is_refused_untouched(tmp_path, make, words, command):
+    path = make(tmp_path / "theirs.db")
+    before = digest(path)
+    one_line_error(run(tmp_path, "--db", path, *command), 3, *words, "left it untouched")
+    assert digest(path) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]
+
+
+def test_a_truncated_database_is_refused_untouched(ws, tmp_path):
+    path = tmp_path / "cut.duckdb"
+    path.write_bytes((ws / "ok.duckdb").read_bytes()[:100_000])
+    before = digest(path)
+    one_line_error(run(tmp_path, "--db", path, "report", "--by", "model"), 3, "cannot open")
+    assert digest(path) == before
+
+
+def test_a_fifo_as_the_database_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "db.fifo"
+    os.mkfifo(fifo)
+    for command in (("report", "--by", "model"), ("ingest", DATA / "spendlogs.jsonl")):
+        one_line_error(run(tmp_path, "--db", fifo, *command, timeout=20), 2, "is a FIFO, not a database file")
