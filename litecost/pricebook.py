@@ -126,6 +126,12 @@ def price_key(category: str, threshold: int = 0, service_tier: str = "standard")
     return key + _TIER_SUFFIX[service_tier]
 
 
+# No real price comes near this (the dearest LiteLLM lists is well under 0.001 USD a
+# token): above it a price is a unit mix-up or a broken map, and its products with token
+# counts would overflow DECIMAL(38, 18).
+MAX_PRICE_PER_TOKEN = Decimal(1)
+
+
 def to_decimal(value: Any) -> Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
@@ -359,12 +365,12 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
             if not parse_price_key(key) or raw is None:
                 continue
             value = to_decimal(raw) if isinstance(raw, (int, float)) else None
-            if value is None or value < 0:
+            if value is None or value < 0 or value > MAX_PRICE_PER_TOKEN:
                 # LiteLLM multiplies these by token counts: anything but a number ≥ 0 is a
                 # broken map, not a price to skip quietly.
                 raise BadInputError(
                     f"{origin}: {model_key}.{key} is {json.dumps(raw)[:40]}, not a price",
-                    hint="a price is a JSON number ≥ 0 (USD per token); fix the entry or leave the key out",
+                    hint=f"a price is a JSON number from 0 to {MAX_PRICE_PER_TOKEN} (USD per token); fix the entry or leave the key out",
                 )
             prices[key] = PricedValue(value, name, key)
         if prices:

@@ -13,6 +13,7 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.pricebook import (
+    MAX_PRICE_PER_TOKEN,
     PRICED_CATEGORIES,
     SERVICE_TIERS,
     UNITS,
@@ -78,7 +79,12 @@ class _Doc:
 
         if not isinstance(node, yaml.ScalarNode):
             raise self.fail(node, f"{what} must be a single value")
-        return yaml.safe_load(yaml.serialize(node)) if node.tag != "tag:yaml.org,2002:str" else node.value
+        if node.tag == "tag:yaml.org,2002:str":
+            return node.value
+        try:
+            return yaml.safe_load(yaml.serialize(node))
+        except (ValueError, OverflowError):  # a date such as 2026-13-01 or 0000-01-01
+            raise self.fail(node, f"{what}: {node.value!r} is not a valid value") from None
 
     def number(self, node: Any, what: str, *, minimum: Decimal = Decimal(0)) -> Decimal:
         value = to_decimal(self.scalar(node, what))
@@ -132,9 +138,26 @@ def _prices(doc: _Doc, node: Any, unit: Decimal, layer: str, threshold: int, svc
     out = {}
     for category, value_node in fields.items():
         value = doc.number(value_node, f"price of {category}") * unit
+        if value > MAX_PRICE_PER_TOKEN:
+            raise doc.fail(
+                value_node, f"price of {category} is {value:.6g} USD per token, above the {MAX_PRICE_PER_TOKEN} litecost accepts",
+                hint="check the unit (usd_per_1m_tokens is per million tokens)",
+            )
         line = value_node.start_mark.line + 1 if isinstance(value_node, yaml.Node) else None
         out[price_key(category, threshold, svc)] = PricedValue(value, layer, f"{doc.path.name}:{line}")
     return out
+
+
+def _same_prices_at_once(a: PriceEntry, b: PriceEntry) -> bool:
+    """Two rules of one file that would both price the same call with the same price key:
+    which one wins would depend on their order, so the file is ambiguous."""
+    if (a.pattern, a.match_kind, a.provider) != (b.pattern, b.match_kind, b.provider):
+        return False
+    if not (a.prices.keys() & b.prices.keys() or (a.batch_multiplier and b.batch_multiplier) or (a.price_as and b.price_as)):
+        return False
+    starts_before_b_ends = b.valid_to is None or a.valid_from is None or a.valid_from < b.valid_to
+    starts_before_a_ends = a.valid_to is None or b.valid_from is None or b.valid_from < a.valid_to
+    return starts_before_b_ends and starts_before_a_ends
 
 
 def load_overrides(path: Path, layer_rank: int) -> tuple[list[PriceEntry], list[Adjustment]]:
@@ -199,6 +222,14 @@ def load_overrides(path: Path, layer_rank: int) -> tuple[list[PriceEntry], list[
             entry.price_as = doc.text(fields["price_as"], "price_as")
         if not entry.prices and entry.batch_multiplier is None and entry.price_as is None:
             raise doc.fail(model_node, "a model rule needs prices, tiers, service_tiers or price_as")
+        for earlier in entries:
+            if _same_prices_at_once(earlier, entry):
+                raise doc.fail(
+                    model_node,
+                    f"this rule and the one at line {earlier.source_line} price {entry.pattern!r}"
+                    f"{' at ' + entry.provider if entry.provider else ''} over overlapping dates",
+                    hint="make their effective_from / effective_to ranges meet without overlapping, or merge them",
+                )
         entries.append(entry)
 
     adjustments: list[Adjustment] = []

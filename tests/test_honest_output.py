@@ -125,7 +125,7 @@ def test_a_litellm_price_map_with_a_bad_price_is_a_one_line_error(cli, tmp_path,
     run = cli("pricing", "show", "my-model", "--pricing", path)
     assert run.exit_code == 3 and run.stdout == ""
     assert run.stderr == (f"litecost: error: {path}: my-model.output_cost_per_token is {shown}, not a price; a price is "
-                          "a JSON number ≥ 0 (USD per token); fix the entry or leave the key out\n")
+                          "a JSON number from 0 to 1 (USD per token); fix the entry or leave the key out\n")
 
 
 def test_money_for_reading_never_shows_minus_zero():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import List, Optional
@@ -25,7 +26,12 @@ Exit code 1 when --fail-over PCT or --fail-over-amount USD is breached by the
 unexplained gap (stderr says which); the report is printed in full either way."""
 
 
-def _decimal(value: str | None, option: str) -> Decimal | None:
+# Bounds of the numbers options take: far beyond any real one, within what DuckDB's
+# DECIMAL(38, 18) arithmetic holds.
+_LARGEST = Decimal("1e15")
+
+
+def _decimal(value: str | None, option: str, *, positive: bool = False, largest: Decimal = _LARGEST) -> Decimal | None:
     from litecost.errors import UsageError
 
     if value is None:
@@ -34,8 +40,9 @@ def _decimal(value: str | None, option: str) -> Decimal | None:
         result = Decimal(value)
     except InvalidOperation:
         raise UsageError(f"{option} {value!r} is not a number") from None
-    if not result.is_finite() or result < 0:
-        raise UsageError(f"{option} {value!r} must be a number ≥ 0")
+    if not result.is_finite() or result < 0 or (positive and result == 0) or result > largest:
+        low = "above 0" if positive else "≥ 0"
+        raise UsageError(f"{option} {value!r} must be a number {low} and at most {largest:,f}")
     return result
 
 
@@ -74,9 +81,10 @@ def reconcile_command(
     rates = []
     for item in rate or []:
         currency, _, value = item.partition("=")
-        if not currency.strip() or not value:
-            raise UsageError(f"--rate {item!r} is not CUR=RATE", hint="e.g. --rate EUR=1.08")
-        rates.append((currency.strip().upper(), _decimal(value, "--rate")))
+        if not re.fullmatch(r"[A-Za-z]{3}", currency.strip()) or not value:
+            raise UsageError(f"--rate {item!r} is not CUR=RATE (a three-letter currency code)", hint="e.g. --rate EUR=1.08")
+        # USD per unit: a rate of 0 would zero the bill, one beyond a million is a typo.
+        rates.append((currency.strip().upper(), _decimal(value, "--rate", positive=True, largest=Decimal(1_000_000))))
     window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
     fmt = choose_format(fmt, output)
 
