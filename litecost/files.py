@@ -33,6 +33,8 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> l
                 raise UsageError(f"{pattern}: directory holds no {what}", hint=f"expected {', '.join(suffixes)} files (optionally .gz)")
         elif path.is_file():
             matches = [path]
+        elif path.exists():
+            raise not_a_regular_file(path)
         elif any(ch in pattern for ch in "*?["):
             matches = sorted(Path(p) for p in glob.glob(pattern, recursive=True) if Path(p).is_file())
             if not matches:
@@ -42,6 +44,42 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> l
         for match in matches:
             found[match] = found.get(match, False) or named
     return list(found.items())
+
+
+def file_kind(mode: int) -> str:
+    """What a non-regular file is, in words."""
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+
+
+def not_a_regular_file(path: Path) -> UsageError:
+    """Reading a FIFO waits for a writer, a device may never end: inputs are regular files."""
+    return UsageError(f"{path} is {file_kind(path.stat().st_mode)}, not a regular file", hint="give a file")
+
+
+def read_input_text(path: Path, what: str, limit: int, *, missing_hint: str = "check the path") -> str:
+    """A small input file (YAML, a price map) as text: a regular file, at most `limit`
+    bytes (so `/dev/zero` or a wrong file cannot fill memory), UTF-8."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise UsageError(f"{what} {path} does not exist", hint=missing_hint) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}", hint="check the path and its permissions") from None
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{what} {path} is {file_kind(mode)}, not a regular file", hint="give a file")
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as exc:
+        raise UsageError(f"cannot read {what} {path}: {exc.strerror}", hint="check its permissions") from None
+    if len(data) > limit:
+        raise BadInputError(f"{what} {path} is larger than {limit // (1024 * 1024)} MiB, the most litecost reads", hint="check that this is the file you meant")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInputError(f"{what} {path}: not UTF-8 text (byte {exc.start})", hint="save it as UTF-8") from None
 
 
 def sha256_of(path: Path) -> str:

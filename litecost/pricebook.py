@@ -130,6 +130,8 @@ def price_key(category: str, threshold: int = 0, service_tier: str = "standard")
 # token): above it a price is a unit mix-up or a broken map, and its products with token
 # counts would overflow DECIMAL(38, 18).
 MAX_PRICE_PER_TOKEN = Decimal(1)
+# LiteLLM's whole map is about 1.5 MB; a file far larger is not a price map.
+MAX_MAP_BYTES = 64 * 1024 * 1024
 
 
 def to_decimal(value: Any) -> Decimal | None:
@@ -338,12 +340,11 @@ def _snapshot_layer_name() -> str:
 
 def load_litellm_map(path: Path, layer_rank: int, layer_name: str | None = None) -> list[PriceEntry]:
     """A LiteLLM `model_prices_and_context_window.json`-format file as exact-match entries."""
+    from litecost.files import read_input_text
+
+    text = read_input_text(Path(path), "price map", MAX_MAP_BYTES, missing_hint="check the --pricing path")
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"price map {path} does not exist", hint="check the --pricing path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read price map ({exc})") from None
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise BadInputError(f"{path}:{exc.lineno}:{exc.colno}: invalid JSON in price map: {exc.msg}", hint="fix the file") from None
     except RecursionError:

@@ -6,7 +6,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from litecost.errors import BadInputError, UsageError
+from litecost.errors import BadInputError
 from litecost.pricebook import parse_price_key, to_decimal
 
 # Custom-pricing keys LiteLLM accepts that are not per token: reported, not imported.
@@ -15,16 +15,9 @@ _NOT_PER_TOKEN = ("_per_second", "_per_image", "_per_character", "_per_query", "
 
 def import_config(path: Path) -> tuple[dict[str, Any], list[str]]:
     """The override document and a list of warnings (keys that could not be imported)."""
-    import yaml
+    from litecost import safe_yaml
 
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path} does not exist") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise BadInputError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    config = safe_yaml.load(path, "LiteLLM config")
     if not isinstance(config, dict) or not isinstance(config.get("model_list"), list):
         raise BadInputError(f"{path}: no model_list; is this a LiteLLM proxy config.yaml?")
     models: list[dict[str, Any]] = []

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
+from litecost.files import read_input_text
 from litecost.pricebook import (
     MAX_PRICE_PER_TOKEN,
     PRICED_CATEGORIES,
@@ -161,21 +162,11 @@ def _same_prices_at_once(a: PriceEntry, b: PriceEntry) -> bool:
 
 
 def load_overrides(path: Path, layer_rank: int) -> tuple[list[PriceEntry], list[Adjustment]]:
-    import yaml
+    from litecost import safe_yaml
 
     doc = _Doc(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise UsageError(f"price file {path} does not exist", hint="check the --pricing path") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read ({exc})") from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise BadInputError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", hint="fix the file") from None
+    text = read_input_text(path, "price file", safe_yaml.MAX_BYTES, missing_hint="check the --pricing path")
+    root = safe_yaml.compose(text, path)
     if root is None:
         return [], []
     top = doc.mapping(root, TOP_KEYS, "the file")

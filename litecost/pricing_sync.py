@@ -76,10 +76,11 @@ def sync(*, url: str | None = None, from_file: str | None = None, now: datetime)
     if url and from_file:
         raise UsageError("give either --url or --from-file, not both")
     if from_file:
-        try:
-            content = Path(from_file).read_bytes()
-        except OSError as exc:
-            raise UsageError(f"cannot read {from_file}: {exc.strerror}") from None
+        from litecost.files import read_input_text
+        from litecost.pricebook import MAX_MAP_BYTES
+
+        # Bounded: `--from-file /dev/zero` or a wrong multi-GB file must not fill memory.
+        content = read_input_text(Path(from_file), "price map", MAX_MAP_BYTES).encode("utf-8")
         source = f"file {Path(from_file).resolve()}"
     else:
         url = url or DEFAULT_URL

@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from litecost.errors import BadInputError, UsageError
+from litecost.errors import BadInputError
 from litecost.invoices.charges import INVOICE_CATEGORIES, KINDS, SERVICE_TIERS
 from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
 from litecost.invoices.reading import column_key
@@ -81,16 +81,9 @@ def _decimal(path: Path, key: str, value: Any) -> Decimal:
 
 
 def load_mapping(path: Path) -> Mapping:
-    import yaml
+    from litecost import safe_yaml
 
-    if not path.is_file():
-        raise UsageError(f"mapping file {path} does not exist", hint="check the --mapping path")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: cannot read ({exc})") from None
-    except yaml.YAMLError as exc:
-        raise _fail(path, f"invalid YAML: {getattr(exc, 'problem', None) or exc}") from None
+    data = safe_yaml.load(path, "mapping file", missing_hint="check the --mapping path")
     if not isinstance(data, dict):
         raise _fail(path, "expected a YAML mapping with at least `provider` and `columns`")
     unknown = set(data) - TOP_KEYS

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from litecost.errors import BadInputError, UsageError
+from litecost.errors import BadInputError
 
 _GEO_PREFIX = re.compile(r"^(?:us|eu|apac|ap|global|jp|au|ca|uk|us-gov)\.")
 _VENDOR_PREFIX = re.compile(
@@ -112,16 +112,9 @@ class ModelAliases:
 
     @classmethod
     def load(cls, path: Path) -> ModelAliases:
-        import yaml
+        from litecost import safe_yaml
 
-        if not path.is_file():
-            raise UsageError(f"alias file {path} does not exist", hint="check the --aliases path")
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError) as exc:
-            raise BadInputError(f"{path}: cannot read ({exc})") from None
-        except yaml.YAMLError as exc:
-            raise BadInputError(f"{path}: invalid YAML: {getattr(exc, 'problem', None) or exc}", hint="fix the file") from None
+        data = safe_yaml.load(path, "alias file", missing_hint="check the --aliases path")
         if data is None:
             return cls()
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
