@@ -81,9 +81,25 @@ def _local_span(first: date, end: date, zone: ZoneInfo, label: str, tz: str) -> 
     return Period(_local_midnight(first, zone), _local_midnight(end, zone), label, tz)
 
 
+# Windows litecost computes: far wider than any log (calls must start in 2000–2099), and
+# clear of the ends of Python's and DuckDB's calendars, where a time zone's offset (or a
+# previous period) would step outside them.
+FIRST_YEAR, LAST_YEAR = 1970, 2199
+
+
+def _check_year(year: int, what: str, text: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UsageError(
+            f"{what} {text!r} is outside the years litecost handles ({FIRST_YEAR}–{LAST_YEAR})",
+            hint="LiteLLM calls start between 2000 and 2099",
+        )
+
+
 def parse_period(text: str, tz: str = "UTC", *, now: datetime | None = None) -> Period:
     zone = zone_info(tz)
     value = text.strip()
+    if year := re.match(r"(\d{4})(?:-|$)", value):
+        _check_year(int(year[1]), "--period", text)
     today = (now or datetime.now(timezone.utc)).astimezone(zone).date()
     try:
         if value in ("this-month", "last-month"):
@@ -118,6 +134,8 @@ def parse_instant(text: str, tz: str = "UTC", *, what: str = "--since") -> datet
     """A date (local midnight in `tz`) or a date-time (naive means `tz`) → UTC."""
     zone = zone_info(tz)
     value = text.strip()
+    if year := re.match(r"(\d{4})-", value):
+        _check_year(int(year[1]), what, text)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             return _local_midnight(date.fromisoformat(value), zone)

@@ -113,3 +113,25 @@ def test_a_fifo_as_the_database_is_refused_without_waiting(tmp_path):
     os.mkfifo(fifo)
     for command in (("report", "--by", "model"), ("ingest", DATA / "spendlogs.jsonl")):
         one_line_error(run(tmp_path, "--db", fifo, *command, timeout=20), 2, "is a FIFO, not a database file")
+
+
+@pytest.mark.parametrize("args", [
+    ("--period", "0001-01", "--compare", "previous"),
+    ("--period", "9999-W52", "--tz", "Etc/GMT+12"),
+    ("--period", "0001", "--tz", "Pacific/Kiritimati"),
+    ("--since", "0001-01-01", "--tz", "Pacific/Kiritimati"),
+    ("--until", "9999-12-31T23:59:59", "--tz", "Pacific/Kiritimati"),
+])
+def test_windows_at_the_ends_of_the_calendar_are_usage_errors(ws, args):
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", *args), 2,
+                   "outside the years litecost handles (1970–2199)")
+
+
+def test_a_window_at_the_edge_of_the_range_works(ws):
+    done = run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", "--period", "2199-12", "--tz", "Pacific/Kiritimati",
+               "--compare", "previous")
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_superscript_digit_is_not_an_invoice_id(ws):
+    one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "²"), 2, "²: no such file or directory")

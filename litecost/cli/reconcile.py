@@ -88,8 +88,9 @@ def reconcile_command(
     window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
     fmt = choose_format(fmt, output)
 
-    ids = [int(v) for v in invoices if v.isdigit()]
-    files = [v for v in invoices if not v.isdigit()]
+    # An id is ASCII digits: `²` is a digit to str.isdigit but no number to int().
+    ids = [int(v) for v in invoices if v.isascii() and v.isdigit()]
+    files = [v for v in invoices if not (v.isascii() and v.isdigit())]
     book = load_book(pricing)
     model_key = _model_key(aliases)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
