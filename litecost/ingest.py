@@ -271,12 +271,25 @@ def _read_error(exc: Exception) -> str:
     return "cannot be read: " + text[:300]
 
 
+def _recorded_before(table: str, same_record: str) -> str:
+    """SQL: a row of `table` from an earlier ingest of the same content ($sha256) records
+    the same thing (`same_record`, over `old` and the new row `n`)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {table} old JOIN ingests i ON i.ingest_id = old.ingest_id"
+        f" WHERE i.sha256 = $sha256 AND {same_record})"
+    )
+
+
 def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult, params: dict) -> None:  # noqa: ANN001
-    """Store `staged_calls`: rejects, conflicts, new calls; count everything in `result`."""
+    """Store `staged_calls`: rejects, conflicts, new calls; count everything in `result`.
+
+    This run's rejects and conflicts are gathered first and counted; only those not yet
+    recorded for the same file content are stored, so re-running an ingest (after a
+    crash, or a cron job over the same directory) stores nothing twice."""
     con.execute(
-        f"INSERT INTO rejects SELECT $ingest_id, $path, line, {redact_sql('reason')}, {redact_sql('left(excerpt, 200)')}"
-        f" FROM ({read_rejects_sql(src)})",
-        params,
+        "CREATE OR REPLACE TEMP TABLE run_rejects AS"
+        f" SELECT line, {redact_sql('reason')} AS reason, {redact_sql('left(excerpt, 200)')} AS excerpt"
+        f" FROM ({read_rejects_sql(src)})"
     )
     excerpts = rejected_excerpts_sql(src)
     excerpt = "s.excerpt" if excerpts is None else "coalesce(s.excerpt, r.excerpt)"
@@ -286,10 +299,14 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     ).fetchone()
     if staged_rejected:
         con.execute(
-            f"INSERT INTO rejects SELECT $ingest_id, $path, s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
-            f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL",
-            params,
+            f"INSERT INTO run_rejects SELECT s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
+            f" FROM staged_calls s{join} WHERE s.reject_reason IS NOT NULL"
         )
+    con.execute(
+        "INSERT INTO rejects SELECT $ingest_id, $path, n.line, n.reason, n.excerpt FROM run_rejects n"
+        f" WHERE NOT {_recorded_before('rejects', 'old.line IS NOT DISTINCT FROM n.line')}",
+        {**params, "sha256": src.sha256},
+    )
     for statement in distinct_values_sql("staged_calls"):
         con.execute(statement)
     valid_calls = "SELECT * EXCLUDE (reject_reason, excerpt, src_line) FROM staged_calls WHERE reject_reason IS NULL"
@@ -307,8 +324,8 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     con.execute(f"CREATE OR REPLACE TEMP VIEW fresh_calls AS {stored_calls_select(fresh)}")
     # Conflicts: a later occurrence in this file, or a first occurrence already stored.
     con.execute(
-        f"INSERT INTO duplicate_conflicts"
-        f" SELECT $ingest_id, $path, new.source_line, new.request_id, {_DIFFERENCES} AS differences"
+        f"CREATE OR REPLACE TEMP TABLE run_conflicts AS"
+        f" SELECT $ingest_id AS ingest_id, $path AS path, new.source_line AS line, new.request_id, {_DIFFERENCES} AS differences"
         f" FROM fresh_calls new JOIN fresh_calls old ON new.request_id = old.request_id"
         f" AND old.occurrence = 1 AND new.occurrence > 1 WHERE differences <> ''"
         f" UNION ALL"
@@ -317,6 +334,13 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         f" WHERE new.occurrence = 1 AND differences <> ''",
         params,
     )
+    result.conflicts = con.execute("SELECT count(*) FROM run_conflicts").fetchone()[0]
+    if result.conflicts:
+        con.execute(
+            "INSERT INTO duplicate_conflicts SELECT * FROM run_conflicts n WHERE NOT"
+            f" {_recorded_before('duplicate_conflicts', 'old.line = n.line AND old.request_id = n.request_id')}",
+            {"sha256": src.sha256},
+        )
     # A callback payload knows the provider's snapshot name (response.model); a SpendLogs
     # row does not. Filling a missing value is enrichment, not a conflict.
     con.execute(
@@ -340,12 +364,6 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     result.rejected = staged_rejected + read_rejected
     result.inserted = inserted
     result.duplicates = valid - inserted
-    result.conflicts = con.execute(
-        "SELECT count(*) FROM duplicate_conflicts WHERE ingest_id = $ingest_id", {"ingest_id": params["ingest_id"]}
-    ).fetchone()[0]
     if result.rejected:
-        line, reason = con.execute(
-            "SELECT line, reason FROM rejects WHERE ingest_id = $ingest_id ORDER BY line LIMIT 1",
-            {"ingest_id": params["ingest_id"]},
-        ).fetchone()
+        line, reason = con.execute("SELECT line, reason FROM run_rejects ORDER BY line LIMIT 1").fetchone()
         result.first_reject = f"{line}: {reason}"
