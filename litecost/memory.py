@@ -171,6 +171,16 @@ def spill_error(exc: BaseException) -> UsageError | None:
         return None
     text = " ".join(str(exc).split())
     settings = memory_settings()
+    written = re.search(r'Could not write file "([^"]+)"', text)
+    if written and "duckdb_temp" not in written.group(1) and not (
+        settings.temp_dir is not None and written.group(1).startswith(str(settings.temp_dir))
+    ):
+        # Not a spill: the database file itself (or its write-ahead log) could not grow.
+        reason = "no space left on the device" if "No space left on device" in text else text[:200]
+        return UsageError(
+            f"cannot write {written.group(1)}: {reason}; nothing was stored",
+            hint="free space on that disk, or point --db / LITECOST_DB at a database on another",
+        )
     configured = settings.temp_dir is not None and str(settings.temp_dir) in text
     if not (configured or "duckdb_temp" in text or "No space left on device" in text):
         return None

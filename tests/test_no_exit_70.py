@@ -135,3 +135,37 @@ def test_a_window_at_the_edge_of_the_range_works(ws):
 
 def test_a_superscript_digit_is_not_an_invoice_id(ws):
     one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "²"), 2, "²: no such file or directory")
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MiB file system (tmpfs; needs root), unmounted afterwards."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("mounting a small tmpfs needs root")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", str(mount)], check=True)
+
+
+def test_a_full_disk_is_named_and_nothing_is_stored(ws, small_disk):
+    big = ws / "big.jsonl"
+    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "jsonl", str(big), "--bytes", "20MB"],
+                   check=True, capture_output=True)
+    db = small_disk / "calls.duckdb"
+    one_line_error(run(ws, "--db", db, "ingest", big), 2, f"cannot write {db}", "no space left on the device; nothing was stored")
+    info = run(ws, "--db", db, "db", "info", "--format", "json")
+    assert info.returncode == 0 and json.loads(info.stdout)["calls"] == 0
+    with open(small_disk / "filler", "wb") as fh:  # the disk now full to the last block
+        try:
+            while True:
+                fh.write(b"\0" * 65536)
+                fh.flush()
+        except OSError:
+            pass
+    done = run(ws, "--db", ws / "ok.duckdb", "report", "--by", "model", "--format", "csv", "-o", small_disk / "r.csv")
+    one_line_error(done, 2, f"cannot write {small_disk / 'r.csv'}: No space left on device")
+    assert not (small_disk / "r.csv").exists()
