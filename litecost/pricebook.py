@@ -671,11 +671,21 @@ class GroupPricing:
         self.book = book
         self.instants, self.thresholds = book.boundaries()
 
+    @property
+    def params(self) -> dict[str, Any]:
+        """The values `keys()` refers to: the book's dates and tier thresholds come from
+        price files, so they reach SQL as parameters, never as text."""
+        return {
+            **{f"price_instant_{i}": moment for i, moment in enumerate(self.instants)},
+            **{f"price_threshold_{i}": threshold for i, threshold in enumerate(self.thresholds)},
+        }
+
     def keys(self, calls: str = "c") -> list[str]:
+        """SELECT items of the group keys; run the query with `params`."""
         period = " + ".join(
-            f"({calls}.start_time >= TIMESTAMPTZ '{moment.isoformat()}')::INT" for moment in self.instants
+            f"({calls}.start_time >= $price_instant_{i})::INT" for i in range(len(self.instants))
         )
-        tier = " + ".join(f"({calls}.prompt_tokens > {threshold})::INT" for threshold in self.thresholds)
+        tier = " + ".join(f"({calls}.prompt_tokens > $price_threshold_{i})::INT" for i in range(len(self.thresholds)))
         return [
             *(f"{calls}.{col} AS price_{col}" for col in PRICE_IDENTITY),
             f"{_service_tier_sql(calls)} AS price_service_tier",

@@ -162,7 +162,7 @@ def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing)
         FROM calls c WHERE c.start_time >= $start AND c.start_time < $end AND NOT c.cache_hit
         GROUP BY ALL
         """,
-        {"start": start, "end": end},
+        {"start": start, "end": end, **pricing.params},
     )
     pricing.install(con, "reconcile_groups")
     return fetch_rows(

@@ -188,6 +188,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
         + ", ".join(f"sum(c.{m}) AS {m}" for m in TOKEN_METRICS)
         + f", sum(c.logged_cost) AS logged_cost, {', '.join(pricing.probes('c'))} FROM ({scoped}) c GROUP BY ALL"
     )
+    params.update(pricing.params)
     con.execute(grouped, {k: v for k, v in params.items() if f"${k}" in grouped})
     pricing.install(con, "report_groups")
     values = _tag_values_sql(tag_dim, "g.tags") if tag_dim else "[NULL::VARCHAR]"

@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -126,4 +127,32 @@ def test_no_statement_carries_a_file_name_or_a_column_name(tmp_path, monkeypatch
         assert result.exit_code == 0, result.stderr
     assert len(statements) > 50
     for needle in ("o'brien", "o''brien", "DROP TABLE calls", "DROP TABLE invoice_lines", "read_text"):
+        assert not [s for s in statements if needle in s], needle
+
+
+def test_price_file_dates_and_tiers_travel_as_parameters(tmp_path, monkeypatch):
+    """A price file's effective dates and tier thresholds are its values: reports and
+    reconciliations bind them, and the statements never spell them out."""
+    from typer.testing import CliRunner
+
+    from litecost.cli.main import app
+
+    prices = tmp_path / "prices.yaml"
+    prices.write_text(
+        "unit: usd_per_1m_tokens\nmodels:\n  - model: gpt-4o-mini\n    effective_from: 2026-10-05T07:31:00Z\n"
+        "    prices:\n      input: 0.2\n    tiers:\n      - above_tokens: 123457\n        prices:\n          input: 0.4\n"
+    )
+    sample = Path(__file__).resolve().parent.parent / "sample_data"
+    db = tmp_path / "calls.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(sample / "spendlogs_2026-10.csv")]).exit_code == 0
+    bill = sorted((sample / "invoices").glob("*openai*"))[0]
+    statements: list[str] = []
+    connect = duckdb.connect
+    monkeypatch.setattr(duckdb, "connect", lambda *a, **k: _RecordingConnection(connect(*a, **k), statements))
+    for args in (("report", "--by", "model", "--pricing", prices),
+                 ("reconcile", "--pricing", prices, bill)):
+        result = CliRunner().invoke(app, ["--db", str(db), *map(str, args)], catch_exceptions=False)
+        assert result.exit_code in (0, 1), result.stderr
+    assert [s for s in statements if "$price_instant_0" in s]
+    for needle in ("2026-10-05", "07:31", "123457"):
         assert not [s for s in statements if needle in s], needle
