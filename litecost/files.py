@@ -206,9 +206,8 @@ def output_target(output: Path) -> Path | None:
     if mode is not None and stat.S_ISDIR(mode):
         raise UsageError(f"--output {output}: is a directory, not a file", hint="name a file, e.g. report.csv")
     if mode is not None and not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
         raise UsageError(
-            f"--output {output}: is {kind}, not a regular file; litecost writes outputs only to files",
+            f"--output {output}: is {file_kind(mode)}, not a regular file; litecost writes outputs only to files",
             hint="write to a file, or leave out -o and redirect standard output (-o - means standard output)",
         )
     if not target.parent.is_dir():

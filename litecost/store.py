@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from litecost import __version__
 from litecost.errors import DatabaseBusyError, DatabaseError, UsageError
+from litecost.files import file_kind
 from litecost.memory import MemorySettings, memory_settings
 from litecost.tokens import CATEGORY_COLUMNS
 
@@ -425,8 +426,7 @@ def _check_database_file(path: Path) -> None:
     if stat.S_ISDIR(mode):
         raise UsageError(f"--db {path} is a directory", hint="give a database file path")
     if not stat.S_ISREG(mode):
-        kind = "a FIFO" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
-        raise UsageError(f"--db {path} is {kind}, not a database file", hint="give a database file path")
+        raise UsageError(f"--db {path} is {file_kind(mode)}, not a database file", hint="give a database file path")
     try:
         with open(path, "rb") as fh:
             head = fh.read(16)
