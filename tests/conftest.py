@@ -106,3 +106,19 @@ def slp(request_id: str = "chatcmpl-1", **overrides) -> dict:
     }
     record.update(overrides)
     return record
+
+
+def assert_one_line_error(done, code: int, *words: str, status_lines: bool = True) -> str:  # noqa: ANN001
+    """A finished `litecost` process failed as the CLI contract says: exit `code`, nothing
+    on stdout, and one `litecost: error:` line, the last on stderr, naming every one of
+    `words` (status lines, such as what each input is, may come first unless
+    `status_lines` is False); never an internal error. Returns the error line."""
+    assert done.returncode == code, (done.returncode, done.stderr)
+    assert done.stdout == "", done.stdout
+    lines = done.stderr.splitlines()
+    assert lines and lines[-1].startswith("litecost: error: "), done.stderr
+    assert (not [line for line in lines[:-1] if "error" in line]) if status_lines else len(lines) == 1, done.stderr
+    assert "internal error" not in lines[-1] and "Traceback" not in done.stderr
+    for word in words:
+        assert word in lines[-1], lines[-1]
+    return lines[-1]

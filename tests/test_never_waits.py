@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, assert_one_line_error
 
 LITECOST = [sys.executable, "-m", "litecost"]
 BILL = DATA / "billing" / "openai_dashboard_costs_synthetic.csv"
@@ -22,14 +22,6 @@ BOMB = "".join(
 
 def run(cwd, *args) -> subprocess.CompletedProcess:
     return subprocess.run([*LITECOST, *map(str, args)], capture_output=True, text=True, timeout=20, cwd=cwd)
-
-
-def error(done: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    assert done.returncode == code, done.stderr
-    last = done.stderr.splitlines()[-1]
-    assert last.startswith("litecost: error: ") and "internal error" not in last
-    for word in words:
-        assert word in last, last
 
 
 def commands(special):  # noqa: ANN001, ANN201 - each way a user hands litecost a file
@@ -61,7 +53,7 @@ def test_fifos_are_refused_without_waiting(ws):
     os.mkfifo(fifo)
     _alias_each_suffix(fifo)
     for args, words in commands(fifo):
-        error(run(ws, "--db", ws / "calls.duckdb", *args), 2, words, "is a FIFO, not a regular file")
+        assert_one_line_error(run(ws, "--db", ws / "calls.duckdb", *args), 2, words, "is a FIFO, not a regular file")
 
 
 def test_devices_are_refused_without_reading(ws):
@@ -72,7 +64,7 @@ def test_devices_are_refused_without_reading(ws):
         pytest.skip("making a device node needs root; the FIFO test covers the same checks")
     _alias_each_suffix(zero)
     for args, words in commands(zero):
-        error(run(ws, "--db", ws / "calls.duckdb", *args), 2, words, "is a device, not a regular file")
+        assert_one_line_error(run(ws, "--db", ws / "calls.duckdb", *args), 2, words, "is a device, not a regular file")
 
 
 def test_a_price_map_larger_than_the_bound_is_refused_unread(ws):
@@ -80,7 +72,7 @@ def test_a_price_map_larger_than_the_bound_is_refused_unread(ws):
     with open(big, "wb") as fh:
         fh.truncate(65 * 1024 * 1024)  # sparse: no disk, and no reason to read it all
     for args in (("pricing", "sync", "--from-file", big), ("report", "--by", "model", "--pricing", big)):
-        error(run(ws, "--db", ws / "calls.duckdb", *args), 3, "larger than 64 MiB")
+        assert_one_line_error(run(ws, "--db", ws / "calls.duckdb", *args), 3, "larger than 64 MiB")
 
 
 @pytest.mark.parametrize("where", ["overrides", "config", "mapping", "aliases"])
@@ -95,11 +87,11 @@ def test_yaml_alias_bombs_and_loops_are_refused(ws, where, text, words):
         "mapping": ("invoices", "import", "--mapping", path, BILL),
         "aliases": ("reconcile", "--aliases", path, BILL),
     }[where]
-    error(run(ws, "--db", ws / "calls.duckdb", *args), 3, words)
+    assert_one_line_error(run(ws, "--db", ws / "calls.duckdb", *args), 3, words)
 
 
 def test_python_tags_in_yaml_are_refused(ws):
     path = ws / "config.yaml"
     path.write_text('model_list:\n  - model_name: x\n    litellm_params: !!python/object/apply:os.system ["touch pwned"]\n')
-    error(run(ws, "--db", ws / "calls.duckdb", "pricing", "import-config", path), 3, "python/object/apply")
+    assert_one_line_error(run(ws, "--db", ws / "calls.duckdb", "pricing", "import-config", path), 3, "python/object/apply")
     assert not (ws / "pwned").exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import DATA
+from conftest import DATA, assert_one_line_error
 
 LITECOST = [sys.executable, "-m", "litecost"]
 BILL = Path(__file__).parent / "data" / "billing" / "openai_dashboard_costs_synthetic.csv"
@@ -23,17 +23,6 @@ BILL = Path(__file__).parent / "data" / "billing" / "openai_dashboard_costs_synt
 
 def run(cwd: Path, *args, timeout: int = 60) -> subprocess.CompletedProcess:
     return subprocess.run([*LITECOST, *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
-
-
-def one_line_error(done: subprocess.CompletedProcess, code: int, *words: str) -> None:
-    assert done.returncode == code, (done.returncode, done.stderr)
-    lines = done.stderr.splitlines()
-    # Status lines (what each input is) may come first; the error is one line, the last.
-    assert lines and lines[-1].startswith("litecost: error: "), done.stderr
-    assert not [line for line in lines[:-1] if "error" in line], done.stderr
-    assert "internal error" not in lines[-1] and "Traceback" not in done.stderr
-    for word in words:
-        assert word in lines[-1], lines[-1]
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +44,15 @@ def digest(path: Path) -> str:
 
 @pytest.mark.parametrize("tz", ["right/UTC", "posixrules", "localtime", "Not/AZone"])
 def test_time_zones_duckdb_cannot_compute_in_are_usage_errors(ws, tz):
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", "--tz", tz), 2, f"unknown time zone '{tz}'")
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "--tz", tz, BILL), 2, f"unknown time zone '{tz}'")
-    one_line_error(run(ws, "--db", ws / "new.duckdb", "ingest", "--source-tz", tz, DATA / "spendlogs.jsonl"), 2)
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", "--tz", tz), 2, f"unknown time zone '{tz}'")
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "--tz", tz, BILL), 2, f"unknown time zone '{tz}'")
+    assert_one_line_error(run(ws, "--db", ws / "new.duckdb", "ingest", "--source-tz", tz, DATA / "spendlogs.jsonl"), 2)
     assert not (ws / "new.duckdb").exists()
 
 
 def test_json_nested_deeper_than_python_reads(ws):
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "pricing", "sync", "--from-file", ws / "deep.json"), 3, "nested too deep")
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "model", "--pricing", ws / "deep.json"), 3, "nested too deep")
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "pricing", "sync", "--from-file", ws / "deep.json"), 3, "nested too deep")
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "model", "--pricing", ws / "deep.json"), 3, "nested too deep")
     # A log whose first record is that deep is DuckDB's to read, not Python's.
     done = run(ws, "--db", ws / "deep.duckdb", "ingest", ws / "deep_first_line.jsonl", "--format", "json")
     assert done.returncode == 0, done.stderr
@@ -95,7 +84,7 @@ def _sqlite(path: Path) -> Path:
 def test_a_database_litecost_did_not_make_is_refused_untouched(tmp_path, make, words, command):
     path = make(tmp_path / "theirs.db")
     before = digest(path)
-    one_line_error(run(tmp_path, "--db", path, *command), 3, *words, "left it untouched")
+    assert_one_line_error(run(tmp_path, "--db", path, *command), 3, *words, "left it untouched")
     assert digest(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["theirs.db"]
 
@@ -104,7 +93,7 @@ def test_a_truncated_database_is_refused_untouched(ws, tmp_path):
     path = tmp_path / "cut.duckdb"
     path.write_bytes((ws / "ok.duckdb").read_bytes()[:100_000])
     before = digest(path)
-    one_line_error(run(tmp_path, "--db", path, "report", "--by", "model"), 3, "cannot open")
+    assert_one_line_error(run(tmp_path, "--db", path, "report", "--by", "model"), 3, "cannot open")
     assert digest(path) == before
 
 
@@ -112,7 +101,7 @@ def test_a_fifo_as_the_database_is_refused_without_waiting(tmp_path):
     fifo = tmp_path / "db.fifo"
     os.mkfifo(fifo)
     for command in (("report", "--by", "model"), ("ingest", DATA / "spendlogs.jsonl")):
-        one_line_error(run(tmp_path, "--db", fifo, *command, timeout=20), 2, "is a FIFO, not a database file")
+        assert_one_line_error(run(tmp_path, "--db", fifo, *command, timeout=20), 2, "is a FIFO, not a database file")
 
 
 @pytest.mark.parametrize("args", [
@@ -123,7 +112,7 @@ def test_a_fifo_as_the_database_is_refused_without_waiting(tmp_path):
     ("--until", "9999-12-31T23:59:59", "--tz", "Pacific/Kiritimati"),
 ])
 def test_windows_at_the_ends_of_the_calendar_are_usage_errors(ws, args):
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", *args), 2,
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "report", "--by", "day", *args), 2,
                    "outside the years litecost handles (1970–2199)")
 
 
@@ -134,7 +123,7 @@ def test_a_window_at_the_edge_of_the_range_works(ws):
 
 
 def test_a_superscript_digit_is_not_an_invoice_id(ws):
-    one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "²"), 2, "²: no such file or directory")
+    assert_one_line_error(run(ws, "--db", ws / "ok.duckdb", "reconcile", "²"), 2, "²: no such file or directory")
 
 
 @pytest.fixture
@@ -156,7 +145,7 @@ def test_a_full_disk_is_named_and_nothing_is_stored(ws, small_disk):
     subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "jsonl", str(big), "--bytes", "20MB"],
                    check=True, capture_output=True)
     db = small_disk / "calls.duckdb"
-    one_line_error(run(ws, "--db", db, "ingest", big), 2, f"cannot write {db}", "no space left on the device; nothing was stored")
+    assert_one_line_error(run(ws, "--db", db, "ingest", big), 2, f"cannot write {db}", "no space left on the device; nothing was stored")
     info = run(ws, "--db", db, "db", "info", "--format", "json")
     assert info.returncode == 0 and json.loads(info.stdout)["calls"] == 0
     with open(small_disk / "filler", "wb") as fh:  # the disk now full to the last block
@@ -167,5 +156,5 @@ def test_a_full_disk_is_named_and_nothing_is_stored(ws, small_disk):
         except OSError:
             pass
     done = run(ws, "--db", ws / "ok.duckdb", "report", "--by", "model", "--format", "csv", "-o", small_disk / "r.csv")
-    one_line_error(done, 2, f"cannot write {small_disk / 'r.csv'}: No space left on device")
+    assert_one_line_error(done, 2, f"cannot write {small_disk / 'r.csv'}: No space left on device")
     assert not (small_disk / "r.csv").exists()

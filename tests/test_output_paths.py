@@ -14,7 +14,7 @@ import sys
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, assert_one_line_error
 
 LITECOST = [sys.executable, "-m", "litecost"]
 REPORT = ("report", "--by", "model", "--format", "csv")
@@ -29,13 +29,6 @@ def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("out") / "calls.duckdb"
     assert run("--db", path, "ingest", DATA / "spendlogs.jsonl").returncode == 0
     return path
-
-
-def one_line_error(done: subprocess.CompletedProcess, text: str) -> None:
-    assert done.returncode == 2, done.stderr
-    [line] = done.stderr.splitlines()
-    assert line.startswith("litecost: error: ") and text in line, line
-    assert done.stdout == ""
 
 
 @pytest.mark.parametrize("name", ["-", "/dev/stdout"])
@@ -53,7 +46,7 @@ def test_a_device_node_is_refused_and_left_a_device(db, tmp_path):
     except PermissionError:
         pytest.skip("making a device node needs root; the FIFO test covers the same path")
     done = run("--db", db, *REPORT, "-o", node)
-    one_line_error(done, f"--output {node}: is a device, not a regular file")
+    assert_one_line_error(done, 2, f"--output {node}: is a device, not a regular file", status_lines=False)
     assert stat.S_ISCHR(node.stat().st_mode)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]  # no temp file left
 
@@ -62,7 +55,7 @@ def test_a_fifo_is_refused_without_waiting_for_a_reader(db, tmp_path):
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)
     done = run("--db", db, *REPORT, "-o", fifo)
-    one_line_error(done, f"--output {fifo}: is a FIFO, not a regular file")
+    assert_one_line_error(done, 2, f"--output {fifo}: is a FIFO, not a regular file", status_lines=False)
     assert stat.S_ISFIFO(fifo.stat().st_mode)
 
 
@@ -70,12 +63,12 @@ def test_a_fifo_is_refused_without_waiting_for_a_reader(db, tmp_path):
 def test_a_directory_is_refused(db, tmp_path, name):
     (tmp_path / "sub").mkdir()
     done = run("--db", db, *REPORT, "-o", name, cwd=tmp_path)
-    one_line_error(done, f"--output {name}: is a directory, not a file")
+    assert_one_line_error(done, 2, f"--output {name}: is a directory, not a file", status_lines=False)
 
 
 def test_a_missing_directory_is_named(db, tmp_path):
     done = run("--db", db, *REPORT, "-o", tmp_path / "nowhere" / "r.csv")
-    one_line_error(done, f"directory {tmp_path / 'nowhere'} does not exist")
+    assert_one_line_error(done, 2, f"directory {tmp_path / 'nowhere'} does not exist", status_lines=False)
 
 
 def test_a_symlink_is_followed_and_the_target_keeps_its_mode(db, tmp_path):

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, assert_one_line_error
 
 LITECOST = [sys.executable, "-m", "litecost"]
 BILL = DATA / "billing" / "openai_dashboard_costs_synthetic.csv"
@@ -27,16 +27,9 @@ def db(tmp_path_factory):
     return path
 
 
-def error_line(done: subprocess.CompletedProcess, code: int) -> str:
-    assert done.returncode == code, done.stderr
-    last = done.stderr.splitlines()[-1]
-    assert last.startswith("litecost: error: ") and "internal error" not in last
-    return last
-
-
 @pytest.mark.parametrize("rate", ["EUR=0", "EUR=-1", "EUR=1e400", "EUR=nan", "EUR=inf", "E'R=1.1", "=1.1"])
 def test_rates_must_be_positive_finite_and_plausible(db, rate):
-    line = error_line(run("--db", db, "reconcile", "--rate", rate, BILL), 2)
+    line = assert_one_line_error(run("--db", db, "reconcile", "--rate", rate, BILL), 2)
     assert "--rate" in line
 
 
@@ -49,7 +42,7 @@ def test_rates_must_be_positive_finite_and_plausible(db, rate):
 def test_override_prices_out_of_range(db, tmp_path, value, words):
     path = tmp_path / "p.yaml"
     path.write_text(f"unit: usd_per_1m_tokens\nmodels:\n  - model: gpt-4o\n    prices:\n      input: {value}\n")
-    line = error_line(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
+    line = assert_one_line_error(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
     assert f"{path}:5:14:" in line and words in line
 
 
@@ -57,7 +50,7 @@ def test_override_prices_out_of_range(db, tmp_path, value, words):
 def test_override_dates_out_of_range(db, tmp_path, date):
     path = tmp_path / "d.yaml"
     path.write_text(f"unit: usd_per_1m_tokens\nmodels:\n  - model: gpt-4o\n    effective_from: {date}\n    prices:\n      input: 1\n")
-    line = error_line(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
+    line = assert_one_line_error(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
     assert f"{path}:4:21: effective_from" in line
 
 
@@ -65,7 +58,7 @@ def test_override_dates_out_of_range(db, tmp_path, date):
 def test_litellm_map_prices_must_be_between_0_and_1_usd_per_token(db, tmp_path, price):
     path = tmp_path / "map.json"
     path.write_text(json.dumps({"gpt-4o": {"input_cost_per_token": price, "litellm_provider": "openai"}}))
-    line = error_line(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
+    line = assert_one_line_error(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
     assert "gpt-4o.input_cost_per_token" in line and "not a price" in line
 
 
@@ -93,7 +86,7 @@ def test_overlapping_effective_ranges_name_both_rules(db, tmp_path, ranges):
     path = tmp_path / "o.yaml"
     path.write_text(_rules(*ranges))
     second = path.read_text().splitlines().index("  - model: gpt-4o", 3) + 1
-    line = error_line(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
+    line = assert_one_line_error(run("--db", db, "report", "--by", "model", "--pricing", path), 3)
     assert f"{path}:{second}:" in line and "the one at line 3" in line and "overlapping dates" in line
 
 
