@@ -30,9 +30,11 @@ DB_ENV_VAR = "LITECOST_DB"
 
 _MONEY = "DECIMAL(38, 18)"
 
-_CALLS_DDL = f"""
-CREATE TABLE calls (
-    request_id           VARCHAR PRIMARY KEY,
+
+def _calls_ddl(table: str, request_id: str) -> str:
+    return f"""
+CREATE TABLE {table} (
+    request_id           {request_id},
     start_time           TIMESTAMPTZ NOT NULL,
     end_time             TIMESTAMPTZ,
     status               VARCHAR NOT NULL,
@@ -114,7 +116,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
                 differences VARCHAR NOT NULL
             )
             """,
-            _CALLS_DDL,
+            _calls_ddl("calls", "VARCHAR PRIMARY KEY"),
         ],
     ),
 ]
@@ -194,6 +196,22 @@ MIGRATIONS.append(
         # Readers keep the lines DuckDB could not read in a temp table; before this
         # version some created it in the database itself (empty, but listed by db info).
         ["DROP TABLE IF EXISTS main.lc_read_rejects"],
+    )
+)
+
+MIGRATIONS.append(
+    (
+        5,
+        "calls without a primary-key index",
+        # Ingest keeps request ids unique itself (one transaction, under the store's write
+        # lock, stores only ids not yet present). The index doubled the cost of storing a
+        # million calls and grew in memory with the store; rebuilding the table drops it.
+        [
+            _calls_ddl("calls_rebuilt", "VARCHAR NOT NULL"),
+            "INSERT INTO calls_rebuilt BY NAME SELECT * FROM calls",
+            "DROP TABLE calls",
+            "ALTER TABLE calls_rebuilt RENAME TO calls",
+        ],
     )
 )
 

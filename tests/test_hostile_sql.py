@@ -110,6 +110,7 @@ def test_no_statement_carries_a_file_name_or_a_column_name(tmp_path, monkeypatch
     is free of the hostile file and column names (values travel as parameters)."""
     from typer.testing import CliRunner
 
+    from litecost import store as store_module
     from litecost.cli.main import app
 
     statements: list[str] = []
@@ -126,6 +127,9 @@ def test_no_statement_carries_a_file_name_or_a_column_name(tmp_path, monkeypatch
         result = CliRunner().invoke(app, ["--db", str(db), *map(str, args)], catch_exceptions=False)
         assert result.exit_code == 0, result.stderr
     assert len(statements) > 50
+    # litecost's own schema changes are fixed text (one of them drops the old calls table).
+    migrations = {" ".join(s.split()) for _, _, steps in store_module.MIGRATIONS for s in steps}
+    statements = [s for s in statements if " ".join(s.split()) not in migrations]
     for needle in ("o'brien", "o''brien", "DROP TABLE calls", "DROP TABLE invoice_lines", "read_text"):
         assert not [s for s in statements if needle in s], needle
 

@@ -46,7 +46,7 @@ def test_a_read_only_open_upgrades_an_older_database_first(db, monkeypatch):
 
 def test_upgrading_drops_the_scratch_table_older_versions_left(db):
     with Store.open(db) as store:  # as a version-3 file that ingested a JSON list
-        store.con.execute("DELETE FROM _litecost_migrations WHERE version = 4")
+        store.con.execute("DELETE FROM _litecost_migrations WHERE version >= 4")
         store.con.execute("CREATE TABLE lc_read_rejects (line BIGINT, error_type VARCHAR)")
     with Store.open(db, read_only=True) as store:
         assert "lc_read_rejects" not in store.table_counts()
@@ -110,3 +110,35 @@ def test_writer_waits_for_the_lock_when_asked(db):
             assert store.applied_version() == SCHEMA_VERSION
     finally:
         holder.wait()
+
+
+def test_upgrading_rebuilds_calls_without_the_key_index_and_keeps_every_call(cli, db, tmp_path, monkeypatch):
+    from conftest import slp, write_jsonl
+
+    with monkeypatch.context() as before:  # a store of version 4, whose calls had a primary-key index
+        before.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:4])
+        before.setattr(store_module, "SCHEMA_VERSION", 4)
+        Store.open(db).close()
+        path = write_jsonl(tmp_path / "cb.jsonl", [slp("chatcmpl-1"), slp("chatcmpl-2")])
+        assert cli("ingest", path, "--format", "json").exit_code == 0
+
+    def key_constraints() -> list:
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            return con.execute(
+                "SELECT constraint_type FROM duckdb_constraints() WHERE table_name = 'calls'"
+                " AND constraint_type IN ('PRIMARY KEY', 'UNIQUE')"
+            ).fetchall()
+        finally:
+            con.close()
+
+    assert key_constraints() == [("PRIMARY KEY",)]
+    again = cli("ingest", path, "--format", "json")  # upgrades, then finds both stored
+    assert again.exit_code == 0, again.stderr
+    assert key_constraints() == []
+    with Store.open(db, read_only=True) as store:
+        assert store.applied_version() == SCHEMA_VERSION == 5
+        assert store.con.execute("SELECT list(request_id ORDER BY request_id) FROM calls").fetchone()[0] == [
+            "chatcmpl-1",
+            "chatcmpl-2",
+        ]
