@@ -18,6 +18,7 @@ from typing import Any
 from litecost.errors import UsageError
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
+from litecost.redact import redact
 from litecost.tokens import CATEGORIES
 
 UNTAGGED = "(untagged)"
@@ -80,20 +81,22 @@ def parse_dimensions(text: str) -> tuple[str, ...]:
             continue
         if dim.startswith("tag:") and re.fullmatch(r"tag:[^,=\s]+", dim):
             continue
-        raise UsageError(f"--by {dim!r} is not a dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")
+        raise UsageError(f"--by {redact(dim)!r} is not a dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")
     if len(tag_dims) > 1:
         raise UsageError("--by can slice by one tag dimension at a time")
     if len(set(dims)) != len(dims):
         raise UsageError("--by names a dimension twice")
-    return dims
+    # A secret typed as a tag name is redacted like the stored tags it is matched against
+    # (so it still finds them), and never shown.
+    return tuple(redact(d) for d in dims)
 
 
 def parse_filters(items: list[str]) -> tuple[tuple[str, str], ...]:
     filters = []
     for item in items:
         if "=" not in item:
-            raise UsageError(f"--where {item!r} is not DIM=VALUE", hint="e.g. --where tag=env:prod --where provider=openai")
-        dim, value = item.split("=", 1)
+            raise UsageError(f"--where {redact(item)!r} is not DIM=VALUE", hint="e.g. --where tag=env:prod --where provider=openai")
+        dim, value = (redact(part) for part in item.split("=", 1))
         dim = dim.strip()
         if dim not in _SIMPLE_DIMENSIONS and dim != "tag" and not dim.startswith("tag:"):
             raise UsageError(f"--where {dim!r} is not a dimension", hint=f"use one of: {', '.join(DIMENSION_NAMES)}")

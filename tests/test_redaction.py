@@ -189,3 +189,21 @@ def test_reject_excerpts_never_carry_prompts(cli, db, tmp_path):
     with duckdb.connect(str(db)) as con:
         con.execute("CHECKPOINT")
     assert PROMPT.encode() not in db.read_bytes()
+
+
+def test_a_secret_typed_as_a_tag_name_finds_its_redacted_tags_and_is_never_shown(cli, db, tmp_path):
+    secret = CANARIES["openai"]
+    path = write_jsonl(tmp_path / "cb.jsonl", [slp("req-1", request_tags=[f"{secret}:alpha", "env:prod"])])
+    assert cli("ingest", path, "--format", "json").exit_code == 0
+    texts = []
+    for fmt in ("csv", "json", "markdown", "table"):
+        run = cli("report", "--by", f"tag:{secret}", "--where", f"tag:{secret}=alpha", "--format", fmt)
+        assert run.exit_code == 0, run.stderr
+        texts += [run.stdout, run.stderr]
+    bad = cli("report", "--by", f"{secret}", "--where", f"{secret}")
+    assert bad.exit_code == 2
+    texts += [bad.stdout, bad.stderr]
+    joined = "\n".join(texts)
+    assert "CANARYopenai" not in joined
+    rows = json.loads(texts[2])["rows"]
+    assert [row["tag:[REDACTED]"] for row in rows] == ["alpha"]
