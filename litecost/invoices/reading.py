@@ -2,8 +2,10 @@
 
 Every layout becomes the same thing: one row per source record with
 `source_row` (1-based), `ref` (how to find the record in the file, for errors),
-`rec` (the JSON record, for JSON inputs) and one VARCHAR column per field, named by
-`column_key()` — lower-case letters and digits only. That one rule makes CSV 2.0 and
+`rec` (the JSON record, for JSON inputs) and one VARCHAR column per field. A field is
+known by `column_key()` of its name — lower-case letters and digits only — and its SQL
+column has a generated name (`k1`, `k2`, …; see `Columns`): a file's column names are its
+own text and never reach SQL. The key rule makes CSV 2.0 and
 legacy CUR headers (`line_item_usage_type`, `lineItem/UsageType`), Azure's EA and
 MCA casings (`CostInBillingCurrency`, `costInBillingCurrency`) and flattened or
 nested GCP fields (`sku_description`, `sku.description`) the same column.
@@ -35,22 +37,23 @@ def column_key(name: str) -> str:
     return _NOT_ALNUM.sub("", name.replace("\ufeff", "").lower())
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 @dataclass
 class Columns:
-    """The columns of `inv_src`: comparable key → the name shown to users."""
+    """The columns of `inv_src`: comparable key → the name shown to users, and key → the
+    column's generated SQL name."""
 
     labels: dict[str, str] = field(default_factory=dict)
+    idents: dict[str, str] = field(default_factory=dict)
 
     def add(self, label: str) -> str | None:
+        """Register a file's column; return its generated SQL name (None: a later column
+        with the key of an earlier one, which wins)."""
         key = column_key(label)
-        if not key or key in self.labels or key in ("sourcerow", "ref", "rec"):
-            return None  # the first of two columns with the same key wins
+        if not key or key in self.labels:
+            return None
         self.labels[key] = label
-        return key
+        self.idents[key] = f"k{len(self.idents) + 1}"
+        return self.idents[key]
 
     def has(self, *names: str) -> bool:
         return any(column_key(n) in self.labels for n in names)
@@ -64,14 +67,14 @@ class Columns:
     def __call__(self, *names: str) -> str:
         """SQL for the first present column among `names` (text, NULL when absent)."""
         key = self.first(*names)
-        return f"inv_src.{quote_ident(key)}" if key else "CAST(NULL AS VARCHAR)"
+        return f"inv_src.{self.idents[key]}" if key else "CAST(NULL AS VARCHAR)"
 
     def coalesce(self, *names: str) -> str:
         """SQL: the first non-empty value among the present columns."""
         keys = [column_key(n) for n in names if column_key(n) in self.labels]
         if not keys:
             return "CAST(NULL AS VARCHAR)"
-        return "coalesce(" + ", ".join(f"NULLIF(trim(inv_src.{quote_ident(k)}), '')" for k in keys) + ", NULL)"
+        return "coalesce(" + ", ".join(f"NULLIF(trim(inv_src.{self.idents[k]}), '')" for k in keys) + ", NULL)"
 
     def label(self, *names: str) -> str:
         """The user-visible name of the first present column (for error messages)."""
@@ -150,9 +153,9 @@ def _load_csv(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> Co
     columns = Columns()
     selects = []
     for i, name in enumerate(names):
-        key = columns.add(name)
-        if key:
-            selects.append(f"c{i + 1} AS {quote_ident(key)}")
+        ident = columns.add(name)
+        if ident:
+            selects.append(f"c{i + 1} AS {ident}")
     # Line numbers assume one line per record (header on line 1), as `litecost ingest` does.
     # A view, not a copy: staging streams the file once more instead of materialising
     # every column of a multi-GB export.
@@ -183,13 +186,13 @@ def _load_parquet(con: duckdb.DuckDBPyConnection, path: Path) -> Columns:
     columns = Columns()
     selects = []
     for i, (name, dtype, *_) in enumerate(described):
-        key = columns.add(name)
-        if not key:
+        ident = columns.add(name)
+        if not ident:
             continue
         nested = any(t in dtype.upper() for t in ("STRUCT", "MAP", "[]", "LIST"))
         # Nested values (CUR 2.0 `product` map, tags) as JSON text, like a CSV export writes them.
         value = f"CAST(to_json(c{i + 1}) AS VARCHAR)" if nested else f"CAST(c{i + 1} AS VARCHAR)"
-        selects.append(f"{value} AS {quote_ident(key)}")
+        selects.append(f"{value} AS {ident}")
     _replace_source(con, "VIEW", "SELECT ordinality AS source_row, 'row ' || ordinality AS ref,"
                     " CAST(NULL AS JSON) AS rec" + "".join(", " + s for s in selects) + f" FROM {reader}")
     return columns
@@ -279,17 +282,19 @@ def _load_json(con: duckdb.DuckDBPyConnection, path: Path, fmt: FileFormat) -> C
     rec_paths: list[tuple[str, str]] = []
     bucket_paths: list[tuple[str, str]] = []
     for label, source, json_path in json_field_paths(con):
-        key = columns.add(label)
-        if key:
-            (rec_paths if source == "rec" else bucket_paths).append((key, json_path))
+        ident = columns.add(label)
+        if ident:
+            (rec_paths if source == "rec" else bucket_paths).append((ident, json_path))
 
     def extraction(source: str, paths: list[tuple[str, str]], alias: str) -> str:
-        # One parse per record: a list of paths, then index into it.
-        listed = ", ".join("'" + p.replace("'", "''") + "'" for _, p in paths) or "'$.__none__'"
-        return f"json_extract_string({source}, [{listed}]) AS {alias}"
+        # One parse per record: a list of paths, then index into it. The paths are the
+        # file's keys: they reach SQL as a variable's value, never as SQL text.
+        variable = f"inv_{alias.strip('_')}_paths"
+        con.execute(f"SET VARIABLE {variable} = $paths", {"paths": [p for _, p in paths] or ["$.__none__"]})
+        return f"json_extract_string({source}, getvariable('{variable}')) AS {alias}"
 
-    selects = [f"_r[{i + 1}] AS {quote_ident(k)}" for i, (k, _) in enumerate(rec_paths)]
-    selects += [f"_b[{i + 1}] AS {quote_ident(k)}" for i, (k, _) in enumerate(bucket_paths)]
+    selects = [f"_r[{i + 1}] AS {k}" for i, (k, _) in enumerate(rec_paths)]
+    selects += [f"_b[{i + 1}] AS {k}" for i, (k, _) in enumerate(bucket_paths)]
     _replace_source(con, "TABLE", "SELECT source_row, ref, rec" + "".join(", " + s for s in selects)
                     + f" FROM (SELECT source_row, ref, rec, {extraction('rec', rec_paths, '_r')},"
                     f" {extraction('bucket', bucket_paths, '_b')} FROM inv_rows)")
