@@ -264,3 +264,20 @@ def read_head(path: Path, limit: int) -> tuple[bytes, bool]:
         raise BadInputError(
             f"{path}: the gzip stream is damaged or cut short ({exc})", hint="re-download or re-export the file"
         ) from None
+
+
+def json_document_limit(path: Path, compressed: bool) -> int:
+    """The `maximum_object_size` for reading `path` as one JSON document: DuckDB holds the
+    whole document, so its (decompressed) size bounds it."""
+    size = path.stat().st_size
+    if compressed:
+        size = 0
+        try:
+            with gzip.open(path, "rb") as fh:
+                while chunk := fh.read(1 << 20):
+                    size += len(chunk)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise BadInputError(
+                f"{path}: the gzip stream is damaged or cut short ({exc})", hint="re-download or re-export the file"
+            ) from None
+    return max(16 * 1024 * 1024, size + 1024 * 1024)

@@ -143,3 +143,20 @@ def test_blank_metadata_in_a_spendlogs_csv_is_no_metadata(cli, db, tmp_path):
     run = cli("ingest", path, "--format", "json")
     assert run.exit_code == 0, run.stderr
     assert (run.json()["inserted"], run.json()["rejected"]) == (1, 0)
+
+
+@pytest.mark.parametrize("name", ["spendlogs_v2_page.json", "spendlogs_list.json"])
+@pytest.mark.parametrize("suffix", [".gz", ""])  # detection goes by the bytes, not the name
+def test_a_gzipped_json_document_ingests_like_the_plain_one(cli, db, tmp_path, name, suffix):
+    import gzip
+
+    packed = tmp_path / f"{name}{suffix}"
+    # Repeated whitespace makes the document far larger than its gzip file.
+    text = (DATA / name).read_text(encoding="utf-8").replace("\n", "\n" + " " * 4096)
+    packed.write_bytes(gzip.compress(text.encode()))
+    doc = cli("ingest", packed, "--format", "json").json()
+    assert (doc["inserted"], doc["rejected"]) == (len(FILES[name]), 0)
+    for call in FILES[name]:
+        expected = list(F[call])
+        expected[-1] = Decimal(expected[-1])
+        assert stored(db, expected[0])[0] == tuple(expected), call

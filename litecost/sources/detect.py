@@ -113,7 +113,7 @@ def _describe_keys(keys: list[str] | set[str]) -> str:
     return ", ".join(shown) + more
 
 
-def _json_document_keys(path: Path) -> tuple[str, list[str]]:
+def _json_document_keys(path: Path, compressed: bool) -> tuple[str, list[str]]:
     """For a single JSON document: ('page'|'array'|'object', keys of the first record)."""
     import duckdb
 
@@ -125,8 +125,8 @@ def _json_document_keys(path: Path) -> tuple[str, list[str]]:
             "   WHEN 'OBJECT' THEN coalesce(json_keys(json, '$.data[0]'), []) END,"
             " CASE json_type(json) WHEN 'OBJECT' THEN json_keys(json) END,"
             " json_type(json, '$.data')"
-            " FROM read_json_objects(?, format='unstructured', maximum_object_size=?) LIMIT 1",
-            [str(path), max(16 * 1024 * 1024, path.stat().st_size + 1024 * 1024)],
+            " FROM read_json_objects(?, format='unstructured', maximum_object_size=?, compression=?) LIMIT 1",
+            [str(path), files.json_document_limit(path, compressed), "gzip" if compressed else "none"],
         ).fetchone()
     except duckdb.Error as exc:
         raise BadInputError(
@@ -203,9 +203,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
             if detected is None and kind == "auto":
                 raise _not_a_log(path, f"first record has keys {_describe_keys(set(record))}")
             return made("jsonl", detected)
-        if compressed:
-            raise BadInputError(f"{path}: gzip-compressed JSON documents are not supported", hint="decompress it, or export JSON lines")
-        doc, keys = _json_document_keys(path)
+        doc, keys = _json_document_keys(path, compressed)
         detected = _shape_of(set(keys))
         if detected is None and kind == "auto":
             found = {

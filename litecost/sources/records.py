@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from litecost.files import json_document_limit
 from litecost.memory import MEMORY_ENV, memory_settings
 from litecost.sources.detect import SourceFile
 
@@ -141,7 +142,7 @@ def read_rejects_sql(src: SourceFile) -> str:
 
 def _object_limit(src: SourceFile) -> int:
     """DuckDB's JSON reader reserves buffers of this size: the file itself bounds it."""
-    return max(16 * 1024 * 1024, src.size_bytes + 1024 * 1024)
+    return json_document_limit(src.path, src.compressed)
 
 
 def json_records_sql(src: SourceFile) -> list[str]:
@@ -163,14 +164,14 @@ def json_records_sql(src: SourceFile) -> list[str]:
         statements.append(_EMPTY_REJECTS_TABLE)
         statements.append(
             "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
-            f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}) WITH ORDINALITY"
+            f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}, {_compression(src)}) WITH ORDINALITY"
         )
         statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
     elif src.format == "json_page":
         statements.append(_EMPTY_REJECTS_TABLE)
         statements.append(
             "CREATE OR REPLACE TEMP TABLE json_records AS SELECT e.key::BIGINT + 1 AS src_line, e.value::VARCHAR AS raw, e.value AS rec"
-            f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}) j,"
+            f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}, {_compression(src)}) j,"
             " json_each(j.json, '$.data') e"
         )
         statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
