@@ -689,6 +689,7 @@ class GroupPricing:
         return [
             *(f"{calls}.{col} AS price_{col}" for col in PRICE_IDENTITY),
             f"{_service_tier_sql(calls)} AS price_service_tier",
+            f"{calls}.usage_logged AS price_usage_logged",
             f"{period or '0'} AS price_period",
             f"{tier or '0'} AS price_tier",
         ]
@@ -703,7 +704,8 @@ class GroupPricing:
         install_price_segments(con, self.book, identities, self.table)
 
     def join(self, grouped: str = "g", segment: str = "s") -> str:
-        return _segment_match_sql(
+        """Calls that logged no token counts get no price row: unpriced, never $0."""
+        return f"{grouped}.price_usage_logged AND " + _segment_match_sql(
             segment,
             {col: f"{grouped}.price_{col}" for col in PRICE_IDENTITY},
             f"{grouped}.price_service_tier",
@@ -731,7 +733,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
         SELECT c.*, s.price_row
         FROM {calls_table} c
         LEFT JOIN price_segments s
-          ON {_segment_match_sql("s", {col: f"c.{col}" for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
+          ON c.usage_logged AND {_segment_match_sql("s", {col: f"c.{col}" for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
         """
     )
     con.execute(

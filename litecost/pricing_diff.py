@@ -17,6 +17,7 @@ DIFF_DIMENSIONS = {"model": "model", "provider": "provider", "price_model": "pri
 # read by people: money in them is rounded to 6 decimals (a call's cost), never float noise.
 REASON_SQL = """
 CASE
+  WHEN NOT usage_logged THEN 'no usage logged (no token counts): not re-priced'
   WHEN NOT priced THEN 'unpriced model (no price in the price book)'
   WHEN cache_hit THEN 'LiteLLM cache hit (no provider cost)'
   WHEN logged_cost = 0 AND repriced_cost > 0 AND coalesce(cost_breakdown_total, 0) > 0
@@ -93,6 +94,11 @@ def unpriced_models(con) -> list[dict[str, Any]]:  # noqa: ANN001
         con,
         "SELECT provider, model, model_group, count(*) AS calls, min(start_time) AS first_call,"
         " max(start_time) AS last_call, sum(logged_cost) AS logged_cost"
-        " FROM priced_calls WHERE NOT priced AND NOT cache_hit GROUP BY ALL ORDER BY calls DESC, model",
+        " FROM priced_calls WHERE NOT priced AND NOT cache_hit AND usage_logged GROUP BY ALL ORDER BY calls DESC, model",
         [],
     )
+
+
+def calls_without_usage(con) -> int:  # noqa: ANN001
+    """Calls that logged no token counts: no price book can re-price them."""
+    return con.execute("SELECT count(*) FROM calls WHERE NOT usage_logged").fetchone()[0]

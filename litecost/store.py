@@ -215,6 +215,20 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        6,
+        "whether a call logged its token counts",
+        # Calls stored before logged usage or were minimal records counted as zero tokens;
+        # true keeps them as they were priced.
+        [
+            "ALTER TABLE calls ADD COLUMN usage_logged BOOLEAN DEFAULT true",
+            "UPDATE calls SET usage_logged = true WHERE usage_logged IS NULL",
+            "ALTER TABLE calls ALTER COLUMN usage_logged SET NOT NULL",
+        ],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

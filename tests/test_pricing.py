@@ -293,3 +293,24 @@ def test_sync_offline_is_a_clear_error(cli, snapshot_dir):
     assert run.exit_code == 3
     assert run.stderr.startswith("litecost: error: could not download the price map from http://127.0.0.1:9/prices.json (ConnectError")
     assert "--from-file" in run.stderr
+
+
+def test_a_call_that_logged_no_usage_is_unpriced_with_that_reason_never_zero(cli, db, tmp_path):
+    # The seed article's callback dict: model, cost, cache hit and metadata, no token counts.
+    no_usage = {"model": "gpt-4o-mini", "cost": 0.00123, "cache_hit": False, "start_time": "2026-10-01T14:05:00",
+                "metadata": {"user_api_key_alias": "support-bot"}}
+    with_usage = {**no_usage, "cost": 0.0000045, "start_time": "2026-10-01T14:06:00",
+                  "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}}
+    write_jsonl(tmp_path / "c.jsonl", [no_usage, with_usage])
+    assert cli("ingest", tmp_path / "c.jsonl").exit_code == 0
+    report = cli("report", "--by", "model", "--format", "json").json()
+    [row] = report["rows"]
+    assert (row["requests"], row["unpriced_requests"]) == (2, 1)
+    assert Decimal(row["repriced_cost"]) == Decimal("0.0000045")  # the call with usage only
+    diff = cli("pricing", "diff", "--format", "json").json()
+    [gap] = diff["largest_differences"]
+    assert gap["likely_reason"] == "no usage logged (no token counts): not re-priced"
+    assert gap["repriced_cost"] is None
+    check = cli("pricing", "check", "--format", "json")
+    assert check.exit_code == 0 and check.json()["unpriced"] == []
+    assert "1 call(s) logged no token counts" in check.stderr

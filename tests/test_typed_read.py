@@ -36,7 +36,7 @@ def _ingest(tmp_path: Path, name: str, files: list[Path], typed: bool, keep_payl
     try:
         result = ingest(store, detect_files([str(f) for f in files]), typed_read=typed, keep_payloads=keep_payloads)
         tables = {
-            "calls": store.con.execute("SELECT * FROM calls ORDER BY request_id").fetchall(),
+            "calls": store.con.execute("SELECT * EXCLUDE (source_line), source_line FROM calls ORDER BY request_id").fetchall(),
             "payloads": store.con.execute("SELECT * FROM call_payloads ORDER BY request_id").fetchall(),
             "rejects": store.con.execute("SELECT * FROM rejects ORDER BY ingest_id, line").fetchall(),
             "conflicts": store.con.execute("SELECT * FROM duplicate_conflicts ORDER BY ingest_id, line").fetchall(),

@@ -102,7 +102,7 @@ def check(
     fmt = choose_format(fmt)
     from litecost.errors import PricingIncompleteError
     from litecost.pricebook import install_priced_calls
-    from litecost.pricing_diff import unpriced_models
+    from litecost.pricing_diff import calls_without_usage, unpriced_models
     from litecost.render import Column, render_rows
     from litecost.store import Store
 
@@ -110,6 +110,7 @@ def check(
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
         install_priced_calls(store.con, book)
         rows = unpriced_models(store.con)
+        without_usage = calls_without_usage(store.con)
     columns = [Column("provider"), Column("model"), Column("model_group"), Column("calls", kind="int"),
                Column("first_call", kind="time"), Column("last_call", kind="time"), Column("logged_cost", kind="money")]
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="unpriced"))
@@ -120,6 +121,9 @@ def check(
         warn(message + "; they are reported as unpriced, never as $0")
     else:
         note("every model in the database has a price")
+    if without_usage:
+        warn(f"{without_usage} call(s) logged no token counts: no price applies, so they are reported as unpriced"
+             " (pricing diff: 'no usage logged')")
 
 
 @app.command("diff")

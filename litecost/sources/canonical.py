@@ -57,6 +57,10 @@ def _count_check(name: str, raw: str) -> str:
     )
 
 
+def _absent(raw: str) -> str:
+    return f"({raw} IS NULL OR trim({raw}) IN ('', 'null'))"
+
+
 def _count_value(raw: str) -> str:
     return f"coalesce(TRY_CAST(TRY_CAST(trim({raw}) AS DOUBLE) AS BIGINT), 0)"
 
@@ -185,6 +189,9 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
              WHEN lower(service_tier) IN ('priority', 'flex', 'batch') THEN lower(service_tier)
              WHEN service_tier IS NULL OR lower(service_tier) IN ('default', 'auto', 'standard', 'on_demand') THEN 'standard'
              ELSE lower(service_tier) END AS service_tier,
+        -- A record without any token count (a minimal custom dict) cannot be re-priced:
+        -- such a call is unpriced, never $0.
+        NOT ({_absent('prompt_raw')} AND {_absent('completion_raw')} AND {_absent('total_raw')}) AS usage_logged,
         prompt_tokens,
         completion_tokens,
         CASE WHEN total_raw IS NULL OR trim(total_raw) IN ('', 'null') THEN prompt_tokens + completion_tokens
