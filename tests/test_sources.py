@@ -160,3 +160,31 @@ def test_a_gzipped_json_document_ingests_like_the_plain_one(cli, db, tmp_path, n
         expected = list(F[call])
         expected[-1] = Decimal(expected[-1])
         assert stored(db, expected[0])[0] == tuple(expected), call
+
+
+def test_the_request_user_parameter_is_the_end_user_never_the_internal_user(cli, db, tmp_path):
+    """LiteLLM's `user` request parameter names the customer (end user); the internal user
+    comes only from the key's metadata (issue 12, item 4)."""
+    import json
+
+    kwargs = json.loads((DATA / "callbacks_kwargs.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    slo = kwargs["standard_logging_object"]
+    no_key_user = {**kwargs, "user": "cust-kw", "standard_logging_object": {
+        **slo, "id": "kw-no-user", "end_user": "", "metadata": {**slo["metadata"], "user_api_key_user_id": None,
+                                                                  "user_api_key_end_user_id": None}}}
+    payload = {**slo, "id": "slp-param-user", "end_user": "", "model_parameters": {"user": "cust-param"},
+               "metadata": {**slo["metadata"], "user_api_key_end_user_id": None}}
+    named = {**slo, "id": "slp-named", "end_user": "cust-named", "model_parameters": {"user": "cust-param"}}
+    path = tmp_path / "users.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (no_key_user, payload, named)) + "\n", encoding="utf-8")
+    assert cli("ingest", path).exit_code == 0
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        got = dict((r[0], r[1:]) for r in con.execute("SELECT request_id, user_id, end_user FROM calls").fetchall())
+    finally:
+        con.close()
+    assert got == {
+        "kw-no-user": (None, "cust-kw"),
+        "slp-param-user": (slo["metadata"]["user_api_key_user_id"], "cust-param"),
+        "slp-named": (slo["metadata"]["user_api_key_user_id"], "cust-named"),
+    }

@@ -569,8 +569,12 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         "team_id": f"coalesce({_text(metadata('user_api_key_team_id'))}, {_text(metadata('team_id'))})",
         "team_alias": f"coalesce({_text(metadata('user_api_key_team_alias'))}, {_text(metadata('team_alias'))})",
         "org_id": _text(metadata("user_api_key_org_id")),
-        "user_id": f"coalesce({_text(metadata('user_api_key_user_id'))}, {_text(payload('user'))})",
-        "end_user": f"coalesce({_text(payload('end_user'))}, {_text(metadata('user_api_key_end_user_id'))})",
+        # The internal user comes only from the key. LiteLLM's `user` request parameter (a
+        # kwargs dump's top-level `user`, the payload's `model_parameters.user`) names the
+        # customer: the end user, where nothing else names one.
+        "user_id": _text(metadata("user_api_key_user_id")),
+        "end_user": f"coalesce({_text(payload('end_user'))}, {_text(metadata('user_api_key_end_user_id'))},"
+        f" {_text(text('$.user'))}, {_text(payload('model_parameters.user'))})",
         "tags_json": f"CASE WHEN shape = 'minimal' THEN coalesce({text('$.metadata.tags')}, {text('$.request_tags')}) ELSE {payload('request_tags')} END",
         "cache_hit": _text(payload("cache_hit")),
         # The tier that served (and was billed), not the one requested in model_parameters.
