@@ -188,3 +188,25 @@ def test_the_request_user_parameter_is_the_end_user_never_the_internal_user(cli,
         "slp-param-user": (slo["metadata"]["user_api_key_user_id"], "cust-param"),
         "slp-named": (slo["metadata"]["user_api_key_user_id"], "cust-named"),
     }
+
+
+def test_psql_copy_text_output_loses_no_row(cli, db, tmp_path):
+    """`COPY (SELECT row_to_json(t) ...) TO STDOUT` writes COPY's text format, which doubles
+    every backslash: a failed call's traceback (escaped quotes) is then not valid JSON.
+    spendlogs_copy_text.jsonl is real PostgreSQL 15 output of spendlogs.jsonl (see
+    tests/data/README.md); both must store the same calls (issue 12, item 5)."""
+    copied = cli("ingest", DATA / "spendlogs_copy_text.jsonl", "--format", "json").json()
+    assert (copied["inserted"], copied["rejected"]) == (5, 0)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        from_copy = con.execute("SELECT * EXCLUDE (ingest_id, source_line) FROM calls ORDER BY request_id").fetchall()
+    finally:
+        con.close()
+    plain_db = tmp_path / "plain.duckdb"
+    assert cli("--db", plain_db, "ingest", DATA / "spendlogs.jsonl", use_db=False).exit_code == 0
+    con = duckdb.connect(str(plain_db), read_only=True)
+    try:
+        from_plain = con.execute("SELECT * EXCLUDE (ingest_id, source_line) FROM calls ORDER BY request_id").fetchall()
+    finally:
+        con.close()
+    assert from_copy == from_plain

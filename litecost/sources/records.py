@@ -145,6 +145,18 @@ def _object_limit(src: SourceFile) -> int:
     return json_document_limit(src.path, src.compressed)
 
 
+def _copy_text_undone(line: str) -> str:
+    r"""SQL: a JSON line as written, or — when it is not valid JSON but is once every doubled
+    backslash is made single — that repaired line. PostgreSQL's `COPY ... TO STDOUT` (text
+    format) doubles each backslash of `row_to_json` output, which breaks every escaped quote
+    (a failed call's traceback). Only lines holding a doubled backslash pay the checks."""
+    single = f"replace({line}, '\\\\', '\\')"
+    return (
+        f"CASE WHEN contains({line}, '\\\\') AND NOT json_valid({line}) AND json_valid({single})"
+        f" THEN {single} ELSE {line} END"
+    )
+
+
 def json_records_sql(src: SourceFile) -> list[str]:
     """Statements that fill temp table `records(src_line, rec JSON, raw, parse_error)`."""
     statements = _reset_rejects_sql()
@@ -155,7 +167,7 @@ def json_records_sql(src: SourceFile) -> list[str]:
         # A view, not a copy: each record is parsed once, by the extraction that needs it.
         statements.append(
             "CREATE OR REPLACE TEMP VIEW records AS"
-            f" SELECT {_line_fix(1)} AS src_line, raw, raw AS rec"
+            f" SELECT {_line_fix(1)} AS src_line, raw, {_copy_text_undone('raw')} AS rec"
             " FROM (SELECT CASE WHEN o = 1 THEN ltrim(raw, chr(65279)) ELSE raw END AS raw, o"
             " FROM (SELECT raw, rowid - (SELECT min(rowid) FROM lines) + 1 AS o FROM lines))"
             " WHERE raw IS NOT NULL AND (starts_with(raw, '{') OR trim(raw, ' \t\r') <> '')"
