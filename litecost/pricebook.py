@@ -512,21 +512,65 @@ class PriceBook:
         return segments
 
 
-def call_names(model: str | None, provider: str | None, model_map_key: str | None, model_group: str | None = None) -> list[str]:
-    """The names a call's price may be listed under, most specific first."""
-    names: list[str] = []
+# LiteLLM's Bedrock routing: prefixes it strips from a model before the id AWS receives,
+# region paths (`bedrock/us-east-1/<id>`), and cross-region inference prefixes (`us.<id>`).
+_BEDROCK_ROUTES = ("bedrock/", "chat_completions/", "converse/", "invoke/", "openai/", "mantle/", "nova-2/", "nova/")
+_BEDROCK_CROSS_REGION = ("global", "us", "eu", "apac", "jp", "au", "us-gov")
+_BEDROCK_REGION_PATH = re.compile(r"^[a-z]{2}(-gov)?-[a-z]+-\d/")
+_BEDROCK_THROUGHPUT = re.compile(r"(:\d+:)\d+k$")
 
-    def add(name: str | None) -> None:
+
+def _bedrock_model_id(model: str) -> str:
+    """The id AWS receives: route prefixes and a region path dropped."""
+    for prefix in _BEDROCK_ROUTES:
+        if model.startswith(prefix):
+            model = model.split("/", 1)[1]
+    return _BEDROCK_REGION_PATH.sub("", model)
+
+
+def _bedrock_base_model(model_id: str) -> str:
+    """A cross-region id's base model (`us.anthropic.x` -> `anthropic.x`), and an
+    ARN's or a provisioned-throughput id's model name."""
+    if "arn" in model_id.lower():
+        model_id = model_id.split("/")[-1]
+    model_id = _BEDROCK_THROUGHPUT.sub(r"\1", model_id).removesuffix(":")
+    region, dot, rest = model_id.partition(".")
+    return rest if dot and region in _BEDROCK_CROSS_REGION else model_id
+
+
+def litellm_lookup_names(model: str | None, provider: str | None) -> list[str]:
+    """The map keys LiteLLM 1.110 tries for a model called with a provider, in its order
+    (`utils._model_cost_lookup_order`): `provider/model` first — so Azure's own entry for a
+    bare `text-embedding-3-small` wins over OpenAI's — then the model as given, then the
+    model without its provider prefix; for Bedrock, without route prefixes and region paths,
+    then the base model of a cross-region id."""
+    if not model:
+        return []
+    if provider and model.startswith(f"{provider}/"):
+        combined, split = model, model.split("/", 1)[1]
+    elif provider:
+        combined, split = f"{provider}/{model}", model
+    else:
+        combined, split = model, model
+    names = [combined, model, split]
+    if provider in ("bedrock", "bedrock_converse"):
+        model_id = _bedrock_model_id(split)
+        base = _bedrock_base_model(model_id)
+        names += [model_id, f"{provider}/{base}", base]
+    return names
+
+
+def call_names(model: str | None, provider: str | None, model_map_key: str | None, model_group: str | None = None) -> list[str]:
+    """The names a call's price may be listed under, most specific first: LiteLLM's lookup
+    of the key it recorded, then of the model, then the model group."""
+    names: list[str] = []
+    for name in [*litellm_lookup_names(model_map_key, provider), *litellm_lookup_names(model, provider), model_group]:
         if name and name not in names:
             names.append(name)
-
-    add(model_map_key)
-    if model and provider and not model.startswith(f"{provider}/"):
-        add(f"{provider}/{model}")
-    add(model)
-    if model and "/" in model:
-        add(model.split("/", 1)[1])
-    add(model_group)
+    if model and "/" in model:  # a model routed through another provider's prefix
+        tail = model.split("/", 1)[1]
+        if tail not in names:
+            names.append(tail)
     return names
 
 

@@ -314,3 +314,31 @@ def test_a_call_that_logged_no_usage_is_unpriced_with_that_reason_never_zero(cli
     check = cli("pricing", "check", "--format", "json")
     assert check.exit_code == 0 and check.json()["unpriced"] == []
     assert "1 call(s) logged no token counts" in check.stderr
+
+
+def test_provider_and_bedrock_routes_are_priced_the_way_litellm_looks_them_up(cli, db, tmp_path):
+    """Issue 12 items 1 and 2. Expected costs are LiteLLM 1.110.2's own `cost_per_token` for
+    the same model, provider and tokens (its bundled map, which pricing/ ships):
+    a provider with a bare key is looked up as `provider/key` first (Azure's embedding
+    price is 2.2e-8, OpenAI's 2e-8); Bedrock drops route prefixes (`converse/`, `invoke/`)
+    and a region path, and falls back from a cross-region id (`us.`) to the base model."""
+    embedding = call("azure-embed", "text-embedding-3-small", "azure", 1000, 0, call_type="aembedding")
+    embedding["model_map_information"] = {"model_map_key": "text-embedding-3-small", "model_map_value": None}
+    converse = "bedrock/converse/us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+    records = [
+        embedding,
+        call("bedrock-converse", converse, "bedrock", 1000, 100),
+        call("bedrock-region-path", "bedrock/us-east-1/eu.anthropic.claude-sonnet-4-5-20250929-v1:0", "bedrock", 1000, 100),
+        call("bedrock-invoke", "bedrock/invoke/anthropic.claude-3-5-sonnet-20240620-v1:0", "bedrock", 1000, 100),
+        call("bedrock-base", "bedrock/converse/global.anthropic.claude-sonnet-4-5-20250929-v1:0:51k", "bedrock", 1000, 100),
+    ]
+    for record in records[1:]:
+        record["model_map_information"] = {"model_map_key": record["model"], "model_map_value": None}
+    got = reprice(cli, db, tmp_path, records)
+    assert got == {
+        "azure-embed": Decimal("0.000022"),
+        "bedrock-converse": Decimal("0.00495"),
+        "bedrock-region-path": Decimal("0.00495"),
+        "bedrock-invoke": Decimal("0.0045"),
+        "bedrock-base": Decimal("0.0045"),
+    }
