@@ -331,3 +331,53 @@ def test_directory_search_skips_files_that_are_not_logs(cli, db, tmp_path):
     assert f"litecost: warning: skipped {folder / 'notes.json'}: not a LiteLLM log" in run.stderr
     named = cli("ingest", folder / "notes.json")
     assert named.exit_code == 3  # a file named on the command line must be a log
+
+
+def test_a_cache_hit_logged_by_both_sources_is_stored_once_and_said_in_conflicts(cli, db, tmp_path):
+    # LiteLLM suffixes a cache hit's id with `_cache_hit<time.time()>` separately for the
+    # callback payload and for the SpendLogs row: the ids differ, litellm_call_id does not.
+    spendlog = json.loads((DATA / "spendlogs.jsonl").read_text().splitlines()[0])
+    stem = spendlog["request_id"]
+    hits = {  # litellm_call_id: (callback id, SpendLogs id)
+        "call-first-hit": (f"{stem}_cache_hit1790863331.123456", f"{stem}_cache_hit1790863331.123789"),
+        "call-second-hit": (f"{stem}_cache_hit1790863399.5", f"{stem}_cache_hit1790863399.500211"),
+    }
+    payloads = [
+        slp(callback_id, litellm_call_id=call_id, cache_hit=True, response_cost=0.0)
+        for call_id, (callback_id, _) in hits.items()
+    ]
+    rows = [
+        {**spendlog, "request_id": row_id, "litellm_call_id": call_id, "cache_hit": "True", "spend": 0.0}
+        for call_id, (_, row_id) in hits.items()
+    ]
+    write_jsonl(tmp_path / "callbacks.jsonl", payloads)
+    write_jsonl(tmp_path / "spendlogs.jsonl", rows + [{**spendlog, "request_id": "not-a-hit"}])
+    first = cli("ingest", tmp_path / "callbacks.jsonl", "--format", "json")
+    assert first.exit_code == 0, first.stderr
+    run = cli("ingest", tmp_path / "spendlogs.jsonl", "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert (run.json()["inserted"], run.json()["duplicates"], run.json()["conflicts"]) == (1, 2, 2)
+    assert sorted(c["request_id"] for c in calls(db)) == sorted([hits[k][0] for k in hits] + ["not-a-hit"])
+    listing = cli("db", "conflicts", "--format", "json").json()["conflicts"]
+    assert [(c["line"], c["request_id"]) for c in listing] == [(1, hits["call-first-hit"][1]), (2, hits["call-second-hit"][1])]
+    assert all(c["differences"].startswith("the same cache hit as stored ") for c in listing)
+    assert hits["call-first-hit"][0] in listing[0]["differences"]
+    # Ingesting the same files again stores nothing more, in either order.
+    again = cli("ingest", tmp_path / "spendlogs.jsonl", tmp_path / "callbacks.jsonl", "--format", "json")
+    assert (again.json()["inserted"], again.json()["duplicates"]) == (0, 5)
+    assert count(db) == 3
+    assert count(db, "duplicate_conflicts") == 2
+
+
+def test_cache_hit_twins_within_one_file_are_kept_once(cli, db, tmp_path):
+    stem = "chatcmpl-cached"
+    write_jsonl(tmp_path / "cb.jsonl", [
+        slp(f"{stem}_cache_hit1790863331.1", litellm_call_id="call-1", cache_hit=True),
+        slp(f"{stem}_cache_hit1790863331.2", litellm_call_id="call-1", cache_hit=True),
+        slp(f"{stem}_cache_hit1790863331.3", litellm_call_id=None, cache_hit=True),
+        slp(f"{stem}_cache_hit1790863331.4", litellm_call_id=None, cache_hit=True),
+    ])
+    doc = cli("ingest", tmp_path / "cb.jsonl", "--format", "json").json()
+    # Without a litellm_call_id two hits of one cached response cannot be told apart from
+    # one hit logged twice: both are kept.
+    assert (doc["inserted"], doc["duplicates"], doc["conflicts"]) == (3, 1, 1)

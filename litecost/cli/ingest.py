@@ -61,7 +61,7 @@ def ingest_command(
         if f.rejected:
             note(f"{f.path}: {f.rejected} record(s) rejected, first at line {f.first_reject}; see `litecost db rejects --ingest {f.ingest_id}`")
         if f.conflicts:
-            note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
+            note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call or repeat a cache hit stored under another id (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
 
 
 def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
