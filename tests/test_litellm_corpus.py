@@ -1,0 +1,97 @@
+"""What litecost makes of calls the real LiteLLM 1.110.2 made and logged (tests/data/litellm_corpus).
+
+The oracle is LiteLLM itself: its `response_cost` per call, its call count, and the attribution
+the generator passed in. Each ingestible form of the same calls must agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import DATA
+from litecost.cli.main import app
+from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.store import Store
+
+CORPUS = DATA / "litellm_corpus"
+EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
+FORMS = ["callbacks_slp.jsonl", "callbacks_kwargs.jsonl"]
+
+
+def _ingest(tmp_path, *files: str) -> list[dict]:
+    db = tmp_path / "corpus.duckdb"
+    run = CliRunner().invoke(app, ["--db", str(db), "ingest", *(str(CORPUS / f) for f in files), "--format", "json"])
+    assert run.exit_code == 0, run.stderr
+    with Store.open(db, read_only=True) as store:
+        install_priced_calls(store.con, PriceBook.load())
+        cursor = store.con.execute(
+            "SELECT litellm_call_id, request_id, status, cache_hit, priced, repriced_cost, logged_cost, usage_logged,"
+            " api_key_hash, key_alias, team_id, user_id, end_user, list_sort(tags) AS tags, model, provider"
+            " FROM priced_calls ORDER BY litellm_call_id, request_id"
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def _by_call(rows: list[dict]) -> dict[str, dict]:
+    by_call = {r["litellm_call_id"]: r for r in rows}
+    assert len(by_call) == len(rows), "two stored calls share a litellm_call_id"
+    return by_call
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_every_call_is_stored_once(tmp_path, form):
+    rows = _ingest(tmp_path, form)
+    assert sorted(_by_call(rows)) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_repriced_cost_is_litellms_response_cost(tmp_path, form):
+    stored = _by_call(_ingest(tmp_path, form))
+    wrong = {}
+    for call_id, want in EXPECTED.items():
+        got = stored[call_id]
+        logged = Decimal(repr(want["response_cost"]))
+        assert abs(got["logged_cost"] - logged) < Decimal("1e-17"), call_id  # stored as DECIMAL(38,18)
+        if want["status"] == "failure" or want["cache_hit"]:
+            # Nothing reached the provider's bill: LiteLLM logs $0, litecost re-prices $0.
+            ok = got["repriced_cost"] == 0
+        elif logged == 0:
+            ok = not got["priced"]  # LiteLLM logged $0 for a model missing from its map
+        else:
+            ok = got["priced"] and abs(got["repriced_cost"] - logged) / logged < Decimal("1e-9")
+        if not ok:
+            wrong[call_id] = (got["priced"], got["repriced_cost"], logged, got["model"], got["provider"])
+    assert not wrong, wrong
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_attribution_is_what_the_proxy_metadata_said(tmp_path, form):
+    stored = _by_call(_ingest(tmp_path, form))
+    wrong = {}
+    for call_id, want in EXPECTED.items():
+        got = stored[call_id]
+        expected = (want["key_hash"], want["key_alias"], want["team_id"], want["user_id"], want["end_user"], want["tags"])
+        actual = (got["api_key_hash"], got["key_alias"], got["team_id"], got["user_id"], got["end_user"], got["tags"])
+        if actual != expected:
+            wrong[call_id] = (actual, expected)
+    assert not wrong, wrong
+
+
+def test_minimal_dicts_keep_litellms_cost_and_are_unpriced_for_want_of_usage(tmp_path):
+    rows = _ingest(tmp_path, "callbacks_minimal.jsonl")
+    assert len(rows) == len(EXPECTED)
+    logged = sorted(r["logged_cost"] for r in rows)
+    want = sorted(Decimal(repr(w["response_cost"])) for w in EXPECTED.values())
+    assert all(abs(a - b) < Decimal("1e-17") for a, b in zip(logged, want))
+    assert not any(r["usage_logged"] for r in rows)
+    assert not any(r["priced"] for r in rows)
+
+
+def test_all_callback_forms_together_store_each_call_once(tmp_path):
+    rows = _ingest(tmp_path, *FORMS)
+    assert sorted(_by_call(rows)) == sorted(EXPECTED)
