@@ -19,7 +19,11 @@ from litecost.store import Store
 
 CORPUS = DATA / "litellm_corpus"
 EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
-FORMS = ["callbacks_slp.jsonl", "callbacks_kwargs.jsonl"]
+CALLBACK_FORMS = ["callbacks_slp.jsonl", "callbacks_kwargs.jsonl"]
+# The proxy's LiteLLM_SpendLogs rows of the same calls, from a table built by LiteLLM's migrations.
+SPENDLOGS_FORMS = ["spendlogs.csv", "spendlogs_psql.jsonl", "spendlogs_copy.txt", "spendlogs_agg.json",
+                   "spend_logs_v2_page.json"]
+FORMS = CALLBACK_FORMS + SPENDLOGS_FORMS
 
 
 def _ingest(tmp_path, *files: str) -> list[dict]:
@@ -93,5 +97,12 @@ def test_minimal_dicts_keep_litellms_cost_and_are_unpriced_for_want_of_usage(tmp
 
 
 def test_all_callback_forms_together_store_each_call_once(tmp_path):
+    rows = _ingest(tmp_path, *CALLBACK_FORMS)
+    assert sorted(_by_call(rows)) == sorted(EXPECTED)
+
+
+def test_callbacks_and_spendlogs_of_the_same_calls_store_each_call_once(tmp_path):
+    """A proxy logs each call to SpendLogs and to its callbacks; the cache hit's two ids differ in
+    their `_cache_hit<time>` suffix, and still make one call."""
     rows = _ingest(tmp_path, *FORMS)
     assert sorted(_by_call(rows)) == sorted(EXPECTED)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Drive the real LiteLLM SDK against a fake provider on 127.0.0.1 and log every call three ways.
+"""Drive the real LiteLLM SDK against a fake provider on 127.0.0.1; log every call as callbacks and SpendLogs.
 
 Unlike ``../litellm_generated`` (which hands LiteLLM pre-built responses through
 ``mock_response``), every call here goes over HTTP through LiteLLM's own provider handlers:
@@ -14,6 +14,8 @@ Outputs, next to this file:
 * ``callbacks_kwargs.jsonl``  ``json.dumps(kwargs, default=str)`` per call (the "dump everything" logger)
 * ``callbacks_minimal.jsonl`` ``{model, cost, cache_hit, start_time, end_time, metadata}`` per call,
                               the dict of the widely copied "custom callback" article (no usage)
+* ``spendlogs*``, ``spend_logs_v2_page.json``  the proxy's LiteLLM_SpendLogs row of each call, stored in
+                              PostgreSQL and exported (see README.md)
 * ``expected.json``           per call, what LiteLLM itself logged: ``response_cost``, status,
                               cache hit, and the attribution the generator passed in
 
@@ -24,7 +26,10 @@ fixed values, so a re-run gives the same files.
 
 Re-run from the repo root, in a venv of its own (the script refuses another LiteLLM version)::
 
-    python3 -m venv /tmp/litellm-venv && /tmp/litellm-venv/bin/pip install litellm==1.110.2
+    python3 -m venv /tmp/litellm-venv
+    /tmp/litellm-venv/bin/pip install litellm==1.110.2 litellm-proxy-extras==0.4.110 fastapi uvicorn \\
+        soundfile rq apscheduler cryptography pynacl websockets pyjwt fastapi-sso semver expression \\
+        restrictedpython tomlkit backports-zstd gunicorn mcp orjson backoff  # what the proxy module imports
     /tmp/litellm-venv/bin/python tests/data/litellm_corpus/generate.py
 """
 
@@ -57,6 +62,7 @@ import fake_provider  # noqa: E402
 import litellm  # noqa: E402
 from litellm.caching.caching import Cache  # noqa: E402
 from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
+from litellm.proxy.spend_tracking.spend_tracking_utils import get_logging_payload  # noqa: E402
 
 PINNED = "1.110.2"
 BASE_EPOCH = 1793610000.0  # 2026-11-02T09:00:00Z; call n starts n minutes later
@@ -106,28 +112,36 @@ class CorpusLogger(CustomLogger):
 
     def __init__(self) -> None:
         super().__init__()
-        self.seen: dict[str, tuple[str, str, str, dict]] = {}
+        self.seen: dict[str, tuple[str, str, str, dict, str]] = {}
 
-    def _keep(self, hook: str, kwargs: dict, start_time, end_time) -> None:  # noqa: ANN001
+    def _keep(self, hook: str, kwargs: dict, start_time, end_time, response_obj=None) -> None:  # noqa: ANN001
         call_id = kwargs.get("litellm_call_id")
         slp = kwargs.get("standard_logging_object") or {}
         minimal = {"model": kwargs.get("model"), "cost": kwargs.get("response_cost"),
                    "cache_hit": kwargs.get("cache_hit"), "start_time": str(start_time), "end_time": str(end_time),
                    "metadata": (kwargs.get("litellm_params") or {}).get("metadata")}
+        # The proxy's DB logger builds its LiteLLM_SpendLogs row from the same hook arguments; for a
+        # failure its post-call failure hook first marks the metadata (proxy_track_cost_callback.py).
+        if "failure" in hook:
+            params = dict(kwargs.get("litellm_params") or {})
+            params["metadata"] = {**(params.get("metadata") or {}), "status": "failure",
+                                  "error_information": slp.get("error_information")}
+            kwargs = {**kwargs, "litellm_params": params}
+        row = get_logging_payload(kwargs, response_obj, start_time, end_time)
         self.seen[call_id] = (hook, json.dumps(slp, default=str), json.dumps(kwargs, default=str),
-                              json.loads(json.dumps(minimal, default=str)))
+                              json.loads(json.dumps(minimal, default=str)), json.dumps(row, default=str))
 
     def log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("sync success", kwargs, start_time, end_time)
+        self._keep("sync success", kwargs, start_time, end_time, response_obj)
 
     def log_failure_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("sync failure", kwargs, start_time, end_time)
+        self._keep("sync failure", kwargs, start_time, end_time, response_obj)
 
     async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("async success", kwargs, start_time, end_time)
+        self._keep("async success", kwargs, start_time, end_time, response_obj)
 
     async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("async failure", kwargs, start_time, end_time)
+        self._keep("async failure", kwargs, start_time, end_time, response_obj)
 
 
 def _routing(model: str, base: str) -> dict:
@@ -145,7 +159,9 @@ def _routing(model: str, base: str) -> dict:
 async def _one(n: int, call: tuple, base: str) -> None:
     name, mode, model, case, key, tags, end_user, extra = call
     kwargs = {"model": model, "litellm_call_id": f"corpus-{n:02d}-{name}",
-              "metadata": {**{k: v for k, v in KEYS[key].items() if v}, "tags": tags},
+              "metadata": {**{k: v for k, v in KEYS[key].items() if v}, "tags": tags,
+                           "user_api_key": KEYS[key]["user_api_key_hash"],
+                           **({"user_api_key_end_user_id": end_user} if end_user else {})},
               **_routing(model, base), **extra}
     if end_user:
         kwargs["user"] = end_user
@@ -181,10 +197,10 @@ async def _one(n: int, call: tuple, base: str) -> None:
 _START_KEYS = {"startTime", "start_time", "api_call_start_time", "first_api_call_start_time",
                "current_attempt_api_call_start_time"}
 _DURATIONS = {"response_time": 1.25, "_response_ms": 1250.0, "litellm_overhead_time_ms": 1.0,
-              "llm_api_duration_ms": 1249.0}
+              "llm_api_duration_ms": 1249.0, "request_duration_ms": 1250}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HTTP_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT")
-_LOCAL_STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?")
+_LOCAL_STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(?P<zone>[+-]\d\d:\d\d)?")
 
 
 class _Stabiliser:
@@ -196,15 +212,19 @@ class _Stabiliser:
         self.n = n
         self.window = run_window
         self.uuids: dict[str, str] = {}
+        self.hit_offset = 0.5  # the callback's and SpendLogs' _cache_hit<time> differ; keep them apart
 
-    def _iso(self, epoch: float) -> str:
-        return str(dt.datetime.fromtimestamp(epoch, dt.timezone.utc).replace(tzinfo=None))
+    def _iso(self, epoch: float, stamp: str = "") -> str:
+        """The fixed instant, written as the original was: naive, or with its UTC offset."""
+        moment = dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+        zoned = (found := _LOCAL_STAMP.fullmatch(stamp)) is not None and found.group("zone")
+        return str(moment if zoned else moment.replace(tzinfo=None))
 
     def _uuid(self, found: re.Match) -> str:
         return self.uuids.setdefault(found.group(0), f"00000000-0000-4000-8000-{self.n:04d}{len(self.uuids):08d}")
 
     def text(self, value: str) -> str:
-        value = re.sub(r"_cache_hit\d+\.\d+", f"_cache_hit{self.start + 0.5:.6f}", value)
+        value = re.sub(r"_cache_hit\d+\.\d+", f"_cache_hit{self.start + self.hit_offset:.6f}", value)
         value = re.sub(r"chatcmpl-(?=[0-9a-f]{8}-)", "chatcmpl-corpus-", value)
         value = _UUID.sub(self._uuid, value)
         value = re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:4000", value)
@@ -215,7 +235,7 @@ class _Stabiliser:
         value = re.sub(r"\b1[78]\d{8}\.\d+", f"{self.end}", value)
         if _LOCAL_STAMP.fullmatch(value) is None:
             return value
-        return self._iso(self.end)
+        return self._iso(self.end, value)
 
     def walk(self, value, key: str = ""):  # noqa: ANN001, ANN201
         if isinstance(value, dict):
@@ -226,7 +246,7 @@ class _Stabiliser:
             return _DURATIONS[key]
         if isinstance(value, str):
             if key in _START_KEYS and _LOCAL_STAMP.fullmatch(value):
-                return self._iso(self.start)
+                return self._iso(self.start, value)
             return self.text(value)
         if key == "api_base" and isinstance(value, int):  # an httpx URL dumped as a tuple: the port
             return 4000
@@ -242,6 +262,74 @@ async def _run(base: str) -> None:
         await _one(n, call, base)
         await asyncio.sleep(0.3)  # let the async logging tasks finish before the next call
     await asyncio.sleep(2)
+
+
+# What the proxy's DB writer sends Prisma as JSON text; Prisma stores the parsed value in jsonb.
+_JSON_COLUMNS = ("metadata", "request_tags", "messages", "response", "proxy_server_request")
+_ORDERED = 'SELECT * FROM "LiteLLM_SpendLogs" ORDER BY "startTime", request_id'
+
+
+def _psql(dsn: str, *args: str, sql: str | None = None) -> str:
+    import subprocess
+
+    done = subprocess.run(["psql", dsn, "-X", "-q", "-v", "ON_ERROR_STOP=1", *args], input=sql,
+                          capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"generate.py: psql failed: {done.stderr.strip()}")
+    return done.stdout
+
+
+def _spend_logs_table(admin_dsn: str) -> str:
+    """A fresh database whose LiteLLM_SpendLogs is built by LiteLLM's own migrations, in order."""
+    import litellm_proxy_extras
+
+    _psql(admin_dsn, sql="DROP DATABASE IF EXISTS litellm_corpus; CREATE DATABASE litellm_corpus;")
+    dsn = admin_dsn.rsplit("/", 1)[0] + "/litellm_corpus"
+    migrations = Path(litellm_proxy_extras.__file__).parent / "migrations"
+    for step in sorted(p for p in migrations.iterdir() if (p / "migration.sql").is_file()):
+        _psql(dsn, "-f", str(step / "migration.sql"))
+    # The newest litellm-proxy-extras on the registry (0.4.110) predates the organization_id column
+    # that 1.110.2's schema.prisma declares (String?) and its DB writer fills.
+    _psql(dsn, sql='ALTER TABLE "LiteLLM_SpendLogs" ADD COLUMN IF NOT EXISTS organization_id TEXT;')
+    return dsn
+
+
+def _spend_logs_exports(rows: list[dict]) -> None:
+    """Store the rows as the proxy would and export them every way the README documents."""
+    dsn = _spend_logs_table(os.environ.get("CORPUS_PG", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    columns = set(_psql(dsn, "-At", sql="SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_name = 'LiteLLM_SpendLogs';").split())
+    inserts = []
+    for row in rows:
+        row = {k: v for k, v in row.items() if k in columns}
+        row["created_at"] = row["updated_at"] = row["startTime"]  # Prisma's now(), made reproducible
+        text = json.dumps(row)
+        assert "$corpus$" not in text
+        inserts.append('INSERT INTO "LiteLLM_SpendLogs" SELECT * FROM jsonb_populate_record('
+                       f'NULL::"LiteLLM_SpendLogs", $corpus${text}$corpus$::jsonb);')
+    _psql(dsn, sql="\n".join(inserts))
+    _psql(dsn, "-c", f"\\copy ({_ORDERED}) TO '{HERE / 'spendlogs.csv'}' CSV HEADER")
+    rows_json = f"SELECT row_to_json(t) FROM ({_ORDERED}) t"
+    (HERE / "spendlogs_psql.jsonl").write_text(_psql(dsn, "-At", "-c", rows_json))
+    (HERE / "spendlogs_copy.txt").write_text(_psql(dsn, "-c", f"COPY ({rows_json}) TO STDOUT"))
+    (HERE / "spendlogs_agg.json").write_text(_psql(dsn, "-At", "-c", f"SELECT json_agg(t) FROM ({_ORDERED}) t"))
+    # /spend/logs/v2 answers {data, total, page, page_size, total_pages, total_is_capped}: its list
+    # columns (no messages/response/proxy_server_request), metadata as an object, instants as ISO
+    # text with FastAPI's +00:00.
+    listed = json.loads(_psql(dsn, "-At", "-c", "SELECT json_agg(t) FROM (SELECT request_id, call_type, "
+                              'api_key, spend, total_tokens, prompt_tokens, completion_tokens, "startTime", '
+                              '"endTime", "completionStartTime", model, model_id, model_group, custom_llm_provider, '
+                              'api_base, "user", metadata, cache_hit, cache_key, request_tags, team_id, organization_id, '
+                              "end_user, requester_ip_address, session_id, status, mcp_namespaced_tool_name, agent_id, "
+                              "litellm_call_id, request_duration_ms "
+                              'FROM "LiteLLM_SpendLogs" ORDER BY "startTime" DESC, request_id) t'))
+    for item in listed:
+        for key in ("startTime", "endTime", "completionStartTime"):
+            if item[key] is not None:
+                item[key] = dt.datetime.fromisoformat(item[key]).replace(tzinfo=dt.timezone.utc).isoformat()
+    page = {"data": listed, "total": len(listed), "page": 1, "page_size": 50, "total_pages": 1,
+            "total_is_capped": False}
+    (HERE / "spend_logs_v2_page.json").write_text(json.dumps(page, indent=1) + "\n")
 
 
 def main() -> int:
@@ -263,16 +351,21 @@ def main() -> int:
         server.shutdown()
     window = (run_started, time.time())
 
-    slp_lines, kwargs_lines, minimal_lines, expected = [], [], [], {}
+    slp_lines, kwargs_lines, minimal_lines, spend_rows, expected = [], [], [], [], {}
     for n, (name, mode, model, case, key, tags, end_user, _extra) in enumerate(CALLS, start=1):
         call_id = f"corpus-{n:02d}-{name}"
         if call_id not in logger.seen:
             raise SystemExit(f"generate.py: LiteLLM logged nothing for {call_id}")
-        hook, slp_text, kwargs_text, minimal = logger.seen[call_id]
-        stabilise = _Stabiliser(n, window).walk  # one per call: a random id gets one stand-in in all forms
+        hook, slp_text, kwargs_text, minimal, row_text = logger.seen[call_id]
+        stabiliser = _Stabiliser(n, window)  # one per call: a random id gets one stand-in in all forms
+        stabilise = stabiliser.walk
         slp = stabilise(json.loads(slp_text))
         kw = stabilise(json.loads(kwargs_text))
         minimal = stabilise(minimal)
+        stabiliser.hit_offset = 0.500042
+        row = {k: (json.loads(v) if k in _JSON_COLUMNS and isinstance(v, str) else v)
+               for k, v in json.loads(row_text).items()}
+        spend_rows.append(stabilise(row))
         slp_lines.append(json.dumps(slp))
         kwargs_lines.append(json.dumps(kw, sort_keys=True))  # kwargs key order varies with the hash seed
         minimal_lines.append(json.dumps(minimal))
@@ -289,6 +382,7 @@ def main() -> int:
     (HERE / "callbacks_slp.jsonl").write_text("\n".join(slp_lines) + "\n")
     (HERE / "callbacks_kwargs.jsonl").write_text("\n".join(kwargs_lines) + "\n")
     (HERE / "callbacks_minimal.jsonl").write_text("\n".join(minimal_lines) + "\n")
+    _spend_logs_exports(spend_rows)
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     print(f"{len(expected)} calls; provider saw {len(fake_provider.requests_seen())} requests")
     return 0
