@@ -381,6 +381,9 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
     return entries
 
 
+DEPLOYMENT_LAYER = "deployment prices logged by LiteLLM"
+
+
 @dataclass
 class PriceBook:
     entries: list[PriceEntry] = field(default_factory=list)
@@ -412,6 +415,41 @@ class PriceBook:
         self.adjustments.extend(adjustments)
         self.layers.append(name)
         self._exact: dict[str, list[PriceEntry]] | None = None
+
+    def with_logged_deployment_prices(self, con, calls_table: str = "calls") -> PriceBook:  # noqa: ANN001
+        """This book plus the prices of deployments the LiteLLM proxy config priced itself.
+
+        A deployment with its own prices (`input_cost_per_token` … in its `litellm_params`) is
+        registered in LiteLLM's map under its deployment id, so the call's
+        `model_map_information.model_map_value.key` is that id; LiteLLM prices the call with it.
+        Those prices become a layer at the snapshot's rank, named `deployment:<id>`, which
+        `call_names` tries first; a price file entry for the model or group still overrides
+        them. A deployment whose logged prices changed gets each set from its first call on.
+        """
+        rows = con.execute(
+            "SELECT deployment_id, prices, first_seen FROM ("
+            f" SELECT deployment_id, model_map_value::VARCHAR AS prices, min(start_time) AS first_seen"
+            f" FROM {calls_table} WHERE deployment_id <> '' AND model_map_value IS NOT NULL GROUP BY ALL)"
+            " WHERE json_extract_string(prices, '$.key') = deployment_id ORDER BY deployment_id, first_seen"
+        ).fetchall()
+        if not rows:
+            return self
+        entries: list[PriceEntry] = []
+        for index, (deployment, prices, first_seen) in enumerate(rows):
+            logged = {k: v for k, v in json.loads(prices).items() if parse_price_key(k) and v is not None}
+            name = f"deployment:{deployment}"
+            for entry in litellm_map_entries({name: logged}, "LiteLLM's log", 1, DEPLOYMENT_LAYER):
+                entry.provider = None
+                later = rows[index + 1] if index + 1 < len(rows) else None
+                if index and rows[index - 1][0] == deployment:
+                    entry.valid_from = first_seen
+                if later and later[0] == deployment:
+                    entry.valid_to = later[2]
+                entries.append(entry)
+        book = PriceBook(list(self.entries), list(self.adjustments), list(self.layers))
+        if entries:
+            book.add(entries, name=DEPLOYMENT_LAYER)
+        return book
 
     def boundaries(self) -> tuple[list[datetime], list[int]]:
         """Every instant at which some price or adjustment starts or ends, and every
@@ -560,10 +598,11 @@ def litellm_lookup_names(model: str | None, provider: str | None) -> list[str]:
     return names
 
 
-def call_names(model: str | None, provider: str | None, model_map_key: str | None, model_group: str | None = None) -> list[str]:
-    """The names a call's price may be listed under, most specific first: LiteLLM's lookup
-    of the key it recorded, then of the model, then the model group."""
-    names: list[str] = []
+def call_names(model: str | None, provider: str | None, model_map_key: str | None, model_group: str | None = None,
+               deployment_id: str | None = None) -> list[str]:
+    """The names a call's price may be listed under, most specific first: the deployment's own
+    prices, LiteLLM's lookup of the key it recorded, then of the model, then the model group."""
+    names: list[str] = [f"deployment:{deployment_id}"] if deployment_id else []
     for name in [*litellm_lookup_names(model_map_key, provider), *litellm_lookup_names(model, provider), model_group]:
         if name and name not in names:
             names.append(name)
@@ -628,7 +667,7 @@ COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_ca
                 "cost_audio_input", "cost_audio_output", "cost_image_input")
 
 
-PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group")
+PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id")
 
 
 def _service_tier_sql(calls: str) -> str:
@@ -643,15 +682,15 @@ def install_price_segments(con, book: PriceBook, identities: list[tuple], table:
     tier) with its rates, for the given (provider, model, model_map_key, model_group)
     identities; `price_row` numbers the rows."""
     segments = []
-    for identity_id, (provider, model, model_map_key, model_group) in enumerate(identities):
-        names = call_names(model, provider, model_map_key, model_group)
+    for identity_id, (provider, model, model_map_key, model_group, deployment_id) in enumerate(identities):
+        names = call_names(model, provider, model_map_key, model_group, deployment_id)
         for segment in book.resolve_segments(names, provider):
             for svc in SERVICE_TIERS:
                 for index, threshold in enumerate(segment.thresholds):
                     upper = segment.thresholds[index + 1] if index + 1 < len(segment.thresholds) else None
                     row = {
                         "identity_id": identity_id, "provider": provider, "model": model,
-                        "model_map_key": model_map_key, "model_group": model_group,
+                        "model_map_key": model_map_key, "model_group": model_group, "deployment_id": deployment_id,
                         "valid_from": segment.valid_from.isoformat() if segment.valid_from else None,
                         "valid_to": segment.valid_to.isoformat() if segment.valid_to else None,
                         "service_tier": svc,
@@ -668,14 +707,14 @@ def install_price_segments(con, book: PriceBook, identities: list[tuple], table:
     con.execute(f"DROP TABLE IF EXISTS {table}")
     schema = {
         "identity_id": "BIGINT", "provider": "VARCHAR", "model": "VARCHAR", "model_map_key": "VARCHAR",
-        "model_group": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
+        "model_group": "VARCHAR", "deployment_id": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
         "tier_low": "BIGINT", "tier_high": "BIGINT", "price_model": "VARCHAR", "multiplier": "VARCHAR",
         "adjustments": "VARCHAR", **{c: "VARCHAR" for c in _RATE_COLUMNS},
     }
     # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
-        " model_map_key, model_group,"
+        " model_map_key, model_group, deployment_id,"
         " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
         f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
         + ", ".join(f"coalesce({c}::{MONEY}, 0) AS {c}" for c in _RATE_COLUMNS)
@@ -767,6 +806,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     name used), `tier_threshold`, `cost_<category>`, `repriced_cost` (NULL when unpriced;
     0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
     """
+    book = book.with_logged_deployment_prices(con, calls_table)
     identities = con.execute(f"SELECT DISTINCT {', '.join(PRICE_IDENTITY)} FROM {calls_table}").fetchall()
     install_price_segments(con, book, identities)
     # Which price applies to each call: a hash join on the call's identity, then the

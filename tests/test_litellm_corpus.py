@@ -24,6 +24,11 @@ CALLBACK_FORMS = ["callbacks_slp.jsonl", "callbacks_kwargs.jsonl"]
 SPENDLOGS_FORMS = ["spendlogs.csv", "spendlogs_psql.jsonl", "spendlogs_copy.txt", "spendlogs_agg.json",
                    "spend_logs_v2_page.json"]
 FORMS = CALLBACK_FORMS + SPENDLOGS_FORMS
+# The same forms from calls made through the proxy (generate_proxy.py), with their own oracle.
+PROXY_EXPECTED: dict[str, dict] = json.loads((CORPUS / "proxy_expected.json").read_text())
+PROXY_FORMS = ["proxy_" + form for form in FORMS]
+ORACLE = {form: EXPECTED for form in FORMS} | {form: PROXY_EXPECTED for form in PROXY_FORMS}
+EVERY_FORM = FORMS + PROXY_FORMS
 
 
 def _ingest(tmp_path, *files: str) -> list[dict]:
@@ -34,7 +39,8 @@ def _ingest(tmp_path, *files: str) -> list[dict]:
         install_priced_calls(store.con, PriceBook.load())
         cursor = store.con.execute(
             "SELECT litellm_call_id, request_id, status, cache_hit, priced, repriced_cost, logged_cost, usage_logged,"
-            " api_key_hash, key_alias, team_id, user_id, end_user, list_sort(tags) AS tags, model, provider"
+            " api_key_hash, key_alias, team_id, user_id, end_user, list_sort(tags) AS tags,"
+            " list_sort(user_agent_tags) AS user_agent_tags, model, provider"
             " FROM priced_calls ORDER BY litellm_call_id, request_id"
         )
         names = [d[0] for d in cursor.description]
@@ -47,21 +53,25 @@ def _by_call(rows: list[dict]) -> dict[str, dict]:
     return by_call
 
 
-@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("form", EVERY_FORM)
 def test_every_call_is_stored_once(tmp_path, form):
     rows = _ingest(tmp_path, form)
-    assert sorted(_by_call(rows)) == sorted(EXPECTED)
+    assert sorted(_by_call(rows)) == sorted(ORACLE[form])
 
 
-@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("form", EVERY_FORM)
 def test_repriced_cost_is_litellms_response_cost(tmp_path, form):
     stored = _by_call(_ingest(tmp_path, form))
     wrong = {}
-    for call_id, want in EXPECTED.items():
+    for call_id, want in ORACLE[form].items():
         got = stored[call_id]
         logged = Decimal(repr(want["response_cost"]))
         assert abs(got["logged_cost"] - logged) < Decimal("1e-17"), call_id  # stored as DECIMAL(38,18)
-        if want["status"] == "failure" or want["cache_hit"]:
+        if want["status"] == "failure" and not want["provider"]:
+            # A request for a model the proxy does not know: no provider, LiteLLM logs $0, and
+            # litecost reports it unpriced like any unknown model.
+            ok = not got["priced"] and logged == 0
+        elif want["status"] == "failure" or want["cache_hit"]:
             # Nothing reached the provider's bill: LiteLLM logs $0, litecost re-prices $0.
             ok = got["repriced_cost"] == 0
         elif logged == 0:
@@ -73,14 +83,19 @@ def test_repriced_cost_is_litellms_response_cost(tmp_path, form):
     assert not wrong, wrong
 
 
-@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("form", EVERY_FORM)
 def test_attribution_is_what_the_proxy_metadata_said(tmp_path, form):
     stored = _by_call(_ingest(tmp_path, form))
     wrong = {}
-    for call_id, want in EXPECTED.items():
+    for call_id, want in ORACLE[form].items():
         got = stored[call_id]
-        expected = (want["key_hash"], want["key_alias"], want["team_id"], want["user_id"], want["end_user"], want["tags"])
-        actual = (got["api_key_hash"], got["key_alias"], got["team_id"], got["user_id"], got["end_user"], got["tags"])
+        # LiteLLM's automatic "User-Agent: …" request tags are kept apart from the user's (README).
+        user_agent = [t for t in want["tags"] if t.startswith("User-Agent:")]
+        tags = [t for t in want["tags"] if t not in user_agent]
+        expected = (want["key_hash"], want["key_alias"], want["team_id"], want["user_id"], want["end_user"], tags,
+                    user_agent)
+        actual = (got["api_key_hash"], got["key_alias"], got["team_id"], got["user_id"], got["end_user"], got["tags"],
+                  got["user_agent_tags"] or [])
         if actual != expected:
             wrong[call_id] = (actual, expected)
     assert not wrong, wrong
@@ -106,3 +121,53 @@ def test_callbacks_and_spendlogs_of_the_same_calls_store_each_call_once(tmp_path
     their `_cache_hit<time>` suffix, and still make one call."""
     rows = _ingest(tmp_path, *FORMS)
     assert sorted(_by_call(rows)) == sorted(EXPECTED)
+
+
+def test_proxy_callbacks_and_spendlogs_of_the_same_calls_store_each_call_once(tmp_path):
+    rows = _ingest(tmp_path, *PROXY_FORMS)
+    assert sorted(_by_call(rows)) == sorted(PROXY_EXPECTED)
+
+
+def _priced(db, book: PriceBook) -> dict[str, dict]:
+    with Store.open(db, read_only=True) as store:
+        install_priced_calls(store.con, book)
+        cursor = store.con.execute("SELECT request_id, priced, price_model, repriced_cost FROM priced_calls")
+        return {r[0]: {"priced": r[1], "price_model": r[2], "cost": r[3]} for r in cursor.fetchall()}
+
+
+def _house_model_lines() -> list[dict]:
+    """The proxy call to `house-model`, a deployment priced in the proxy config (1e-6 in, 4e-6 out)."""
+    lines = [json.loads(line) for line in (CORPUS / "proxy_callbacks_slp.jsonl").read_text().splitlines()]
+    return [line for line in lines if line["model_group"] == "house-model"]
+
+
+def test_a_deployment_priced_in_the_proxy_config_is_repriced_at_its_logged_prices(tmp_path):
+    (call,) = _house_model_lines()
+    # A second call to the same deployment a day later, after its price was raised.
+    later = json.loads(json.dumps(call))
+    later["id"] = later["litellm_call_id"] = "house-model-after-the-change"
+    later["startTime"] += 86400
+    later["endTime"] += 86400
+    later["model_map_information"]["model_map_value"]["input_cost_per_token"] = 2e-6
+    source = tmp_path / "house.jsonl"
+    source.write_text(json.dumps(call) + "\n" + json.dumps(later) + "\n")
+    db = tmp_path / "house.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(source)]).exit_code == 0
+    priced = _priced(db, PriceBook.load())
+    deployment = call["model_map_information"]["model_map_value"]["key"]
+    assert priced[call["id"]] == {"priced": True, "price_model": f"deployment:{deployment}",
+                                  "cost": Decimal("1200") * Decimal("1e-6") + Decimal("300") * Decimal("4e-6")}
+    assert priced[later["id"]]["cost"] == Decimal("1200") * Decimal("2e-6") + Decimal("300") * Decimal("4e-6")
+
+
+def test_a_price_file_overrides_the_deployments_logged_prices(tmp_path):
+    (call,) = _house_model_lines()
+    source = tmp_path / "house.jsonl"
+    source.write_text(json.dumps(call) + "\n")
+    db = tmp_path / "house.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(source)]).exit_code == 0
+    overrides = tmp_path / "house.yaml"
+    overrides.write_text("unit: usd_per_1m_tokens\nmodels:\n  - model: openai/house-model\n    prices: {input: 0.5}\n")
+    priced = _priced(db, PriceBook.load([overrides]))
+    # input from the price file, output still the deployment's own
+    assert priced[call["id"]]["cost"] == Decimal("1200") * Decimal("0.5e-6") + Decimal("300") * Decimal("4e-6")

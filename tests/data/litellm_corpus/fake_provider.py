@@ -174,9 +174,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(404, json.dumps({"error": {"message": f"fake provider: no route {path}"}}).encode())
 
 
-def start() -> tuple[ThreadingHTTPServer, str]:
-    """Start the fake provider on a free port of 127.0.0.1; return (server, base URL)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def start(port: int = 0) -> tuple[ThreadingHTTPServer, str]:
+    """Start the fake provider on 127.0.0.1 (a free port by default); return (server, base URL)."""
+    server = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 

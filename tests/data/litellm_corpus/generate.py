@@ -29,7 +29,7 @@ Re-run from the repo root, in a venv of its own (the script refuses another Lite
     python3 -m venv /tmp/litellm-venv
     /tmp/litellm-venv/bin/pip install litellm==1.110.2 litellm-proxy-extras==0.4.110 fastapi uvicorn \\
         soundfile rq apscheduler cryptography pynacl websockets pyjwt fastapi-sso semver expression \\
-        restrictedpython tomlkit backports-zstd gunicorn mcp orjson backoff  # what the proxy module imports
+        restrictedpython tomlkit backports-zstd gunicorn mcp orjson backoff uvloop  # what the proxy module imports
     /tmp/litellm-venv/bin/python tests/data/litellm_corpus/generate.py
 """
 
@@ -197,13 +197,13 @@ async def _one(n: int, call: tuple, base: str) -> None:
 _START_KEYS = {"startTime", "start_time", "api_call_start_time", "first_api_call_start_time",
                "current_attempt_api_call_start_time"}
 _DURATIONS = {"response_time": 1.25, "_response_ms": 1250.0, "litellm_overhead_time_ms": 1.0,
-              "llm_api_duration_ms": 1249.0, "request_duration_ms": 1250}
+              "llm_api_duration_ms": 1249.0, "request_duration_ms": 1250, "queue_time_seconds": 0.001}
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _HTTP_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT")
 _LOCAL_STAMP = re.compile(r"\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d+)?(?P<zone>[+-]\d\d:\d\d)?")
 
 
-class _Stabiliser:
+class Stabiliser:
     """Rewrites what changes from run to run in one call's logged record: clocks, ports, random ids."""
 
     def __init__(self, n: int, run_window: tuple[float, float]) -> None:
@@ -265,7 +265,7 @@ async def _run(base: str) -> None:
 
 
 # What the proxy's DB writer sends Prisma as JSON text; Prisma stores the parsed value in jsonb.
-_JSON_COLUMNS = ("metadata", "request_tags", "messages", "response", "proxy_server_request")
+JSON_COLUMNS = ("metadata", "request_tags", "messages", "response", "proxy_server_request")
 _ORDERED = 'SELECT * FROM "LiteLLM_SpendLogs" ORDER BY "startTime", request_id'
 
 
@@ -279,12 +279,12 @@ def _psql(dsn: str, *args: str, sql: str | None = None) -> str:
     return done.stdout
 
 
-def _spend_logs_table(admin_dsn: str) -> str:
+def _spend_logs_table(admin_dsn: str, database: str) -> str:
     """A fresh database whose LiteLLM_SpendLogs is built by LiteLLM's own migrations, in order."""
     import litellm_proxy_extras
 
-    _psql(admin_dsn, sql="DROP DATABASE IF EXISTS litellm_corpus; CREATE DATABASE litellm_corpus;")
-    dsn = admin_dsn.rsplit("/", 1)[0] + "/litellm_corpus"
+    _psql(admin_dsn, sql=f"DROP DATABASE IF EXISTS {database}; CREATE DATABASE {database};")
+    dsn = admin_dsn.rsplit("/", 1)[0] + "/" + database
     migrations = Path(litellm_proxy_extras.__file__).parent / "migrations"
     for step in sorted(p for p in migrations.iterdir() if (p / "migration.sql").is_file()):
         _psql(dsn, "-f", str(step / "migration.sql"))
@@ -294,9 +294,9 @@ def _spend_logs_table(admin_dsn: str) -> str:
     return dsn
 
 
-def _spend_logs_exports(rows: list[dict]) -> None:
+def spend_logs_exports(rows: list[dict], prefix: str = "", database: str = "litellm_corpus") -> None:
     """Store the rows as the proxy would and export them every way the README documents."""
-    dsn = _spend_logs_table(os.environ.get("CORPUS_PG", "postgresql://postgres@127.0.0.1:5432/postgres"))
+    dsn = _spend_logs_table(os.environ.get("CORPUS_PG", "postgresql://postgres@127.0.0.1:5432/postgres"), database)
     columns = set(_psql(dsn, "-At", sql="SELECT column_name FROM information_schema.columns "
                                        "WHERE table_name = 'LiteLLM_SpendLogs';").split())
     inserts = []
@@ -308,11 +308,11 @@ def _spend_logs_exports(rows: list[dict]) -> None:
         inserts.append('INSERT INTO "LiteLLM_SpendLogs" SELECT * FROM jsonb_populate_record('
                        f'NULL::"LiteLLM_SpendLogs", $corpus${text}$corpus$::jsonb);')
     _psql(dsn, sql="\n".join(inserts))
-    _psql(dsn, "-c", f"\\copy ({_ORDERED}) TO '{HERE / 'spendlogs.csv'}' CSV HEADER")
+    _psql(dsn, "-c", f"\\copy ({_ORDERED}) TO '{HERE / (prefix + 'spendlogs.csv')}' CSV HEADER")
     rows_json = f"SELECT row_to_json(t) FROM ({_ORDERED}) t"
-    (HERE / "spendlogs_psql.jsonl").write_text(_psql(dsn, "-At", "-c", rows_json))
-    (HERE / "spendlogs_copy.txt").write_text(_psql(dsn, "-c", f"COPY ({rows_json}) TO STDOUT"))
-    (HERE / "spendlogs_agg.json").write_text(_psql(dsn, "-At", "-c", f"SELECT json_agg(t) FROM ({_ORDERED}) t"))
+    (HERE / (prefix + "spendlogs_psql.jsonl")).write_text(_psql(dsn, "-At", "-c", rows_json))
+    (HERE / (prefix + "spendlogs_copy.txt")).write_text(_psql(dsn, "-c", f"COPY ({rows_json}) TO STDOUT"))
+    (HERE / (prefix + "spendlogs_agg.json")).write_text(_psql(dsn, "-At", "-c", f"SELECT json_agg(t) FROM ({_ORDERED}) t"))
     # /spend/logs/v2 answers {data, total, page, page_size, total_pages, total_is_capped}: its list
     # columns (no messages/response/proxy_server_request), metadata as an object, instants as ISO
     # text with FastAPI's +00:00.
@@ -329,7 +329,7 @@ def _spend_logs_exports(rows: list[dict]) -> None:
                 item[key] = dt.datetime.fromisoformat(item[key]).replace(tzinfo=dt.timezone.utc).isoformat()
     page = {"data": listed, "total": len(listed), "page": 1, "page_size": 50, "total_pages": 1,
             "total_is_capped": False}
-    (HERE / "spend_logs_v2_page.json").write_text(json.dumps(page, indent=1) + "\n")
+    (HERE / (prefix + "spend_logs_v2_page.json")).write_text(json.dumps(page, indent=1) + "\n")
 
 
 def main() -> int:
@@ -357,13 +357,13 @@ def main() -> int:
         if call_id not in logger.seen:
             raise SystemExit(f"generate.py: LiteLLM logged nothing for {call_id}")
         hook, slp_text, kwargs_text, minimal, row_text = logger.seen[call_id]
-        stabiliser = _Stabiliser(n, window)  # one per call: a random id gets one stand-in in all forms
+        stabiliser = Stabiliser(n, window)  # one per call: a random id gets one stand-in in all forms
         stabilise = stabiliser.walk
         slp = stabilise(json.loads(slp_text))
         kw = stabilise(json.loads(kwargs_text))
         minimal = stabilise(minimal)
         stabiliser.hit_offset = 0.500042
-        row = {k: (json.loads(v) if k in _JSON_COLUMNS and isinstance(v, str) else v)
+        row = {k: (json.loads(v) if k in JSON_COLUMNS and isinstance(v, str) else v)
                for k, v in json.loads(row_text).items()}
         spend_rows.append(stabilise(row))
         slp_lines.append(json.dumps(slp))
@@ -382,7 +382,7 @@ def main() -> int:
     (HERE / "callbacks_slp.jsonl").write_text("\n".join(slp_lines) + "\n")
     (HERE / "callbacks_kwargs.jsonl").write_text("\n".join(kwargs_lines) + "\n")
     (HERE / "callbacks_minimal.jsonl").write_text("\n".join(minimal_lines) + "\n")
-    _spend_logs_exports(spend_rows)
+    spend_logs_exports(spend_rows)
     (HERE / "expected.json").write_text(json.dumps(expected, indent=1, sort_keys=True) + "\n")
     print(f"{len(expected)} calls; provider saw {len(fake_provider.requests_seen())} requests")
     return 0
