@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
@@ -22,7 +23,7 @@ EXPECTED: dict[str, dict] = json.loads((CORPUS / "expected.json").read_text())
 CALLBACK_FORMS = ["callbacks_slp.jsonl", "callbacks_kwargs.jsonl"]
 # The proxy's LiteLLM_SpendLogs rows of the same calls, from a table built by LiteLLM's migrations.
 SPENDLOGS_FORMS = ["spendlogs.csv", "spendlogs_psql.jsonl", "spendlogs_copy.txt", "spendlogs_agg.json",
-                   "spend_logs_v2_page.json"]
+                   "spend_logs_v2_page.json", "spendlogs.parquet"]
 FORMS = CALLBACK_FORMS + SPENDLOGS_FORMS
 # The same forms from calls made through the proxy (generate_proxy.py), with their own oracle.
 PROXY_EXPECTED: dict[str, dict] = json.loads((CORPUS / "proxy_expected.json").read_text())
@@ -31,9 +32,24 @@ ORACLE = {form: EXPECTED for form in FORMS} | {form: PROXY_EXPECTED for form in 
 EVERY_FORM = FORMS + PROXY_FORMS
 
 
+def _corpus_file(tmp_path, name: str) -> str:
+    """A corpus file; `*.parquet` is made from the CSV export as a user would:
+    `duckdb -c "COPY (FROM 'spendlogs.csv') TO 'spendlogs.parquet'"` (JSON columns stay text)."""
+    if not name.endswith(".parquet"):
+        return str(CORPUS / name)
+    target = tmp_path / name
+    if not target.exists():
+        csv = CORPUS / name.replace(".parquet", ".csv")
+        with duckdb.connect() as con:
+            con.execute("SET VARIABLE src = ?", [str(csv)])
+            con.execute(f"COPY (SELECT * FROM read_csv(getvariable('src'))) TO '{target}' (FORMAT parquet)")
+    return str(target)
+
+
 def _ingest(tmp_path, *files: str) -> list[dict]:
     db = tmp_path / "corpus.duckdb"
-    run = CliRunner().invoke(app, ["--db", str(db), "ingest", *(str(CORPUS / f) for f in files), "--format", "json"])
+    paths = [_corpus_file(tmp_path, f) for f in files]
+    run = CliRunner().invoke(app, ["--db", str(db), "ingest", *paths, "--format", "json"])
     assert run.exit_code == 0, run.stderr
     with Store.open(db, read_only=True) as store:
         install_priced_calls(store.con, PriceBook.load())
