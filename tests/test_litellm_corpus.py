@@ -6,8 +6,10 @@ the generator passed in. Each ingestible form of the same calls must agree with 
 
 from __future__ import annotations
 
+import gzip
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -28,13 +30,21 @@ FORMS = CALLBACK_FORMS + SPENDLOGS_FORMS
 # The same forms from calls made through the proxy (generate_proxy.py), with their own oracle.
 PROXY_EXPECTED: dict[str, dict] = json.loads((CORPUS / "proxy_expected.json").read_text())
 PROXY_FORMS = ["proxy_" + form for form in FORMS]
+# Every form gzipped: checked by the cost test only (which finds each call by its id).
+GZIPPED = [form + ".gz" for form in FORMS + PROXY_FORMS if not form.endswith(".parquet")]
 ORACLE = {form: EXPECTED for form in FORMS} | {form: PROXY_EXPECTED for form in PROXY_FORMS}
+ORACLE |= {form: ORACLE[form[:-3]] for form in GZIPPED}
 EVERY_FORM = FORMS + PROXY_FORMS
 
 
 def _corpus_file(tmp_path, name: str) -> str:
     """A corpus file; `*.parquet` is made from the CSV export as a user would:
     `duckdb -c "COPY (FROM 'spendlogs.csv') TO 'spendlogs.parquet'"` (JSON columns stay text)."""
+    if name.endswith(".gz"):  # any form, gzipped
+        target = tmp_path / name
+        if not target.exists():
+            target.write_bytes(gzip.compress(Path(_corpus_file(tmp_path, name[:-3])).read_bytes()))
+        return str(target)
     if not name.endswith(".parquet"):
         return str(CORPUS / name)
     target = tmp_path / name
@@ -75,7 +85,7 @@ def test_every_call_is_stored_once(tmp_path, form):
     assert sorted(_by_call(rows)) == sorted(ORACLE[form])
 
 
-@pytest.mark.parametrize("form", EVERY_FORM)
+@pytest.mark.parametrize("form", EVERY_FORM + GZIPPED)
 def test_repriced_cost_is_litellms_response_cost(tmp_path, form):
     stored = _by_call(_ingest(tmp_path, form))
     wrong = {}
@@ -124,6 +134,8 @@ def test_minimal_dicts_keep_litellms_cost_and_are_unpriced_for_want_of_usage(tmp
     want = sorted(Decimal(repr(w["response_cost"])) for w in EXPECTED.values())
     assert all(abs(a - b) < Decimal("1e-17") for a, b in zip(logged, want))
     assert not any(r["usage_logged"] for r in rows)
+    # The dict has no provider: the Bedrock call's `converse/…` model names a route, not a provider.
+    assert {r["provider"] for r in rows if r["model"].startswith("converse/")} == {"bedrock"}
     assert not any(r["priced"] for r in rows)
 
 
@@ -187,3 +199,9 @@ def test_a_price_file_overrides_the_deployments_logged_prices(tmp_path):
     priced = _priced(db, PriceBook.load([overrides]))
     # input from the price file, output still the deployment's own
     assert priced[call["id"]]["cost"] == Decimal("1200") * Decimal("0.5e-6") + Decimal("300") * Decimal("4e-6")
+
+
+def test_every_form_of_both_runs_together_stores_each_call_once(tmp_path):
+    rows = _ingest(tmp_path, *EVERY_FORM)
+    assert sorted(_by_call(rows)) == sorted(EXPECTED | PROXY_EXPECTED)
+    assert len(rows) == 30

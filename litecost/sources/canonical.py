@@ -174,7 +174,10 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
              ELSE lower(status) END AS status,
         call_type,
         CASE WHEN starts_with(coalesce(provider, ''), 'vertex_ai') THEN 'vertex_ai'
-             ELSE coalesce(provider, CASE WHEN contains(model, '/') THEN split_part(model, '/', 1) END) END AS provider,
+             -- A model with no provider logged names it by its prefix; `converse/` and `invoke/`
+             -- are LiteLLM's Bedrock routes, left on the model it logs for Bedrock calls.
+             ELSE coalesce(provider, CASE WHEN split_part(model, '/', 1) IN ('converse', 'invoke') THEN 'bedrock'
+                                          WHEN contains(model, '/') THEN split_part(model, '/', 1) END) END AS provider,
         model,
         model_resolved,
         model_group,

@@ -16,6 +16,9 @@ import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+# Goes into every response id: providers' ids are unique, so two runs' corpora must not share one.
+RUN = ""
+
 # Usage as each provider reports it; the keys are the case names the generator sends.
 CASES: dict[str, dict] = {
     # OpenAI / Azure chat: prompt_tokens_details.cached_tokens, completion_tokens_details.reasoning_tokens
@@ -65,7 +68,7 @@ def _openai_usage(u: dict) -> dict:
 
 def _openai_chat(case: str, model: str, n: int) -> dict:
     return {
-        "id": f"chatcmpl-fake-{case}-{n:04d}", "object": "chat.completion", "created": 1793610000,
+        "id": f"chatcmpl-fake-{RUN}{case}-{n:04d}", "object": "chat.completion", "created": 1793610000,
         "model": model, "system_fingerprint": "fp_fake",
         "choices": [{"index": 0, "finish_reason": "stop",
                      "message": {"role": "assistant", "content": "ok", "refusal": None}}],
@@ -74,7 +77,7 @@ def _openai_chat(case: str, model: str, n: int) -> dict:
 
 
 def _openai_stream(case: str, model: str, n: int, include_usage: bool) -> bytes:
-    base = {"id": f"chatcmpl-fake-{case}-{n:04d}", "object": "chat.completion.chunk", "created": 1793610000,
+    base = {"id": f"chatcmpl-fake-{RUN}{case}-{n:04d}", "object": "chat.completion.chunk", "created": 1793610000,
             "model": model, "system_fingerprint": "fp_fake"}
     words = ["The", " answer", " is", " forty", "-two", "."]
     chunks = [{**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}, "finish_reason": None}]}]
@@ -106,7 +109,7 @@ def _gemini(case: str, model: str) -> dict:
         if key in u:
             meta[key] = u[key]
     return {"candidates": [{"content": {"role": "model", "parts": [{"text": "ok"}]}, "finishReason": "STOP", "index": 0}],
-            "usageMetadata": meta, "modelVersion": model, "responseId": f"fake-{case}"}
+            "usageMetadata": meta, "modelVersion": model, "responseId": f"fake-{RUN}{case}"}
 
 
 def _bedrock_converse(case: str) -> dict:

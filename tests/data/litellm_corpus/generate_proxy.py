@@ -115,6 +115,7 @@ def main() -> int:
         print(f"generate_proxy.py: needs litellm=={generate.PINNED}", file=sys.stderr)
         return 2
     # A fixed port: the proxy's deployment ids hash the deployment's litellm_params, api_base included.
+    fake_provider.RUN = "proxy-"
     server, base = fake_provider.start(FAKE_PROVIDER_PORT)
     work = Path(tempfile.mkdtemp(prefix="litellm-proxy-corpus-"))
     shutil.copy(HERE / "proxy_logger.py", work / "proxy_logger.py")
