@@ -1,0 +1,152 @@
+#!/usr/bin/env python3
+"""Price one call per token-priced key of LiteLLM 1.110.2's map through LiteLLM's own logging path.
+
+For each chat key of the bundled map (or the keys given with ``--keys``) the script calls
+``litellm.completion(model=<provider route>, mock_response=<ModelResponse with usage>)`` — no
+network: LiteLLM answers with the mock, then runs its normal success logging, cost calculator
+included — and a CustomLogger keeps the ``standard_logging_object``. Its ``response_cost`` is the
+oracle ``tests/test_price_parity.py`` compares litecost's re-priced cost with.
+
+Outputs, next to this file:
+
+* ``callbacks.jsonl.gz``  one StandardLoggingPayload per call (clock fields fixed, see below)
+* ``calls.json``          the map key each call was made for, by request id
+* ``refused.json``        keys LiteLLM would not route with a mock, with its error (no call logged)
+
+Usage profile: ``plain`` — 1,000 prompt and 500 completion tokens, nothing cached. Call n starts
+at 2026-11-03T00:00:00Z + n × 1,001 s (so the calls cover every hour and weekday, in and out of
+off-peak windows); LiteLLM's billing clock is pinned to that moment while the call is priced, and
+the payload's clock fields are rewritten to it (1.25 s latency), so a re-run gives the same bytes.
+
+Re-run from the repo root, in LiteLLM's own venv (see ../litellm_corpus/generate.py)::
+
+    /tmp/litellm-venv/bin/python tests/data/litellm_parity/generate.py [--keys k1,k2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from pathlib import Path
+
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # the map bundled in the wheel
+
+import litellm  # noqa: E402
+from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
+from litellm.types.utils import Choices, Message, ModelResponse, Usage  # noqa: E402
+
+PINNED = "1.110.2"
+HERE = Path(__file__).resolve().parent
+BASE_EPOCH = 1793664000.0  # 2026-11-03T00:00:00Z
+STEP = 1001  # seconds between calls
+PROFILE = {"prompt_tokens": 1000, "completion_tokens": 500}
+
+litellm.telemetry = False
+litellm.num_retries = 0
+litellm.suppress_debug_info = True
+
+
+class Keeper(CustomLogger):
+    def __init__(self) -> None:
+        super().__init__()
+        self.payloads: dict[str, dict] = {}
+
+    def log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
+        slp = kwargs.get("standard_logging_object") or {}
+        self.payloads[kwargs.get("litellm_call_id")] = json.loads(json.dumps(slp, default=str))
+
+
+def chat_keys() -> list[str]:
+    """Every chat entry LiteLLM prices per token (input and output), in key order."""
+    keys = []
+    for key, entry in litellm.model_cost.items():
+        if key == "sample_spec" or not isinstance(entry, dict):
+            continue
+        if entry.get("mode", "chat") != "chat" or not entry.get("litellm_provider"):
+            continue
+        if isinstance(entry.get("input_cost_per_token"), (int, float)) and isinstance(
+            entry.get("output_cost_per_token"), (int, float)
+        ):
+            keys.append(key)
+    return sorted(keys)
+
+
+def route(key: str) -> str:
+    """The model string a user would pass for this key: provider-prefixed unless it already is."""
+    provider = litellm.model_cost[key]["litellm_provider"]
+    # Map providers that are not routes: Bedrock Converse and Vertex partner families.
+    prefix = {"bedrock_converse": "bedrock"}.get(provider, "vertex_ai" if provider.startswith("vertex_ai") else provider)
+    return key if key.startswith(prefix + "/") else f"{prefix}/{key}"
+
+
+def _fixed(slp: dict, n: int) -> dict:
+    start = BASE_EPOCH + STEP * n
+    slp["startTime"], slp["endTime"], slp["completionStartTime"] = start, start + 1.25, start + 1.25
+    slp["response_time"] = 1.25
+    for key in ("api_call_start_time", "first_api_call_start_time", "current_attempt_api_call_start_time"):
+        if key in (slp.get("hidden_params") or {}):
+            slp["hidden_params"][key] = start
+    return slp
+
+
+def main() -> int:
+    from importlib.metadata import version
+
+    if version("litellm") != PINNED:
+        print(f"generate.py: needs litellm=={PINNED}, found {version('litellm')}", file=sys.stderr)
+        return 2
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", help="comma-separated map keys (default: every token-priced chat key)")
+    args = parser.parse_args()
+    keys = args.keys.split(",") if args.keys else chat_keys()
+    keeper = Keeper()
+    litellm.callbacks = [keeper]
+    import datetime as dt
+    import time
+
+    from litellm.litellm_core_utils.llm_cost_calc import utils as cost_utils
+
+    billed_at = [dt.datetime.fromtimestamp(BASE_EPOCH, dt.timezone.utc)]
+    # Off-peak prices depend on the moment of billing: pin it to the call's corpus start time.
+    cost_utils.current_billing_time = lambda: billed_at[0]
+    refused: dict[str, str] = {}
+    order: list[tuple[str, str]] = []
+    for n, key in enumerate(keys):
+        call_id = f"parity-{n:05d}"
+        usage = Usage(prompt_tokens=PROFILE["prompt_tokens"], completion_tokens=PROFILE["completion_tokens"],
+                      total_tokens=sum(PROFILE.values()))
+        mock = ModelResponse(id=f"chatcmpl-parity-{n:05d}", created=1793664000, model=key,
+                             choices=[Choices(index=0, finish_reason="stop", message=Message(role="assistant", content="ok"))],
+                             usage=usage)
+        billed_at[0] = dt.datetime.fromtimestamp(BASE_EPOCH + STEP * len(order), dt.timezone.utc)
+        try:
+            litellm.completion(model=route(key), messages=[{"role": "user", "content": "parity"}],
+                               mock_response=mock, litellm_call_id=call_id, litellm_trace_id=f"trace-{call_id}",
+                               api_key="parity-not-a-real-key")
+        except Exception as exc:  # noqa: BLE001 - LiteLLM's reason is the record
+            refused[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            continue
+        order.append((call_id, key))
+        deadline = time.time() + 10  # logging runs on LiteLLM's thread pool: price one call at a time
+        while call_id not in keeper.payloads and time.time() < deadline:
+            time.sleep(0.001)
+    lines = []
+    for n, (call_id, key) in enumerate(order):
+        if call_id not in keeper.payloads:
+            refused[key] = "no success event logged"
+            continue
+        lines.append(json.dumps(_fixed(keeper.payloads[call_id], n)))
+    with gzip.GzipFile(HERE / "callbacks.jsonl.gz", "wb", mtime=0) as out:
+        out.write(("\n".join(lines) + "\n").encode())
+    (HERE / "calls.json").write_text(json.dumps({keeper.payloads[call_id]["id"]: key for call_id, key in order},
+                                                indent=1) + "\n")
+    (HERE / "refused.json").write_text(json.dumps(refused, indent=1, sort_keys=True) + "\n")
+    print(f"{len(lines)} calls logged; {len(refused)} keys refused")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
