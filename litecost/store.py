@@ -229,6 +229,16 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        7,
+        "the Vertex AI location a call was served from",
+        # LiteLLM records it in cost_breakdown.vertex_location and prices a non-global
+        # location with the entry's regional uplift. Calls stored before have none.
+        ["ALTER TABLE calls ADD COLUMN vertex_location VARCHAR"],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -128,7 +128,7 @@ def test_an_ingest_larger_than_the_memory_limit_spills_and_stores_every_row(tmp_
     watcher.start()
     try:
         run = _litecost(tmp_path / "db.duckdb", "ingest", str(path), "--format", "json",
-                        env={"LITECOST_MEMORY_LIMIT": "160MB", "LITECOST_TEMP_DIR": str(spill)})
+                        env={"LITECOST_MEMORY_LIMIT": "200MB", "LITECOST_TEMP_DIR": str(spill)})
     finally:
         running.clear()
         watcher.join()
@@ -190,7 +190,7 @@ def test_a_temp_dir_that_cannot_be_written_is_named_not_the_input(tmp_path):
     blocker.write_text("not a directory")
     db = tmp_path / "db.duckdb"
     run = _litecost(db, "ingest", str(path),
-                    env={"LITECOST_MEMORY_LIMIT": "160MB", "LITECOST_TEMP_DIR": str(blocker / "spill")})
+                    env={"LITECOST_MEMORY_LIMIT": "200MB", "LITECOST_TEMP_DIR": str(blocker / "spill")})
     assert run.returncode == 2, run.stderr
     [error] = [line for line in run.stderr.splitlines() if "error" in line]
     assert error.startswith(f"litecost: error: cannot spill to LITECOST_TEMP_DIR={blocker / 'spill'}: ")

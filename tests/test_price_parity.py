@@ -62,3 +62,25 @@ def test_the_known_gaps_stay_few(repriced):
     priced_by_litellm = sum(1 for _, logged, _ in repriced.values() if logged > 0)
     assert priced_by_litellm > 3000
     assert sum(len(keys) for keys in KNOWN.values()) <= 63
+
+
+def test_the_vertex_location_litellm_billed_is_stored_from_callbacks_and_spendlogs(tmp_path):
+    """LiteLLM prices a non-global Vertex location with the entry's regional uplift, and says
+    which location in cost_breakdown.vertex_location: each call keeps it."""
+    row = json.loads((DATA / "litellm_corpus" / "spendlogs_psql.jsonl").read_text().splitlines()[0])
+    row["request_id"] = "vertex-row"
+    row["metadata"]["cost_breakdown"]["vertex_location"] = "europe-west4"
+    spendlogs = tmp_path / "spendlogs.jsonl"
+    spendlogs.write_text(json.dumps(row) + "\n")
+    db = tmp_path / "vertex.duckdb"
+    run = CliRunner().invoke(app, ["--db", str(db), "ingest", str(PARITY / "callbacks.jsonl.gz"), str(spendlogs)])
+    assert run.exit_code == 0, run.stderr
+    with Store.open(db, read_only=True) as store:
+        located = dict(store.con.execute(
+            "SELECT provider, (count(*) - count(vertex_location), list_distinct(list(vertex_location))) FROM calls"
+            " WHERE request_id <> 'vertex-row' GROUP BY ALL").fetchall())
+        spendlogs_row = store.con.execute("SELECT vertex_location FROM calls WHERE request_id = 'vertex-row'").fetchone()
+    without, locations = located["vertex_ai"]
+    assert without == 0 and "us-central1" in locations  # every Vertex call names where it ran
+    assert located["openai"][1] == []  # and no other provider's call has one
+    assert spendlogs_row == ("europe-west4",)
