@@ -171,6 +171,7 @@ class PriceEntry:
     batch_multiplier: PricedValue | None = None
     source_line: int | None = None
     price_as: str | None = None  # price matching calls as this price-book name (LiteLLM base_model)
+    regional_uplift: PricedValue | None = None  # LiteLLM's regional_endpoint_uplift_multiplier
 
     def matches(self, name: str, provider: str | None) -> bool:
         if self.provider and provider and _provider_family(self.provider) != _provider_family(provider):
@@ -221,6 +222,23 @@ def _provider_family(provider: str) -> str:
     return provider
 
 
+REGIONAL_UPLIFT_KEY = "regional_endpoint_uplift_multiplier"
+MAX_UPLIFT = 10
+
+
+def _uplift(entry: dict[str, Any], origin: str, model_key: str, layer: str) -> PricedValue | None:
+    raw = entry.get(REGIONAL_UPLIFT_KEY)
+    if raw is None:
+        return None
+    value = to_decimal(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+    if value is None or not 0 < value <= MAX_UPLIFT:
+        raise BadInputError(
+            f"{origin}: {model_key}.{REGIONAL_UPLIFT_KEY} is {json.dumps(raw)[:40]}, not a multiplier",
+            hint=f"a multiplier is a JSON number above 0 and at most {MAX_UPLIFT}; fix the entry or leave the key out",
+        )
+    return PricedValue(value, layer, REGIONAL_UPLIFT_KEY)
+
+
 @dataclass
 class ResolvedPrice:
     """Rates for one model over one time segment: (service tier, threshold, category) → rate."""
@@ -232,6 +250,9 @@ class ResolvedPrice:
     adjustments: list[str]
     valid_from: datetime | None
     valid_to: datetime | None
+    # LiteLLM's `regional_endpoint_uplift_multiplier`: applies to calls served from a
+    # non-global Vertex AI location (see `_identity_sql`).
+    regional_uplift: PricedValue | None = None
 
     def rate(self, category: str, threshold: int = 0, service_tier: str = "standard") -> PricedValue | None:
         return self.rates.get((service_tier, threshold, category))
@@ -377,7 +398,8 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
         if prices:
             # The key already names the provider where it matters (azure/…, gemini/…);
             # LiteLLM looks prices up by key alone, and so does litecost.
-            entries.append(PriceEntry(layer_rank, name, model_key, "exact", None, prices=prices))
+            entries.append(PriceEntry(layer_rank, name, model_key, "exact", None, prices=prices,
+                                      regional_uplift=_uplift(entry, origin, model_key, name)))
     return entries
 
 
@@ -529,7 +551,9 @@ class PriceBook:
                 continue
             prices: dict[str, PricedValue] = {}
             batch_multiplier = None
+            regional_uplift = None
             for entry in in_force:
+                regional_uplift = entry.regional_uplift or regional_uplift
                 if entry.batch_multiplier is not None:
                     # A batch multiplier replaces every batch price of the layers below.
                     prices = {k: v for k, v in prices.items() if (parse_price_key(k) or ("", 0, ""))[2] != "batch"}
@@ -546,7 +570,7 @@ class PriceBook:
                 ):
                     multiplier *= adjustment.multiplier
                     notes.append(adjustment.note)
-            segments.append(ResolvedPrice(name, rates, thresholds, multiplier, notes, start, end))
+            segments.append(ResolvedPrice(name, rates, thresholds, multiplier, notes, start, end, regional_uplift))
         return segments
 
 
@@ -667,7 +691,16 @@ COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_ca
                 "cost_audio_input", "cost_audio_output", "cost_image_input")
 
 
-PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id")
+PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id", "regional")
+
+
+def _identity_sql(col: str, calls: str) -> str:
+    """SQL: one element of a call's price identity. `regional` is LiteLLM's rule for Vertex AI:
+    a call served from a location other than `global` costs the entry's regional uplift more."""
+    if col == "regional":
+        return (f"CASE WHEN {calls}.vertex_location IS NOT NULL AND lower({calls}.vertex_location) <> 'global'"
+                f" THEN {calls}.vertex_location ELSE '' END")
+    return f"{calls}.{col}"
 
 
 def _service_tier_sql(calls: str) -> str:
@@ -682,23 +715,28 @@ def install_price_segments(con, book: PriceBook, identities: list[tuple], table:
     tier) with its rates, for the given (provider, model, model_map_key, model_group)
     identities; `price_row` numbers the rows."""
     segments = []
-    for identity_id, (provider, model, model_map_key, model_group, deployment_id) in enumerate(identities):
+    for identity_id, (provider, model, model_map_key, model_group, deployment_id, regional) in enumerate(identities):
         names = call_names(model, provider, model_map_key, model_group, deployment_id)
         for segment in book.resolve_segments(names, provider):
+            multiplier, adjustments = segment.multiplier, list(segment.adjustments)
+            if regional and segment.regional_uplift is not None:
+                multiplier *= segment.regional_uplift.value
+                adjustments.append(f"Vertex AI regional endpoint ({regional}) x{segment.regional_uplift.value}")
             for svc in SERVICE_TIERS:
                 for index, threshold in enumerate(segment.thresholds):
                     upper = segment.thresholds[index + 1] if index + 1 < len(segment.thresholds) else None
                     row = {
                         "identity_id": identity_id, "provider": provider, "model": model,
                         "model_map_key": model_map_key, "model_group": model_group, "deployment_id": deployment_id,
+                        "regional": regional,
                         "valid_from": segment.valid_from.isoformat() if segment.valid_from else None,
                         "valid_to": segment.valid_to.isoformat() if segment.valid_to else None,
                         "service_tier": svc,
                         "tier_low": threshold if threshold else -1,
                         "tier_high": upper,
                         "price_model": segment.model_key,
-                        "multiplier": str(segment.multiplier),
-                        "adjustments": "; ".join(segment.adjustments) or None,
+                        "multiplier": str(multiplier),
+                        "adjustments": "; ".join(adjustments) or None,
                     }
                     for category in PRICED_CATEGORIES:
                         rate = segment.rate(category, threshold, svc)
@@ -707,14 +745,14 @@ def install_price_segments(con, book: PriceBook, identities: list[tuple], table:
     con.execute(f"DROP TABLE IF EXISTS {table}")
     schema = {
         "identity_id": "BIGINT", "provider": "VARCHAR", "model": "VARCHAR", "model_map_key": "VARCHAR",
-        "model_group": "VARCHAR", "deployment_id": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
+        "model_group": "VARCHAR", "deployment_id": "VARCHAR", "regional": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
         "tier_low": "BIGINT", "tier_high": "BIGINT", "price_model": "VARCHAR", "multiplier": "VARCHAR",
         "adjustments": "VARCHAR", **{c: "VARCHAR" for c in _RATE_COLUMNS},
     }
     # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
-        " model_map_key, model_group, deployment_id,"
+        " model_map_key, model_group, deployment_id, regional,"
         " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
         f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
         + ", ".join(f"coalesce({c}::{MONEY}, 0) AS {c}" for c in _RATE_COLUMNS)
@@ -770,7 +808,7 @@ class GroupPricing:
         )
         tier = " + ".join(f"({calls}.prompt_tokens > $price_threshold_{i})::INT" for i in range(len(self.thresholds)))
         return [
-            *(f"{calls}.{col} AS price_{col}" for col in PRICE_IDENTITY),
+            *(f"{_identity_sql(col, calls)} AS price_{col}" for col in PRICE_IDENTITY),
             f"{_service_tier_sql(calls)} AS price_service_tier",
             f"{calls}.usage_logged AS price_usage_logged",
             f"{period or '0'} AS price_period",
@@ -807,7 +845,9 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
     """
     book = book.with_logged_deployment_prices(con, calls_table)
-    identities = con.execute(f"SELECT DISTINCT {', '.join(PRICE_IDENTITY)} FROM {calls_table}").fetchall()
+    identities = con.execute(
+        f"SELECT DISTINCT {', '.join(_identity_sql(col, 'c') for col in PRICE_IDENTITY)} FROM {calls_table} c"
+    ).fetchall()
     install_price_segments(con, book, identities)
     # Which price applies to each call: a hash join on the call's identity, then the
     # validity window, service tier and long-context tier.
@@ -817,7 +857,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
         SELECT c.*, s.price_row
         FROM {calls_table} c
         LEFT JOIN price_segments s
-          ON c.usage_logged AND {_segment_match_sql("s", {col: f"c.{col}" for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
+          ON c.usage_logged AND {_segment_match_sql("s", {col: _identity_sql(col, "c") for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
         """
     )
     con.execute(

@@ -8,7 +8,9 @@ a new gap fails, and so does a listed gap that is now exact (take it off the lis
 
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import datetime, timezone
 from decimal import Decimal
 
 import pytest
@@ -61,7 +63,7 @@ def test_the_known_gaps_stay_few(repriced):
     """The figure the README states: exact on all but these, out of every call LiteLLM priced."""
     priced_by_litellm = sum(1 for _, logged, _ in repriced.values() if logged > 0)
     assert priced_by_litellm > 3000
-    assert sum(len(keys) for keys in KNOWN.values()) <= 63
+    assert sum(len(keys) for keys in KNOWN.values()) <= 14
 
 
 def test_the_vertex_location_litellm_billed_is_stored_from_callbacks_and_spendlogs(tmp_path):
@@ -84,3 +86,48 @@ def test_the_vertex_location_litellm_billed_is_stored_from_callbacks_and_spendlo
     assert without == 0 and "us-central1" in locations  # every Vertex call names where it ran
     assert located["openai"][1] == []  # and no other provider's call has one
     assert spendlogs_row == ("europe-west4",)
+
+
+def _vertex_call() -> dict:
+    """A Vertex AI call LiteLLM priced at its us-central1 endpoint, uplift included."""
+    for line in gzip.open(PARITY / "callbacks.jsonl.gz", "rt"):
+        call = json.loads(line)
+        if KEYS[call["id"]] == "vertex_ai/gemini-3.5-flash":
+            assert call["cost_breakdown"]["vertex_location"] == "us-central1"
+            return call
+    raise AssertionError("no vertex_ai/gemini-3.5-flash call in the corpus")
+
+
+def test_a_regional_vertex_call_costs_the_uplift_and_a_global_one_does_not(tmp_path):
+    regional = _vertex_call()
+    served_globally = json.loads(json.dumps(regional))
+    served_globally["id"] = served_globally["litellm_call_id"] = "served-globally"
+    served_globally["cost_breakdown"]["vertex_location"] = "global"
+    source = tmp_path / "vertex.jsonl"
+    source.write_text(json.dumps(regional) + "\n" + json.dumps(served_globally) + "\n")
+    db = tmp_path / "vertex.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(source)]).exit_code == 0
+    with Store.open(db, read_only=True) as store:
+        install_priced_calls(store.con, PriceBook.load())
+        cost = dict(store.con.execute("SELECT request_id, (repriced_cost, price_adjustments) FROM priced_calls").fetchall())
+    logged = Decimal(repr(regional["response_cost"]))
+    assert abs(cost[regional["id"]][0] - logged) / logged < Decimal("1e-9")
+    assert cost[regional["id"]][1] == "Vertex AI regional endpoint (us-central1) x1.1"
+    assert abs(cost["served-globally"][0] * Decimal("1.1") - logged) / logged < Decimal("1e-9")
+    assert cost["served-globally"][1] is None
+
+    # Reports price summed calls: the same rule holds there.
+    month = datetime.fromtimestamp(regional["startTime"], timezone.utc).strftime("%Y-%m")
+    run = CliRunner().invoke(app, ["--db", str(db), "report", "--period", month, "--by", "provider", "--format", "json"])
+    assert run.exit_code == 0, run.stderr
+    [row] = json.loads(run.stdout)["rows"]
+    assert abs(Decimal(str(row["repriced_cost"])) - logged * (1 + 1 / Decimal("1.1"))) < Decimal("1e-12")
+
+
+def test_a_regional_uplift_that_is_not_a_multiplier_is_a_one_line_error(tmp_path):
+    price_map = tmp_path / "map.json"
+    price_map.write_text(json.dumps({"vertex_ai/x": {"input_cost_per_token": 1e-6, "output_cost_per_token": 2e-6,
+                                                     "regional_endpoint_uplift_multiplier": -1}}))
+    run = CliRunner().invoke(app, ["pricing", "show", "vertex_ai/x", "--pricing", str(price_map)])
+    assert run.exit_code == 3
+    assert "regional_endpoint_uplift_multiplier is -1, not a multiplier" in run.stderr
