@@ -712,8 +712,8 @@ def _service_tier_sql(calls: str) -> str:
 
 def install_price_segments(con, book: PriceBook, identities: list[tuple], table: str = "price_segments") -> None:  # noqa: ANN001
     """Temp `table`: one row per (identity, validity segment, service tier, long-context
-    tier) with its rates, for the given (provider, model, model_map_key, model_group)
-    identities; `price_row` numbers the rows."""
+    tier) with its rates, for the given `PRICE_IDENTITY` tuples (provider, model, price key, group,
+    deployment, Vertex location when regional); `price_row` numbers the rows."""
     segments = []
     for identity_id, (provider, model, model_map_key, model_group, deployment_id, regional) in enumerate(identities):
         names = call_names(model, provider, model_map_key, model_group, deployment_id)
