@@ -461,7 +461,6 @@ class PriceBook:
             logged = {k: v for k, v in json.loads(prices).items() if parse_price_key(k) and v is not None}
             name = f"deployment:{deployment}"
             for entry in litellm_map_entries({name: logged}, "LiteLLM's log", 1, DEPLOYMENT_LAYER):
-                entry.provider = None
                 later = rows[index + 1] if index + 1 < len(rows) else None
                 if index and rows[index - 1][0] == deployment:
                     entry.valid_from = first_seen
@@ -788,9 +787,11 @@ class GroupPricing:
 
     table = "group_price_segments"
 
-    def __init__(self, book: PriceBook) -> None:
-        self.book = book
-        self.instants, self.thresholds = book.boundaries()
+    def __init__(self, con, book: PriceBook) -> None:  # noqa: ANN001
+        """Pricing with `book` plus the deployment prices logged in `con`'s calls (the same book
+        `install_priced_calls` uses per call)."""
+        self.book = book.with_logged_deployment_prices(con)
+        self.instants, self.thresholds = self.book.boundaries()
 
     @property
     def params(self) -> dict[str, Any]:

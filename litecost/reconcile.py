@@ -237,7 +237,7 @@ def reconcile(
     providers = sorted({provider_family(r["provider"]) for r in invoice})
     margin = timedelta(hours=MAX_OFFSET_HOURS)
     hourly = [
-        h for h in _log_side_hourly(con, start - margin, end + margin, GroupPricing(book.with_logged_deployment_prices(con)))
+        h for h in _log_side_hourly(con, start - margin, end + margin, GroupPricing(con, book))
         if provider_family(h["provider"]) in providers
     ]
     in_window = [h for h in hourly if start <= h["hour"] < end]

@@ -266,7 +266,7 @@ def _share(value: Decimal, total: Decimal) -> Decimal | None:
 
 def spend_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN001
     """The report for `spec`, re-priced with `book`."""
-    rows, totals = _run(con, spec, spec.period, GroupPricing(book.with_logged_deployment_prices(con)))
+    rows, totals = _run(con, spec, spec.period, GroupPricing(con, book))
     time_dims = [d for d in spec.dimensions if d in TIME_DIMENSIONS]
     if time_dims:
         rows.sort(key=lambda r: tuple(str(r[d]) for d in spec.dimensions))
@@ -297,7 +297,7 @@ def spend_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN
 def previous_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN001
     assert spec.period is not None
     previous = spec.period.previous()
-    rows, totals = _run(con, spec, previous, GroupPricing(book.with_logged_deployment_prices(con)))
+    rows, totals = _run(con, spec, previous, GroupPricing(con, book))
     return Report(ReportSpec(spec.dimensions, previous, spec.tz, spec.filters, spec.tag_split, None,
                              spec.include_user_agent_tags), rows, totals)
 
@@ -326,5 +326,5 @@ def _add_change(row: dict[str, Any], before: dict[str, Any] | None) -> None:
 def daily_series(con, spec: ReportSpec, book: PriceBook) -> list[dict[str, Any]]:  # noqa: ANN001
     """Repriced and logged cost per calendar day (in the report's time zone), for --chart."""
     series_spec = ReportSpec(("day",), spec.period, spec.tz, spec.filters, "full", None, spec.include_user_agent_tags)
-    rows, _ = _run(con, series_spec, spec.period, GroupPricing(book.with_logged_deployment_prices(con)))
+    rows, _ = _run(con, series_spec, spec.period, GroupPricing(con, book))
     return sorted(rows, key=lambda r: r["day"])

@@ -61,8 +61,7 @@ sys.path.insert(0, str(HERE))
 import fake_provider  # noqa: E402
 import litellm  # noqa: E402
 from litellm.caching.caching import Cache  # noqa: E402
-from litellm.integrations.custom_logger import CustomLogger  # noqa: E402
-from litellm.proxy.spend_tracking.spend_tracking_utils import get_logging_payload  # noqa: E402
+from proxy_logger import HookLogger, spend_logs_row  # noqa: E402
 
 PINNED = "1.110.2"
 BASE_EPOCH = 1793610000.0  # 2026-11-02T09:00:00Z; call n starts n minutes later
@@ -107,41 +106,23 @@ CALLS: list[tuple[str, str, str, str, str, list[str], str | None, dict]] = [
 ]
 
 
-class CorpusLogger(CustomLogger):
+class CorpusLogger(HookLogger):
     """Keeps each call's kwargs, keyed by our fixed litellm_call_id, as the hook saw them."""
 
     def __init__(self) -> None:
         super().__init__()
         self.seen: dict[str, tuple[str, str, str, dict, str]] = {}
 
-    def _keep(self, hook: str, kwargs: dict, start_time, end_time, response_obj=None) -> None:  # noqa: ANN001
+    def _keep(self, hook: str, kwargs: dict, response_obj, start_time, end_time) -> None:  # noqa: ANN001
         call_id = kwargs.get("litellm_call_id")
         slp = kwargs.get("standard_logging_object") or {}
         minimal = {"model": kwargs.get("model"), "cost": kwargs.get("response_cost"),
                    "cache_hit": kwargs.get("cache_hit"), "start_time": str(start_time), "end_time": str(end_time),
                    "metadata": (kwargs.get("litellm_params") or {}).get("metadata")}
-        # The proxy's DB logger builds its LiteLLM_SpendLogs row from the same hook arguments; for a
-        # failure its post-call failure hook first marks the metadata (proxy_track_cost_callback.py).
-        if "failure" in hook:
-            params = dict(kwargs.get("litellm_params") or {})
-            params["metadata"] = {**(params.get("metadata") or {}), "status": "failure",
-                                  "error_information": slp.get("error_information")}
-            kwargs = {**kwargs, "litellm_params": params}
-        row = get_logging_payload(kwargs, response_obj, start_time, end_time)
+        # The proxy's DB logger builds its LiteLLM_SpendLogs row from the same hook arguments.
+        row = spend_logs_row(hook, kwargs, response_obj, start_time, end_time)
         self.seen[call_id] = (hook, json.dumps(slp, default=str), json.dumps(kwargs, default=str),
                               json.loads(json.dumps(minimal, default=str)), json.dumps(row, default=str))
-
-    def log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("sync success", kwargs, start_time, end_time, response_obj)
-
-    def log_failure_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("sync failure", kwargs, start_time, end_time, response_obj)
-
-    async def async_log_success_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("async success", kwargs, start_time, end_time, response_obj)
-
-    async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time):  # noqa: ANN001
-        self._keep("async failure", kwargs, start_time, end_time, response_obj)
 
 
 def _routing(model: str, base: str) -> dict:
