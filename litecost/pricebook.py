@@ -38,6 +38,15 @@ from pathlib import Path
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
+from litecost.off_peak import (
+    OFF_PEAK_KEY,
+    OFF_PEAK_RATE_KEYS,
+    Schedule,
+    install_windows,
+    open_schedules_params_sql,
+    open_schedules_sql,
+    parse_schedule,
+)
 from litecost.resources import bundled_pricing_dir, user_data_dir
 from litecost.tokens import CATEGORIES
 
@@ -172,6 +181,7 @@ class PriceEntry:
     source_line: int | None = None
     price_as: str | None = None  # price matching calls as this price-book name (LiteLLM base_model)
     regional_uplift: PricedValue | None = None  # LiteLLM's regional_endpoint_uplift_multiplier
+    off_peak: OffPeak | None = None  # LiteLLM's off_peak_pricing
 
     def matches(self, name: str, provider: str | None) -> bool:
         if self.provider and provider and _provider_family(self.provider) != _provider_family(provider):
@@ -239,6 +249,50 @@ def _uplift(entry: dict[str, Any], origin: str, model_key: str, layer: str) -> P
     return PricedValue(value, layer, REGIONAL_UPLIFT_KEY)
 
 
+@dataclass(frozen=True)
+class OffPeak:
+    """An entry's `off_peak_pricing`: the rates (LiteLLM keys) that replace its own while the
+    schedule is open."""
+
+    schedule: Schedule
+    prices: dict[str, PricedValue] = field(compare=False)
+
+
+def _off_peak(entry: dict[str, Any], origin: str, model_key: str, layer: str) -> OffPeak | None:
+    block = entry.get(OFF_PEAK_KEY)
+    if block is None:
+        return None
+    where = f"{origin}: {model_key}.{OFF_PEAK_KEY}"
+    schedule = parse_schedule(block, where)
+    prices = {}
+    for key in OFF_PEAK_RATE_KEYS:
+        raw = block.get(key)
+        if raw is None:
+            continue
+        value = to_decimal(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+        if value is None or value < 0 or value > MAX_PRICE_PER_TOKEN:
+            raise BadInputError(f"{where}.{key} is {json.dumps(raw)[:40]}, not a price",
+                                hint=f"a price is a JSON number from 0 to {MAX_PRICE_PER_TOKEN} (USD per token); fix the entry or leave the key out")
+        prices[key] = PricedValue(value, layer, f"{OFF_PEAK_KEY}.{key}")
+    return OffPeak(schedule, prices)
+
+
+def _off_peak_prices(prices: dict[str, PricedValue], off_peak: OffPeak) -> dict[str, PricedValue]:
+    """LiteLLM's apply_off_peak_pricing as price keys: each off-peak rate replaces its
+    category's standard price at every long-context tier; a category the block leaves out
+    keeps its price, and one with no price of its own falls back (`resolve_rates`) to the
+    off-peak rate it falls back to — a missing cache price to the off-peak input rate."""
+    replaced = dict(prices)
+    for base, value in off_peak.prices.items():
+        category = _BASE_TO_CATEGORY[base]
+        replaced[base] = value
+        for key in prices:
+            parsed = parse_price_key(key)
+            if parsed and parsed[0] == category and parsed[2] == "standard":
+                replaced[key] = value
+    return replaced
+
+
 @dataclass
 class ResolvedPrice:
     """Rates for one model over one time segment: (service tier, threshold, category) → rate."""
@@ -253,6 +307,9 @@ class ResolvedPrice:
     # LiteLLM's `regional_endpoint_uplift_multiplier`: applies to calls served from a
     # non-global Vertex AI location (see `_identity_sql`).
     regional_uplift: PricedValue | None = None
+    # LiteLLM's `off_peak_pricing`: these rates replace `rates` while the schedule is open.
+    off_peak: Schedule | None = None
+    off_peak_rates: dict[tuple[str, int, str], PricedValue] | None = None
 
     def rate(self, category: str, threshold: int = 0, service_tier: str = "standard") -> PricedValue | None:
         return self.rates.get((service_tier, threshold, category))
@@ -399,7 +456,8 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
             # The key already names the provider where it matters (azure/…, gemini/…);
             # LiteLLM looks prices up by key alone, and so does litecost.
             entries.append(PriceEntry(layer_rank, name, model_key, "exact", None, prices=prices,
-                                      regional_uplift=_uplift(entry, origin, model_key, name)))
+                                      regional_uplift=_uplift(entry, origin, model_key, name),
+                                      off_peak=_off_peak(entry, origin, model_key, name)))
     return entries
 
 
@@ -490,6 +548,24 @@ class PriceBook:
         }
         return sorted(instants), sorted(thresholds)
 
+    def off_peak_schedules(self) -> list[Schedule]:
+        """Every distinct off-peak schedule in the book, in a stable order: a call's price
+        identity says which of them were open when it was billed (`open_schedules_sql`)."""
+        return sorted({e.off_peak.schedule for e in self.entries if e.off_peak}, key=repr)
+
+    def off_peak_models(self, con, calls_table: str = "calls") -> list[str]:  # noqa: ANN001
+        """The logged models of calls in `calls_table` that an entry with off-peak prices prices."""
+        rows = con.execute(
+            f"SELECT DISTINCT provider, model, model_map_key, model_group, deployment_id FROM {calls_table}"
+        ).fetchall()
+        return sorted({
+            model for provider, model, model_map_key, model_group, deployment_id in rows
+            if model is not None and any(
+                segment.off_peak is not None
+                for segment in self.resolve_segments(call_names(model, provider, model_map_key, model_group, deployment_id), provider)
+            )
+        })
+
     def _exact_index(self) -> dict[str, list[PriceEntry]]:
         if getattr(self, "_exact", None) is None:
             index: dict[str, list[PriceEntry]] = {}
@@ -550,9 +626,10 @@ class PriceBook:
                 continue
             prices: dict[str, PricedValue] = {}
             batch_multiplier = None
-            regional_uplift = None
+            regional_uplift = off_peak = None
             for entry in in_force:
                 regional_uplift = entry.regional_uplift or regional_uplift
+                off_peak = entry.off_peak or off_peak
                 if entry.batch_multiplier is not None:
                     # A batch multiplier replaces every batch price of the layers below.
                     prices = {k: v for k, v in prices.items() if (parse_price_key(k) or ("", 0, ""))[2] != "batch"}
@@ -569,7 +646,9 @@ class PriceBook:
                 ):
                     multiplier *= adjustment.multiplier
                     notes.append(adjustment.note)
-            segments.append(ResolvedPrice(name, rates, thresholds, multiplier, notes, start, end, regional_uplift))
+            off_peak_rates = resolve_rates(_off_peak_prices(prices, off_peak), batch_multiplier)[0] if off_peak else None
+            segments.append(ResolvedPrice(name, rates, thresholds, multiplier, notes, start, end, regional_uplift,
+                                          off_peak.schedule if off_peak else None, off_peak_rates))
         return segments
 
 
@@ -690,12 +769,17 @@ COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_ca
                 "cost_audio_input", "cost_audio_output", "cost_image_input")
 
 
-PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id", "regional")
+PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id", "regional", "off_peak")
 
 
-def _identity_sql(col: str, calls: str) -> str:
+def _identity_sql(col: str, calls: str, off_peak_windows: str = "off_peak_windows") -> str:
     """SQL: one element of a call's price identity. `regional` is LiteLLM's rule for Vertex AI:
-    a call served from a location other than `global` costs the entry's regional uplift more."""
+    a call served from a location other than `global` costs the entry's regional uplift more.
+    `off_peak` says which of the book's off-peak schedules (temp table `off_peak_windows`, from
+    `install_windows`) were open when LiteLLM billed the call; `GroupPricing` has the same rule
+    with parameters instead of the table."""
+    if col == "off_peak":
+        return open_schedules_sql(calls, off_peak_windows)
     if col == "regional":
         return (f"CASE WHEN {calls}.vertex_location IS NOT NULL AND lower({calls}.vertex_location) <> 'global'"
                 f" THEN {calls}.vertex_location ELSE '' END")
@@ -712,22 +796,28 @@ def _service_tier_sql(calls: str) -> str:
 def install_price_segments(con, book: PriceBook, identities: list[tuple], table: str = "price_segments") -> None:  # noqa: ANN001
     """Temp `table`: one row per (identity, validity segment, service tier, long-context
     tier) with its rates, for the given `PRICE_IDENTITY` tuples (provider, model, price key, group,
-    deployment, Vertex location when regional); `price_row` numbers the rows."""
+    deployment, Vertex location when regional, open off-peak schedules); `price_row` numbers the rows."""
     segments = []
-    for identity_id, (provider, model, model_map_key, model_group, deployment_id, regional) in enumerate(identities):
+    schedules = {schedule: index for index, schedule in enumerate(book.off_peak_schedules())}
+    for identity_id, identity in enumerate(identities):
+        provider, model, model_map_key, model_group, deployment_id, regional, off_peak = identity
         names = call_names(model, provider, model_map_key, model_group, deployment_id)
         for segment in book.resolve_segments(names, provider):
             multiplier, adjustments = segment.multiplier, list(segment.adjustments)
             if regional and segment.regional_uplift is not None:
                 multiplier *= segment.regional_uplift.value
                 adjustments.append(f"Vertex AI regional endpoint ({regional}) x{segment.regional_uplift.value}")
+            rates = segment.rates
+            if off_peak and segment.off_peak is not None and int(off_peak) >> schedules[segment.off_peak] & 1:
+                rates = segment.off_peak_rates
+                adjustments.append("off-peak rates (off_peak_pricing window open when LiteLLM billed the call)")
             for svc in SERVICE_TIERS:
                 for index, threshold in enumerate(segment.thresholds):
                     upper = segment.thresholds[index + 1] if index + 1 < len(segment.thresholds) else None
                     row = {
                         "identity_id": identity_id, "provider": provider, "model": model,
                         "model_map_key": model_map_key, "model_group": model_group, "deployment_id": deployment_id,
-                        "regional": regional,
+                        "regional": regional, "off_peak": off_peak,
                         "valid_from": segment.valid_from.isoformat() if segment.valid_from else None,
                         "valid_to": segment.valid_to.isoformat() if segment.valid_to else None,
                         "service_tier": svc,
@@ -738,20 +828,20 @@ def install_price_segments(con, book: PriceBook, identities: list[tuple], table:
                         "adjustments": "; ".join(adjustments) or None,
                     }
                     for category in PRICED_CATEGORIES:
-                        rate = segment.rate(category, threshold, svc)
+                        rate = rates.get((svc, threshold, category))
                         row[f"rate_{category}"] = str(rate.value) if rate else None
                     segments.append(row)
     con.execute(f"DROP TABLE IF EXISTS {table}")
     schema = {
         "identity_id": "BIGINT", "provider": "VARCHAR", "model": "VARCHAR", "model_map_key": "VARCHAR",
-        "model_group": "VARCHAR", "deployment_id": "VARCHAR", "regional": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
+        "model_group": "VARCHAR", "deployment_id": "VARCHAR", "regional": "VARCHAR", "off_peak": "VARCHAR", "valid_from": "VARCHAR", "valid_to": "VARCHAR", "service_tier": "VARCHAR",
         "tier_low": "BIGINT", "tier_high": "BIGINT", "price_model": "VARCHAR", "multiplier": "VARCHAR",
         "adjustments": "VARCHAR", **{c: "VARCHAR" for c in _RATE_COLUMNS},
     }
     # One JSON parameter instead of one INSERT per row: fast and needs no extra library.
     con.execute(
         f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS price_row, identity_id, provider, model,"
-        " model_map_key, model_group, deployment_id, regional,"
+        " model_map_key, model_group, deployment_id, regional, off_peak,"
         " valid_from::TIMESTAMPTZ AS valid_from, valid_to::TIMESTAMPTZ AS valid_to, service_tier, tier_low, tier_high,"
         f" price_model, multiplier::{MULTIPLIER} AS multiplier, adjustments,"
         + ", ".join(f"coalesce({c}::{MONEY}, 0) AS {c}" for c in _RATE_COLUMNS)
@@ -792,6 +882,10 @@ class GroupPricing:
         `install_priced_calls` uses per call)."""
         self.book = book.with_logged_deployment_prices(con)
         self.instants, self.thresholds = self.book.boundaries()
+        self.schedules = self.book.off_peak_schedules()
+        # Which schedules are open is only worth computing (and splitting groups by) for
+        # calls an off-peak entry can price: found once over the store's distinct identities.
+        self.off_peak_models = self.book.off_peak_models(con) if self.schedules else []
 
     @property
     def params(self) -> dict[str, Any]:
@@ -800,7 +894,15 @@ class GroupPricing:
         return {
             **{f"price_instant_{i}": moment for i, moment in enumerate(self.instants)},
             **{f"price_threshold_{i}": threshold for i, threshold in enumerate(self.thresholds)},
+            **self._off_peak_sql("c")[1],
         }
+
+    def _off_peak_sql(self, calls: str) -> tuple[str, dict[str, Any]]:
+        if not self.off_peak_models:
+            return "''", {}
+        mask, params = open_schedules_params_sql(calls, self.schedules, "price_off_peak_")
+        return (f"CASE WHEN list_contains($price_off_peak_models, {calls}.model) THEN {mask} ELSE '' END",
+                {**params, "price_off_peak_models": self.off_peak_models})
 
     def keys(self, calls: str = "c") -> list[str]:
         """SELECT items of the group keys; run the query with `params`."""
@@ -808,8 +910,10 @@ class GroupPricing:
             f"({calls}.start_time >= $price_instant_{i})::INT" for i in range(len(self.instants))
         )
         tier = " + ".join(f"({calls}.prompt_tokens > $price_threshold_{i})::INT" for i in range(len(self.thresholds)))
+        off_peak = self._off_peak_sql(calls)[0]
         return [
-            *(f"{_identity_sql(col, calls)} AS price_{col}" for col in PRICE_IDENTITY),
+            *(f"{off_peak if col == 'off_peak' else _identity_sql(col, calls)} AS price_{col}"
+              for col in PRICE_IDENTITY),
             f"{_service_tier_sql(calls)} AS price_service_tier",
             f"{calls}.usage_logged AS price_usage_logged",
             f"{period or '0'} AS price_period",
@@ -846,9 +950,9 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     0 for LiteLLM cache hits, which never reached the provider), `price_adjustments`.
     """
     book = book.with_logged_deployment_prices(con, calls_table)
-    identities = con.execute(
-        f"SELECT DISTINCT {', '.join(_identity_sql(col, 'c') for col in PRICE_IDENTITY)} FROM {calls_table} c"
-    ).fetchall()
+    install_windows(con, book.off_peak_schedules(), "off_peak_windows")
+    identity = {col: _identity_sql(col, "c") for col in PRICE_IDENTITY}
+    identities = con.execute(f"SELECT DISTINCT {', '.join(identity.values())} FROM {calls_table} c").fetchall()
     install_price_segments(con, book, identities)
     # Which price applies to each call: a hash join on the call's identity, then the
     # validity window, service tier and long-context tier.
@@ -858,7 +962,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
         SELECT c.*, s.price_row
         FROM {calls_table} c
         LEFT JOIN price_segments s
-          ON c.usage_logged AND {_segment_match_sql("s", {col: _identity_sql(col, "c") for col in PRICE_IDENTITY}, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
+          ON c.usage_logged AND {_segment_match_sql("s", identity, _service_tier_sql("c"), "c.start_time", "c.prompt_tokens")}
         """
     )
     con.execute(

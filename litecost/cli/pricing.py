@@ -52,11 +52,13 @@ def show(
     segment = next((s for s in segments if (s.valid_from is None or s.valid_from <= instant) and (s.valid_to is None or instant < s.valid_to)), None)
     if segment is None:
         raise UsageError(f"no price for {model!r}" + (f" at {at}" if at else ""), hint="see `litecost pricing check`, or add it to an override file")
+    off_peak = segment.off_peak is not None and segment.off_peak.is_open(instant)
+    rates = segment.off_peak_rates if off_peak else segment.rates
     rows = []
     for threshold in segment.thresholds:
         for svc in SERVICE_TIERS:
             for category in PRICED_CATEGORIES:
-                rate = segment.rate(category, threshold, svc)
+                rate = rates.get((svc, threshold, category))
                 if rate is None:
                     continue
                 rows.append({
@@ -68,7 +70,10 @@ def show(
     title = f"{model} priced as {segment.model_key} (valid {window}); USD per 1M tokens"
     if segment.adjustments:
         title += f"; adjustments: {'; '.join(segment.adjustments)}"
-    document = {"schema_version": 1, "model": model, "price_model": segment.model_key,
+    if segment.off_peak is not None:
+        title += f"; off-peak rates {'in force' if off_peak else 'not in force'} at {instant:%Y-%m-%d %H:%M} UTC"
+    document = {"schema_version": 1, "model": model, "price_model": segment.model_key, "at": instant,
+                "off_peak": off_peak if segment.off_peak is not None else None,
                 "valid_from": segment.valid_from, "valid_to": segment.valid_to,
                 "multiplier": segment.multiplier, "adjustments": segment.adjustments}
     if fmt in (OutputFormat.table, OutputFormat.markdown):
