@@ -433,11 +433,12 @@ def load_litellm_map(path: Path, layer_rank: int, layer_name: str | None = None)
 
 
 def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name: str) -> list[PriceEntry]:
-    """The priced entries of a LiteLLM-format map; a price that is not a number ≥ 0 is a
-    one-line error naming `origin`, the model key and the price key."""
-    entries = []
+    """The priced entries of a LiteLLM-format map, and its aliases (`_alias_entries`); a price
+    that is not a number ≥ 0 is a one-line error naming `origin`, the model key and the price key."""
+    entries = _alias_entries(data, layer_rank, name)
+    pointers = {e.pattern for e in entries}
     for model_key, entry in data.items():
-        if model_key == "sample_spec" or not isinstance(entry, dict):
+        if model_key == "sample_spec" or not isinstance(entry, dict) or model_key in pointers:
             continue
         prices = {}
         for key, raw in entry.items():
@@ -459,6 +460,28 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
                                       regional_uplift=_uplift(entry, origin, model_key, name),
                                       off_peak=_off_peak(entry, origin, model_key, name)))
     return entries
+
+
+def _alias_entries(data: dict[str, Any], layer_rank: int, name: str) -> list[PriceEntry]:
+    """LiteLLM's map aliases (`_expand_model_aliases`, 1.110): a row whose `alias_of` names
+    another row is served as that row, and a row's `aliases` list adds names for it. An alias
+    becomes an entry that prices its calls as the row it names (`price_as`), so an override of
+    that row applies to the alias too. As in LiteLLM, an alias that names an alias, or a name
+    that is already a model row or claimed twice, prices nothing (`pricing check` lists such
+    calls as unpriced)."""
+    pointers = {key: row["alias_of"] for key, row in data.items()
+                if isinstance(row, dict) and isinstance(row.get("alias_of"), str)}
+    owners: dict[str, str] = {}
+    for key, row in data.items():
+        aliases = row.get("aliases") if isinstance(row, dict) and key not in pointers else None
+        for alias in aliases if isinstance(aliases, list) else ():
+            if isinstance(alias, str) and not (alias in data and alias not in pointers) and alias not in owners:
+                owners[alias] = key
+    for alias, target in pointers.items():
+        if target in pointers or alias in owners:
+            continue
+        owners[alias] = target
+    return [PriceEntry(layer_rank, name, alias, "exact", None, price_as=target) for alias, target in owners.items()]
 
 
 DEPLOYMENT_LAYER = "deployment prices logged by LiteLLM"
@@ -596,7 +619,11 @@ class PriceBook:
         first, so a later layer overrides key by key.
         """
         matched = self.candidates(names, provider)
-        aliases = [e.price_as for _, e in sorted(matched, key=lambda m: m[1].layer_rank) if e.price_as]
+        # The highest layer's alias wins; within a layer, the alias of the earliest name.
+        position: dict[str, int] = {}
+        for index, candidate in enumerate(names):
+            position.setdefault(candidate, index)
+        aliases = [e.price_as for n, e in sorted(matched, key=lambda m: (m[1].layer_rank, -position[m[0]])) if e.price_as]
         if aliases:
             names = [aliases[-1], *names]
             matched = self.candidates(names, provider)
