@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
 
-.PHONY: demo test install clean sample-data
+.PHONY: demo test install clean sample-data parity-corpus
 
 $(BIN)/litecost: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,5 +25,13 @@ sample-data:
 	$(PYTHON) sample_data/generate.py
 	$(PYTHON) sample_data/generate.py --fixtures tests/data
 
+# Regenerate tests/data/litellm_parity when the price-map snapshot changes: LiteLLM 1.110.2
+# prices one call per key and usage profile in a venv of its own (~3 minutes).
+LITELLM_VENV ?= $(VENV)-litellm
+parity-corpus:
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2
+	$(LITELLM_VENV)/bin/python tests/data/litellm_parity/generate.py
+
 clean:
-	rm -rf $(VENV) $(DEMO_DB) $(DEMO_DB).wal .pytest_cache
+	rm -rf $(VENV) $(VENV)-litellm $(DEMO_DB) $(DEMO_DB).wal .pytest_cache

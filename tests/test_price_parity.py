@@ -1,7 +1,7 @@
 """Price parity with LiteLLM across its whole map (tests/data/litellm_parity).
 
-One call per token-priced chat key of LiteLLM 1.110.2's bundled map, priced by LiteLLM's own
-logging path; its `response_cost` is the oracle. Every call LiteLLM priced above $0 must re-price
+One call per token-priced chat key of LiteLLM 1.110.2's bundled map and usage profile its entry
+prices, priced by LiteLLM's own logging path; its `response_cost` is the oracle. Every call LiteLLM priced above $0 must re-price
 to it within 1e-9 relative, except the gaps listed by cause in `known_gaps.json` — a ratchet:
 a new gap fails, and so does a listed gap that is now exact (take it off the list).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -62,8 +63,19 @@ def test_every_call_litellm_priced_is_repriced_exactly_or_is_a_known_gap(reprice
 def test_the_known_gaps_stay_few(repriced):
     """The figure the README states: exact on all but these, out of every call LiteLLM priced."""
     priced_by_litellm = sum(1 for _, logged, _ in repriced.values() if logged > 0)
-    assert priced_by_litellm > 3000
+    assert priced_by_litellm == 7953
     assert sum(len(keys) for keys in KNOWN.values()) <= 5
+
+
+def test_every_usage_profile_a_key_prices_is_in_the_corpus():
+    """Cache reads and writes, reasoning, audio and each long-context tier, beside the plain
+    call: a regenerated corpus that lost a profile would hide its rules from the ratchet."""
+    profiles = Counter(label.split(" [")[1].rstrip("]") if " [" in label else "plain" for label in KEYS.values())
+    assert profiles["plain"] > 3300
+    for profile in ("cache_read", "cache_write_5m", "cache_write_1h", "reasoning"):
+        assert profiles[profile] > 200, profile
+    for profile in ("audio", "above_128000", "above_200000", "above_272000"):
+        assert profiles[profile] > 10, profile
 
 
 def test_the_vertex_location_litellm_billed_is_stored_from_callbacks_and_spendlogs(tmp_path):

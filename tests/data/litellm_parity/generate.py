@@ -13,7 +13,13 @@ Outputs, next to this file:
 * ``calls.json``          the map key each call was made for, by request id
 * ``refused.json``        keys LiteLLM would not route with a mock, with its error (no call logged)
 
-Usage profile: ``plain`` — 1,000 prompt and 500 completion tokens, nothing cached. Call n starts
+Usage profiles: ``plain`` — 1,000 prompt and 500 completion tokens, nothing cached — for every
+key, first; then, for each key whose entry prices it, ``cache_read`` (600 of the prompt read from
+the cache), ``cache_write_5m`` / ``cache_write_1h`` (400 written), ``reasoning`` (300 of the
+completion), ``audio`` (200 prompt and 100 completion audio tokens) and ``above_<N>`` (a prompt
+of N + 1,000 tokens for each long-context threshold N), as the usage object LiteLLM's provider
+conversions produce. ``calls.json`` names a call by its key, and by ``key [profile]`` for the
+profiles after ``plain``. Call n starts
 at 2026-11-03T00:00:00Z + n × 1,001 s (so the calls cover every hour and weekday, in and out of
 off-peak windows); LiteLLM's billing clock is pinned to that moment while the call is priced, and
 the payload's clock fields are rewritten to it (1.25 s latency), so a re-run gives the same bytes.
@@ -29,6 +35,7 @@ import argparse
 import gzip
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -40,9 +47,34 @@ from litellm.types.utils import Choices, Message, ModelResponse, Usage  # noqa: 
 
 PINNED = "1.110.2"
 HERE = Path(__file__).resolve().parent
+SITE_PACKAGES = str(Path(litellm.__file__).resolve().parent.parent)
 BASE_EPOCH = 1793664000.0  # 2026-11-03T00:00:00Z
 STEP = 1001  # seconds between calls
-PROFILE = {"prompt_tokens": 1000, "completion_tokens": 500}
+PROMPT, COMPLETION = 1000, 500
+_THRESHOLD = re.compile(r"^input_cost_per_token_above_(\d+)(k?)_tokens$")
+
+
+def profiles(entry: dict) -> dict[str, dict]:
+    """The usage profiles this entry prices, as LiteLLM Usage arguments; `plain` first."""
+    found: dict[str, dict] = {"plain": {}}
+    if entry.get("cache_read_input_token_cost") is not None:
+        found["cache_read"] = {"prompt_tokens_details": {"cached_tokens": 600}}
+    if entry.get("cache_creation_input_token_cost") is not None:
+        found["cache_write_5m"] = {"cache_creation_input_tokens": 400}
+    if entry.get("cache_creation_input_token_cost_above_1hr") is not None:
+        found["cache_write_1h"] = {"prompt_tokens_details": {
+            "cache_write_tokens": 400,
+            "cache_creation_token_details": {"ephemeral_5m_input_tokens": 0, "ephemeral_1h_input_tokens": 400}}}
+    if entry.get("output_cost_per_reasoning_token") is not None or entry.get("supports_reasoning"):
+        found["reasoning"] = {"completion_tokens_details": {"reasoning_tokens": 300}}
+    if entry.get("input_cost_per_audio_token") is not None or entry.get("output_cost_per_audio_token") is not None:
+        found["audio"] = {"prompt_tokens_details": {"audio_tokens": 200},
+                          "completion_tokens_details": {"audio_tokens": 100}}
+    for key in sorted(entry):
+        if (match := _THRESHOLD.match(key)) and entry[key] is not None:
+            threshold = int(match[1]) * (1000 if match[2] else 1)
+            found[f"above_{threshold}"] = {"prompt_tokens": threshold + PROMPT}
+    return found
 
 litellm.telemetry = False
 litellm.num_retries = 0
@@ -89,6 +121,9 @@ def _fixed(slp: dict, n: int) -> dict:
     for key in ("api_call_start_time", "first_api_call_start_time", "current_attempt_api_call_start_time"):
         if key in (slp.get("hidden_params") or {}):
             slp["hidden_params"][key] = start
+    failure = slp.get("response_cost_failure_debug_info") or {}
+    if isinstance(failure.get("traceback_str"), str):  # the same bytes from any venv
+        failure["traceback_str"] = failure["traceback_str"].replace(SITE_PACKAGES, "<site-packages>")
     return slp
 
 
@@ -102,6 +137,12 @@ def main() -> int:
     parser.add_argument("--keys", help="comma-separated map keys (default: every token-priced chat key)")
     args = parser.parse_args()
     keys = args.keys.split(",") if args.keys else chat_keys()
+    # Every key's plain call first (so their times do not move when a profile is added), then
+    # the other profiles, key by key.
+    planned = [(key, "plain", {}) for key in keys] + [
+        (key, name, usage) for key in keys for name, usage in profiles(litellm.model_cost[key]).items()
+        if name != "plain"
+    ]
     keeper = Keeper()
     litellm.callbacks = [keeper]
     import datetime as dt
@@ -114,10 +155,12 @@ def main() -> int:
     cost_utils.current_billing_time = lambda: billed_at[0]
     refused: dict[str, str] = {}
     order: list[tuple[str, str]] = []
-    for n, key in enumerate(keys):
+    for n, (key, profile, shape) in enumerate(planned):
         call_id = f"parity-{n:05d}"
-        usage = Usage(prompt_tokens=PROFILE["prompt_tokens"], completion_tokens=PROFILE["completion_tokens"],
-                      total_tokens=sum(PROFILE.values()))
+        label = key if profile == "plain" else f"{key} [{profile}]"
+        prompt = shape.get("prompt_tokens", PROMPT)
+        usage = Usage(**{"prompt_tokens": prompt, "completion_tokens": COMPLETION,
+                         "total_tokens": prompt + COMPLETION, **shape})
         mock = ModelResponse(id=f"chatcmpl-parity-{n:05d}", created=1793664000, model=key,
                              choices=[Choices(index=0, finish_reason="stop", message=Message(role="assistant", content="ok"))],
                              usage=usage)
@@ -127,9 +170,9 @@ def main() -> int:
                                mock_response=mock, litellm_call_id=call_id, litellm_trace_id=f"trace-{call_id}",
                                api_key="parity-not-a-real-key")
         except Exception as exc:  # noqa: BLE001 - LiteLLM's reason is the record
-            refused[key] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+            refused[label] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             continue
-        order.append((call_id, key))
+        order.append((call_id, label))
         deadline = time.time() + 10  # logging runs on LiteLLM's thread pool: price one call at a time
         while call_id not in keeper.payloads and time.time() < deadline:
             time.sleep(0.001)
