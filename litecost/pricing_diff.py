@@ -20,6 +20,9 @@ CASE
   WHEN NOT usage_logged THEN 'no usage logged (no token counts): not re-priced'
   WHEN NOT priced THEN 'unpriced model (no price in the price book)'
   WHEN cache_hit THEN 'LiteLLM cache hit (no provider cost)'
+  WHEN logged_cost = 0 AND repriced_cost > 0 AND litellm_cost_failure IS NOT NULL
+       THEN 'LiteLLM''s cost calculation failed, so it logged $0: '
+            || regexp_replace(litellm_cost_failure, ' *Add it here.*$', '')
   WHEN logged_cost = 0 AND repriced_cost > 0 AND coalesce(cost_breakdown_total, 0) > 0
        THEN 'zero logged cost, but LiteLLM''s cost_breakdown has ' || printf('%.6f', cost_breakdown_total)
   WHEN logged_cost = 0 AND repriced_cost > 0 THEN 'zero logged cost'

@@ -239,6 +239,17 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        8,
+        "why LiteLLM could not price a call",
+        # A callback payload's response_cost_failure_debug_info.error_str (its first line): LiteLLM
+        # logged $0 because its own cost calculation failed, e.g. a model it routed to a provider
+        # its map does not list. `pricing diff` gives it as the reason. Calls stored before have none.
+        ["ALTER TABLE calls ADD COLUMN litellm_cost_failure VARCHAR"],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

@@ -143,3 +143,28 @@ def test_a_regional_uplift_that_is_not_a_multiplier_is_a_one_line_error(tmp_path
     run = CliRunner().invoke(app, ["pricing", "show", "vertex_ai/x", "--pricing", str(price_map)])
     assert run.exit_code == 3
     assert "regional_endpoint_uplift_multiplier is -1, not a multiplier" in run.stderr
+
+
+def test_a_call_litellm_failed_to_price_is_repriced_and_pricing_diff_says_why(tmp_path):
+    """LiteLLM routes `jamba-*` keys to `ai21_chat`, which its map does not list: the cost
+    calculation raises, the call is logged at $0 with the error in
+    `response_cost_failure_debug_info`. litecost prices it from the map and names the failure."""
+    failed = {label: call for line in gzip.open(PARITY / "callbacks.jsonl.gz", "rt")
+              if (label := KEYS[(call := json.loads(line))["id"]]) in ("jamba-1.5", "azure/mistral-large-latest")}
+    assert all(call["response_cost"] == 0 for call in failed.values())
+    source = tmp_path / "failed.jsonl"
+    source.write_text("".join(json.dumps(call) + "\n" for call in failed.values()))
+    db = tmp_path / "failed.duckdb"
+    assert CliRunner().invoke(app, ["--db", str(db), "ingest", str(source)]).exit_code == 0
+    run = CliRunner().invoke(app, ["--db", str(db), "pricing", "diff", "--since", "2026-11-01", "--until", "2027-03-01",
+                                   "--format", "json"])
+    assert run.exit_code == 0, run.stderr
+    document = json.loads(run.stdout)
+    reasons = {row["model"]: (Decimal(str(row["repriced_cost"])), row["likely_reason"])
+               for row in document["largest_differences"]}
+    assert reasons["jamba-1.5"] == (
+        Decimal("0.0004"),
+        "LiteLLM's cost calculation failed, so it logged $0: This model isn't mapped yet. model=jamba-1.5,"
+        " custom_llm_provider=ai21_chat.")
+    assert [(r["likely_reason"], r["calls"]) for r in document["reasons"]] == [
+        ("LiteLLM's cost calculation failed, so it logged $0", 2)]

@@ -21,7 +21,7 @@ MONEY = "DECIMAL(38, 18)"
 _LABELS = (
     "status", "call_type", "provider", "model", "model_resolved", "model_group", "deployment_id", "key_alias",
     "team_id", "team_alias", "org_id", "user_id", "end_user", "service_tier", "model_map_key", "session_id",
-    "vertex_location",
+    "vertex_location", "litellm_cost_failure",
 )
 _IDENTITIES = ("request_id", "litellm_call_id", "api_key")
 
@@ -205,6 +205,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         {_money_value('cost_original_raw')} AS logged_cost_original,
         {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
         vertex_location,
+        litellm_cost_failure,
         model_map_key,
         model_map_value,
         CASE WHEN spend_logs_metadata IS NOT NULL

@@ -518,7 +518,8 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             service_tier,
             "f_prompt_tokens" AS prompt_raw, "f_completion_tokens" AS completion_raw, "f_total_tokens" AS total_raw,
             "f_spend" AS cost_raw,
-            cost_original_raw, cost_breakdown_total_raw, vertex_location, model_map_key, model_map_value, spend_logs_metadata,
+            cost_original_raw, cost_breakdown_total_raw, vertex_location, NULL::VARCHAR AS litellm_cost_failure,
+            model_map_key, model_map_value, spend_logs_metadata,
             coalesce({_text('"f_litellm_call_id"')}, md_call_id) AS litellm_call_id,
             {_text('"f_session_id"')} AS session_id,
             usage_a, usage_b,
@@ -599,6 +600,8 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         "cost_original_raw": payload_number("cost_breakdown.original_cost"),
         "cost_breakdown_total_raw": payload_number("cost_breakdown.total_cost"),
         "vertex_location": _text(payload("cost_breakdown.vertex_location")),
+        # Its first line, at most 300 characters: the reason, never the traceback.
+        "litellm_cost_failure": _text(f"left(split_part({payload('response_cost_failure_debug_info.error_str')}, chr(10), 1), 300)"),
         "model_map_key": payload("model_map_information.model_map_key"),
         "model_map_value": _object_json(payload_json("model_map_information.model_map_value")),
         "spend_logs_metadata": _object_json(value(f"{slo}.metadata.spend_logs_metadata", "$.metadata.spend_logs_metadata")),
