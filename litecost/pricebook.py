@@ -710,7 +710,7 @@ def litellm_lookup_names(model: str | None, provider: str | None) -> list[str]:
     (`utils._model_cost_lookup_order`): `provider/model` first — so Azure's own entry for a
     bare `text-embedding-3-small` wins over OpenAI's — then the model as given, then the
     model without its provider prefix; for Bedrock, without route prefixes and region paths,
-    then the base model of a cross-region id."""
+    then the base model of a cross-region id; last, the provider prefix doubled."""
     if not model:
         return []
     if provider and model.startswith(f"{provider}/"):
@@ -724,6 +724,10 @@ def litellm_lookup_names(model: str | None, provider: str | None) -> list[str]:
         model_id = _bedrock_model_id(split)
         base = _bedrock_base_model(model_id)
         names += [model_id, f"{provider}/{base}", base]
+    if provider and model.startswith(f"{provider}/"):
+        # Last, the provider prefix doubled: Perplexity's Agent API keys are
+        # `perplexity/perplexity/<model>` and its calls log `perplexity/<model>`.
+        names.append(f"{provider}/{model}")
     return names
 
 

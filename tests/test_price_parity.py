@@ -1,7 +1,7 @@
 """Price parity with LiteLLM across its whole map (tests/data/litellm_parity).
 
 One call per token-priced chat key of LiteLLM 1.110.2's bundled map and usage profile its entry
-prices, priced by LiteLLM's own logging path; its `response_cost` is the oracle. Every call LiteLLM priced above $0 must re-price
+prices, and per Responses API and embedding key, priced by LiteLLM's own logging path; its `response_cost` is the oracle. Every call LiteLLM priced above $0 must re-price
 to it within 1e-9 relative, except the gaps listed by cause in `known_gaps.json` — a ratchet:
 a new gap fails, and so does a listed gap that is now exact (take it off the list).
 """
@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 from conftest import DATA
 from litecost.cli.main import app
-from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.pricebook import PriceBook, install_priced_calls, litellm_lookup_names
 from litecost.store import Store
 
 PARITY = DATA / "litellm_parity"
@@ -63,7 +63,7 @@ def test_every_call_litellm_priced_is_repriced_exactly_or_is_a_known_gap(reprice
 def test_the_known_gaps_stay_few(repriced):
     """The figure the README states: exact on all but these, out of every call LiteLLM priced."""
     priced_by_litellm = sum(1 for _, logged, _ in repriced.values() if logged > 0)
-    assert priced_by_litellm == 7953
+    assert priced_by_litellm == 8190
     assert sum(len(keys) for keys in KNOWN.values()) <= 5
 
 
@@ -76,6 +76,15 @@ def test_every_usage_profile_a_key_prices_is_in_the_corpus():
         assert profiles[profile] > 200, profile
     for profile in ("audio", "above_128000", "above_200000", "above_272000"):
         assert profiles[profile] > 10, profile
+    assert profiles["responses"] > 150 and profiles["embedding"] > 70  # over HTTP, see generate.py
+
+
+def test_a_doubled_provider_prefix_is_looked_up_last_as_litellm_does():
+    """Perplexity's Agent API keys are `perplexity/perplexity/<model>`; a call logs
+    `perplexity/<model>`, and LiteLLM tries the doubled prefix after every other name."""
+    assert litellm_lookup_names("perplexity/glm-5.2", "perplexity")[-1] == "perplexity/perplexity/glm-5.2"
+    assert litellm_lookup_names("perplexity/sonar", "perplexity")[0] == "perplexity/sonar"  # its chat entry first
+    assert "perplexity/perplexity/glm-5.2" not in litellm_lookup_names("glm-5.2", "perplexity")
 
 
 def test_the_vertex_location_litellm_billed_is_stored_from_callbacks_and_spendlogs(tmp_path):

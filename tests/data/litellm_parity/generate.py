@@ -18,8 +18,9 @@ key, first; then, for each key whose entry prices it, ``cache_read`` (600 of the
 the cache), ``cache_write_5m`` / ``cache_write_1h`` (400 written), ``reasoning`` (300 of the
 completion), ``audio`` (200 prompt and 100 completion audio tokens) and ``above_<N>`` (a prompt
 of N + 1,000 tokens for each long-context threshold N), as the usage object LiteLLM's provider
-conversions produce. ``calls.json`` names a call by its key, and by ``key [profile]`` for the
-profiles after ``plain``. Call n starts
+conversions produce. Then one call per Responses API and embedding key, over HTTP to
+``_OpenAIFormat`` (profiles ``responses`` and ``embedding``). ``calls.json`` names a call by its
+key, and by ``key [profile]`` for the profiles after ``plain``. Call n starts
 at 2026-11-03T00:00:00Z + n × 1,001 s (so the calls cover every hour and weekday, in and out of
 off-peak windows); LiteLLM's billing clock is pinned to that moment while the call is priced, and
 the payload's clock fields are rewritten to it (1.25 s latency), so a re-run gives the same bytes.
@@ -37,6 +38,8 @@ import json
 import os
 import re
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"  # the map bundled in the wheel
@@ -106,6 +109,60 @@ def chat_keys() -> list[str]:
     return sorted(keys)
 
 
+def mode_keys(mode: str) -> list[str]:
+    """Every key of this mode LiteLLM prices per input token (and per output token, but for
+    embeddings), in key order."""
+    return sorted(
+        key for key, entry in litellm.model_cost.items()
+        if isinstance(entry, dict) and entry.get("mode") == mode and entry.get("litellm_provider")
+        and isinstance(entry.get("input_cost_per_token"), (int, float))
+        and (mode == "embedding" or isinstance(entry.get("output_cost_per_token"), (int, float)))
+    )
+
+
+class _OpenAIFormat(BaseHTTPRequestHandler):
+    """A provider on 127.0.0.1 answering `…/responses` and `…/embeddings` in OpenAI's format,
+    with PROMPT input and COMPLETION output tokens: LiteLLM's Responses and embedding paths
+    have no mock that reaches its logging, so those calls go over HTTP. A provider LiteLLM
+    calls in another format (Bedrock invoke, Vertex predict, Cohere…) gets a 404 and its key
+    is listed in refused.json."""
+
+    served = 0
+    port = 41018  # fixed, like its Date header: LiteLLM logs both, and a re-run gives the same bytes
+
+    def log_message(self, *args) -> None:  # quiet
+        pass
+
+    def date_time_string(self, timestamp=None) -> str:  # noqa: ANN001
+        return "Tue, 03 Nov 2026 00:00:00 GMT"
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        path, model = self.path.split("?")[0], body.get("model", "model")
+        _OpenAIFormat.served += 1
+        if path.endswith("/responses"):
+            status, answer = 200, {
+                "id": f"resp_parity{_OpenAIFormat.served:05d}", "object": "response", "created_at": 1793664000,
+                "status": "completed", "model": model,
+                "output": [{"type": "message", "id": f"msg_parity{_OpenAIFormat.served:05d}", "status": "completed",
+                            "role": "assistant", "content": [{"type": "output_text", "text": "ok", "annotations": []}]}],
+                "usage": {"input_tokens": PROMPT, "input_tokens_details": {"cached_tokens": 0},
+                          "output_tokens": COMPLETION, "output_tokens_details": {"reasoning_tokens": 0},
+                          "total_tokens": PROMPT + COMPLETION}}
+        elif path.endswith("/embeddings"):
+            status, answer = 200, {"object": "list", "model": model,
+                                   "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}],
+                                   "usage": {"prompt_tokens": PROMPT, "total_tokens": PROMPT}}
+        else:
+            status, answer = 404, {"error": {"message": f"parity provider: no OpenAI-format route {path}"}}
+        raw = json.dumps(answer).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
+        self.end_headers()
+        self.wfile.write(raw)
+
+
 def route(key: str) -> str:
     """The model string a user would pass for this key: provider-prefixed unless it already is."""
     provider = litellm.model_cost[key]["litellm_provider"]
@@ -121,6 +178,8 @@ def _fixed(slp: dict, n: int) -> dict:
     for key in ("api_call_start_time", "first_api_call_start_time", "current_attempt_api_call_start_time"):
         if key in (slp.get("hidden_params") or {}):
             slp["hidden_params"][key] = start
+    if "litellm_overhead_time_ms" in (slp.get("hidden_params") or {}):  # measured: fixed too
+        slp["hidden_params"]["litellm_overhead_time_ms"] = 1.0
     failure = slp.get("response_cost_failure_debug_info") or {}
     if isinstance(failure.get("traceback_str"), str):  # the same bytes from any venv
         failure["traceback_str"] = failure["traceback_str"].replace(SITE_PACKAGES, "<site-packages>")
@@ -134,15 +193,21 @@ def main() -> int:
         print(f"generate.py: needs litellm=={PINNED}, found {version('litellm')}", file=sys.stderr)
         return 2
     parser = argparse.ArgumentParser()
-    parser.add_argument("--keys", help="comma-separated map keys (default: every token-priced chat key)")
+    parser.add_argument("--keys", help="comma-separated map keys (default: every token-priced key)")
     args = parser.parse_args()
-    keys = args.keys.split(",") if args.keys else chat_keys()
+    wanted = set(args.keys.split(",")) if args.keys else None
+    keys = [key for key in chat_keys() if wanted is None or key in wanted]
     # Every key's plain call first (so their times do not move when a profile is added), then
-    # the other profiles, key by key.
+    # the other profiles, key by key, then the Responses API and embedding keys.
     planned = [(key, "plain", {}) for key in keys] + [
         (key, name, usage) for key in keys for name, usage in profiles(litellm.model_cost[key]).items()
         if name != "plain"
-    ]
+    ] + [(key, mode, {}) for mode in ("responses", "embedding") for key in mode_keys(mode)
+         if wanted is None or key in wanted]
+    server = ThreadingHTTPServer(("127.0.0.1", _OpenAIFormat.port), _OpenAIFormat)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    over_http = {"api_base": f"http://127.0.0.1:{server.server_address[1]}", "api_key": "parity-not-a-real-key",
+                 "timeout": 5, "api_version": "2025-04-01-preview"}
     keeper = Keeper()
     litellm.callbacks = [keeper]
     import datetime as dt
@@ -165,10 +230,15 @@ def main() -> int:
                              choices=[Choices(index=0, finish_reason="stop", message=Message(role="assistant", content="ok"))],
                              usage=usage)
         billed_at[0] = dt.datetime.fromtimestamp(BASE_EPOCH + STEP * len(order), dt.timezone.utc)
+        ids = {"litellm_call_id": call_id, "litellm_trace_id": f"trace-{call_id}"}
         try:
-            litellm.completion(model=route(key), messages=[{"role": "user", "content": "parity"}],
-                               mock_response=mock, litellm_call_id=call_id, litellm_trace_id=f"trace-{call_id}",
-                               api_key="parity-not-a-real-key")
+            if profile == "responses":
+                litellm.responses(model=route(key), input="parity", **ids, **over_http)
+            elif profile == "embedding":
+                litellm.embedding(model=route(key), input=["parity"], **ids, **over_http)
+            else:
+                litellm.completion(model=route(key), messages=[{"role": "user", "content": "parity"}],
+                                   mock_response=mock, api_key="parity-not-a-real-key", **ids)
         except Exception as exc:  # noqa: BLE001 - LiteLLM's reason is the record
             refused[label] = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
             continue
