@@ -35,7 +35,6 @@ OFF_PEAK_RATE_KEYS = (
     "cache_creation_input_token_cost",
     "output_cost_per_reasoning_token",
 )
-_SCHEDULE_KEYS = {"hours_utc", "windows", "weekday_timezone"}
 _HOURS = re.compile(r"^\s*([01]\d|2[0-3]):([0-5]\d)\s*-\s*([01]\d|2[0-3]):([0-5]\d)\s*$")
 _DAY_NAMES = {
     "mon": 1, "monday": 1, "tue": 2, "tues": 2, "tuesday": 2, "wed": 3, "wednesday": 3,
