@@ -258,6 +258,18 @@ class OffPeak:
     prices: dict[str, PricedValue] = field(compare=False)
 
 
+def _map_price(raw: Any, where: str) -> Decimal:
+    """A price-map number (USD per token). LiteLLM multiplies these by token counts: anything
+    but a number from 0 to MAX_PRICE_PER_TOKEN is a broken map, not a price to skip quietly."""
+    value = to_decimal(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
+    if value is None or value < 0 or value > MAX_PRICE_PER_TOKEN:
+        raise BadInputError(
+            f"{where} is {json.dumps(raw)[:40]}, not a price",
+            hint=f"a price is a JSON number from 0 to {MAX_PRICE_PER_TOKEN} (USD per token); fix the entry or leave the key out",
+        )
+    return value
+
+
 def _off_peak(entry: dict[str, Any], origin: str, model_key: str, layer: str) -> OffPeak | None:
     block = entry.get(OFF_PEAK_KEY)
     if block is None:
@@ -269,11 +281,7 @@ def _off_peak(entry: dict[str, Any], origin: str, model_key: str, layer: str) ->
         raw = block.get(key)
         if raw is None:
             continue
-        value = to_decimal(raw) if isinstance(raw, (int, float)) and not isinstance(raw, bool) else None
-        if value is None or value < 0 or value > MAX_PRICE_PER_TOKEN:
-            raise BadInputError(f"{where}.{key} is {json.dumps(raw)[:40]}, not a price",
-                                hint=f"a price is a JSON number from 0 to {MAX_PRICE_PER_TOKEN} (USD per token); fix the entry or leave the key out")
-        prices[key] = PricedValue(value, layer, f"{OFF_PEAK_KEY}.{key}")
+        prices[key] = PricedValue(_map_price(raw, f"{where}.{key}"), layer, f"{OFF_PEAK_KEY}.{key}")
     return OffPeak(schedule, prices)
 
 
@@ -436,23 +444,15 @@ def litellm_map_entries(data: dict[str, Any], origin: str, layer_rank: int, name
     """The priced entries of a LiteLLM-format map, and its aliases (`_alias_entries`); a price
     that is not a number ≥ 0 is a one-line error naming `origin`, the model key and the price key."""
     entries = _alias_entries(data, layer_rank, name)
-    pointers = {e.pattern for e in entries}
+    aliased = {e.pattern for e in entries}  # priced as the row they name, not by their own keys
     for model_key, entry in data.items():
-        if model_key == "sample_spec" or not isinstance(entry, dict) or model_key in pointers:
+        if model_key == "sample_spec" or not isinstance(entry, dict) or model_key in aliased:
             continue
         prices = {}
         for key, raw in entry.items():
             if not parse_price_key(key) or raw is None:
                 continue
-            value = to_decimal(raw) if isinstance(raw, (int, float)) else None
-            if value is None or value < 0 or value > MAX_PRICE_PER_TOKEN:
-                # LiteLLM multiplies these by token counts: anything but a number ≥ 0 is a
-                # broken map, not a price to skip quietly.
-                raise BadInputError(
-                    f"{origin}: {model_key}.{key} is {json.dumps(raw)[:40]}, not a price",
-                    hint=f"a price is a JSON number from 0 to {MAX_PRICE_PER_TOKEN} (USD per token); fix the entry or leave the key out",
-                )
-            prices[key] = PricedValue(value, name, key)
+            prices[key] = PricedValue(_map_price(raw, f"{origin}: {model_key}.{key}"), name, key)
         if prices:
             # The key already names the provider where it matters (azure/…, gemini/…);
             # LiteLLM looks prices up by key alone, and so does litecost.
