@@ -22,9 +22,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from litecost.errors import BadInputError
+from litecost.periods import known_zone
 
 OFF_PEAK_KEY = "off_peak_pricing"
 # The rates an off-peak block may replace (LiteLLM's apply_off_peak_pricing).
@@ -85,13 +86,10 @@ def parse_schedule(block: Any, where: str) -> Schedule:
     if not isinstance(block, dict):
         raise BadInputError(f"{where} is {json.dumps(block)[:40]}, not an object", hint=hint)
     tz_name = block.get("weekday_timezone", "UTC")
-    try:
-        if not isinstance(tz_name, str) or not tz_name.strip():
-            raise ValueError
-        ZoneInfo(tz_name.strip())
-    except (ValueError, ZoneInfoNotFoundError):
+    # Weekdays are read in DuckDB (`timezone()`) and in Python (`is_open`): both must know it.
+    if not isinstance(tz_name, str) or known_zone(tz_name.strip()) is None:
         raise BadInputError(f"{where}.weekday_timezone is {json.dumps(tz_name)[:40]}, not a time zone",
-                            hint="name an IANA time zone such as Asia/Shanghai, or leave the key out for UTC") from None
+                            hint="name an IANA time zone such as Asia/Shanghai, or leave the key out for UTC")
     windows: list[Window] = []
     if "hours_utc" in block:
         windows += _windows(block["hours_utc"], None, f"{where}.hours_utc", hint)

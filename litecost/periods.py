@@ -43,15 +43,21 @@ class Period:
         return {"label": self.label, "start": self.start.isoformat(), "end": self.end.isoformat(), "tz": self.tz}
 
 
-def zone_info(name: str) -> ZoneInfo:
-    """The zone `name`, which both Python and DuckDB must know: the report's days are cut
-    in DuckDB, its periods in Python (`right/UTC`, `posixrules`, `localtime` are files of
-    the system's zone database, not zones DuckDB computes in)."""
+def known_zone(name: str) -> ZoneInfo | None:
+    """The zone `name` if both Python and DuckDB know it, else None: days are cut in DuckDB
+    and periods in Python (`right/UTC`, `posixrules`, `localtime` are files of the system's
+    zone database, not zones DuckDB computes in)."""
     try:
         zone = ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        zone = None
-    if zone is None or name not in _duckdb_zones():
+        return None
+    return zone if name in _duckdb_zones() else None
+
+
+def zone_info(name: str) -> ZoneInfo:
+    """The zone `name` (`known_zone`), or a one-line error."""
+    zone = known_zone(name)
+    if zone is None:
         raise UsageError(f"unknown time zone {name!r}", hint="use an IANA name such as UTC or Europe/Berlin")
     return zone
 

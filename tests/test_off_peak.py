@@ -62,6 +62,8 @@ def test_weekdays_are_read_on_the_named_calendar_while_hours_stay_utc():
     ({"windows": [{"hours_utc": "00:00-01:00", "weekdays": [0]}]}, "test.windows[0].weekdays has 0, not a weekday"),
     ({"windows": [{"weekdays": [1]}]}, "test.windows[0] has no hours_utc"),
     ({"hours_utc": "00:00-01:00", "weekday_timezone": "Mars/Olympus"}, 'test.weekday_timezone is "Mars/Olympus", not a time zone'),
+    # A file of the system's zone database Python reads but DuckDB cannot compute in.
+    ({"hours_utc": "00:00-01:00", "weekday_timezone": "posixrules"}, 'test.weekday_timezone is "posixrules", not a time zone'),
     ({"input_cost_per_token": 1e-7}, "test names no hours"),
     ([], "test is [], not an object"),
 ])
