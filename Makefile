@@ -30,7 +30,7 @@ sample-data:
 LITELLM_VENV ?= $(VENV)-litellm
 parity-corpus:
 	$(PYTHON) -m venv $(LITELLM_VENV)
-	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2 cryptography
 	$(LITELLM_VENV)/bin/python tests/data/litellm_parity/generate.py
 
 clean:

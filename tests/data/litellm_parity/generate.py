@@ -18,12 +18,14 @@ key, first; then, for each key whose entry prices it, ``cache_read`` (600 of the
 the cache), ``cache_write_5m`` / ``cache_write_1h`` (400 written), ``reasoning`` (300 of the
 completion), ``audio`` (200 prompt and 100 completion audio tokens) and ``above_<N>`` (a prompt
 of N + 1,000 tokens for each long-context threshold N), as the usage object LiteLLM's provider
-conversions produce. Then one call per Responses API and embedding key, over HTTP to
-``_OpenAIFormat`` (profiles ``responses`` and ``embedding``). ``calls.json`` names a call by its
+conversions produce. Then one call per Responses API, embedding and text-completion key, over
+HTTP to ``_Provider``, which answers in the provider's own format (profiles ``responses``,
+``embedding`` and ``completion``). ``calls.json`` names a call by its
 key, and by ``key [profile]`` for the profiles after ``plain``. Call n starts
 at 2026-11-03T00:00:00Z + n × 1,001 s (so the calls cover every hour and weekday, in and out of
 off-peak windows); LiteLLM's billing clock is pinned to that moment while the call is priced, and
-the payload's clock fields are rewritten to it (1.25 s latency), so a re-run gives the same bytes.
+the payload's clock fields are rewritten to it (1.25 s latency), as are the ids LiteLLM makes up
+itself where a provider sends none (Cohere, Ollama), so a re-run gives the same bytes.
 
 Re-run from the repo root, in LiteLLM's own venv (see ../litellm_corpus/generate.py)::
 
@@ -39,6 +41,7 @@ import os
 import re
 import sys
 import threading
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -54,6 +57,7 @@ SITE_PACKAGES = str(Path(litellm.__file__).resolve().parent.parent)
 BASE_EPOCH = 1793664000.0  # 2026-11-03T00:00:00Z
 STEP = 1001  # seconds between calls
 PROMPT, COMPLETION = 1000, 500
+_MADE_UP_ID = re.compile(r"chatcmpl-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _THRESHOLD = re.compile(r"^input_cost_per_token_above_(\d+)(k?)_tokens$")
 
 
@@ -120,12 +124,13 @@ def mode_keys(mode: str) -> list[str]:
     )
 
 
-class _OpenAIFormat(BaseHTTPRequestHandler):
-    """A provider on 127.0.0.1 answering `…/responses` and `…/embeddings` in OpenAI's format,
-    with PROMPT input and COMPLETION output tokens: LiteLLM's Responses and embedding paths
-    have no mock that reaches its logging, so those calls go over HTTP. A provider LiteLLM
-    calls in another format (Bedrock invoke, Vertex predict, Cohere…) gets a 404 and its key
-    is listed in refused.json."""
+class _Provider(BaseHTTPRequestHandler):
+    """A provider on 127.0.0.1 answering Responses API, embedding and text-completion calls in
+    the format of the provider LiteLLM thinks it is calling (OpenAI's, Cohere's, Bedrock
+    invoke's, Gemini's, Voyage's, Snowflake's, Ollama's), with PROMPT input and COMPLETION
+    output tokens: those LiteLLM paths have no mock that reaches its logging, so the calls go
+    over HTTP. A request in any other format gets a 404, and its key is listed in
+    refused.json with LiteLLM's error."""
 
     served = 0
     port = 41018  # fixed, like its Date header: LiteLLM logs both, and a re-run gives the same bytes
@@ -136,25 +141,75 @@ class _OpenAIFormat(BaseHTTPRequestHandler):
     def date_time_string(self, timestamp=None) -> str:  # noqa: ANN001
         return "Tue, 03 Nov 2026 00:00:00 GMT"
 
-    def do_POST(self) -> None:  # noqa: N802
-        body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
-        path, model = self.path.split("?")[0], body.get("model", "model")
-        _OpenAIFormat.served += 1
+    @staticmethod
+    def answer(path: str, model: str, body: dict, n: int) -> dict | None:
+        """The provider's answer to this request, in its own format, with PROMPT input tokens
+        (and COMPLETION output tokens where the call generates text); None for a 404."""
+        usage = {"prompt_tokens": PROMPT, "completion_tokens": COMPLETION, "total_tokens": PROMPT + COMPLETION}
+        vector = [0.1, 0.2, 0.3]
         if path.endswith("/responses"):
-            status, answer = 200, {
-                "id": f"resp_parity{_OpenAIFormat.served:05d}", "object": "response", "created_at": 1793664000,
+            return {
+                "id": f"resp_parity{n:05d}", "object": "response", "created_at": 1793664000,
                 "status": "completed", "model": model,
-                "output": [{"type": "message", "id": f"msg_parity{_OpenAIFormat.served:05d}", "status": "completed",
+                "output": [{"type": "message", "id": f"msg_parity{n:05d}", "status": "completed",
                             "role": "assistant", "content": [{"type": "output_text", "text": "ok", "annotations": []}]}],
                 "usage": {"input_tokens": PROMPT, "input_tokens_details": {"cached_tokens": 0},
                           "output_tokens": COMPLETION, "output_tokens_details": {"reasoning_tokens": 0},
                           "total_tokens": PROMPT + COMPLETION}}
-        elif path.endswith("/embeddings"):
-            status, answer = 200, {"object": "list", "model": model,
-                                   "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2, 0.3]}],
-                                   "usage": {"prompt_tokens": PROMPT, "total_tokens": PROMPT}}
-        else:
-            status, answer = 404, {"error": {"message": f"parity provider: no OpenAI-format route {path}"}}
+        if path.endswith("/embeddings") or path.endswith("/multimodalembeddings"):  # OpenAI's format, Voyage's
+            return {"object": "list", "model": model, "data": [{"object": "embedding", "index": 0, "embedding": vector}],
+                    "usage": {"prompt_tokens": PROMPT, "total_tokens": PROMPT}}
+        if path.endswith("/chat/completions"):
+            return {"id": f"chatcmpl-parity{n:05d}", "object": "chat.completion", "created": 1793664000, "model": model,
+                    "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "ok"}}],
+                    "usage": usage}
+        if path.endswith("/completions") or (path in ("", "/") and "prompt" in body):  # OpenAI, Codestral FIM
+            return {"id": f"cmpl-parity{n:05d}", "object": "text_completion", "created": 1793664000, "model": model,
+                    "choices": [{"index": 0, "text": "ok", "logprobs": None, "finish_reason": "stop"}], "usage": usage}
+        if path in ("", "/") and "messages" in body:  # Cohere v2 chat, for its completion keys
+            return {"id": f"parity{n:05d}", "finish_reason": "COMPLETE",
+                    "message": {"role": "assistant", "content": [{"type": "text", "text": "ok"}]},
+                    "usage": {"billed_units": {"input_tokens": PROMPT, "output_tokens": COMPLETION},
+                              "tokens": {"input_tokens": PROMPT, "output_tokens": COMPLETION}}}
+        if path.endswith("/actions/embedText"):  # OCI Generative AI
+            return {"id": f"parity{n:05d}", "embeddings": [vector], "texts": ["parity"], "modelId": model,
+                    "modelVersion": "1.0", "inputTextTokenCounts": [PROMPT]}
+        if path in ("", "/", "/v1/embed", "/v2/embed"):  # Cohere
+            return {"id": f"parity{n:05d}", "embeddings": {"float": [vector]}, "texts": ["parity"],
+                    "response_type": "embeddings_by_type",
+                    "meta": {"api_version": {"version": "2"}, "billed_units": {"input_tokens": PROMPT}}}
+        if path.endswith("/invoke") and "titan-embed" in model:  # Bedrock invoke, Amazon Titan
+            return {"embedding": vector, "inputTextTokenCount": PROMPT}
+        if path.endswith("/invoke") and "nova" in model:  # Amazon Nova: LiteLLM counts characters / 4
+            return {"embeddings": [{"embeddingType": "TEXT", "embedding": vector, "truncatedCharLength": 4 * PROMPT}]}
+        if path.endswith("/invoke") and "cohere.embed" in model:  # Bedrock invoke, Cohere
+            return {"id": f"parity{n:05d}", "embeddings": [vector], "texts": ["parity"],
+                    "response_type": "embeddings_floats"}
+        if path.endswith(":batchEmbedContents"):  # Gemini
+            return {"embeddings": [{"values": vector}],
+                    "usageMetadata": {"promptTokenCount": PROMPT, "totalTokenCount": PROMPT,
+                                      "promptTokensDetails": [{"modality": "TEXT", "tokenCount": PROMPT}]}}
+        if path.endswith("/contextualizedembeddings"):  # Voyage
+            return {"object": "list", "model": model, "usage": {"total_tokens": PROMPT},
+                    "data": [{"object": "list", "index": 0,
+                              "data": [{"object": "embedding", "index": 0, "embedding": vector}]}]}
+        if path.endswith("inference:embed"):  # Snowflake Cortex: one list per input
+            return {"object": "list", "model": model, "usage": {"prompt_tokens": PROMPT, "total_tokens": PROMPT},
+                    "data": [{"object": "embedding", "index": 0, "embedding": [vector]}]}
+        if path.endswith("/api/generate"):  # Ollama
+            return {"model": model, "created_at": "2026-11-03T00:00:00Z", "response": "ok", "done": True,
+                    "done_reason": "stop", "prompt_eval_count": PROMPT, "eval_count": COMPLETION}
+        return None
+
+    def do_POST(self) -> None:  # noqa: N802
+        body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)) or b"{}")
+        path = urllib.parse.unquote(self.path.split("?")[0])
+        model = (body.get("model") or (body.get("servingMode") or {}).get("modelId")  # OCI
+                 or path.rsplit("/model/", 1)[-1].removesuffix("/invoke"))  # Bedrock invoke
+        _Provider.served += 1
+        status, answer = 200, self.answer(path, str(model), body, _Provider.served)
+        if answer is None:
+            status, answer = 404, {"error": {"message": f"parity provider: no route {path}"}}
         raw = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
@@ -163,16 +218,36 @@ class _OpenAIFormat(BaseHTTPRequestHandler):
         self.wfile.write(raw)
 
 
+def oci_key() -> str:
+    """A throwaway RSA key in PEM: LiteLLM signs OCI requests locally before sending them."""
+    if not hasattr(oci_key, "pem"):
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        oci_key.pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
+    return oci_key.pem
+
+
 def route(key: str) -> str:
     """The model string a user would pass for this key: provider-prefixed unless it already is."""
     provider = litellm.model_cost[key]["litellm_provider"]
     # Map providers that are not routes: Bedrock Converse and Vertex partner families.
-    prefix = {"bedrock_converse": "bedrock"}.get(provider, "vertex_ai" if provider.startswith("vertex_ai") else provider)
+    # Map providers that are not routes: Bedrock Converse, Vertex partner families, Fireworks'
+    # embedding size buckets.
+    prefix = {"bedrock_converse": "bedrock"}.get(provider, provider)
+    for family in ("vertex_ai", "fireworks_ai"):
+        prefix = family if provider.startswith(family) else prefix
     return key if key.startswith(prefix + "/") else f"{prefix}/{key}"
 
 
 def _fixed(slp: dict, n: int) -> dict:
     start = BASE_EPOCH + STEP * n
+    response = slp["response"] if isinstance(slp.get("response"), dict) else {}
+    if _MADE_UP_ID.fullmatch(str(slp.get("id"))):  # LiteLLM made one up (Cohere, Ollama): fixed too
+        slp["id"] = response["id"] = f"chatcmpl-parity-{n:05d}"
+    if "created" in response:  # LiteLLM's clock where the provider gave none
+        response["created"] = int(BASE_EPOCH)
     slp["startTime"], slp["endTime"], slp["completionStartTime"] = start, start + 1.25, start + 1.25
     slp["response_time"] = 1.25
     for key in ("api_call_start_time", "first_api_call_start_time", "current_attempt_api_call_start_time"):
@@ -194,6 +269,7 @@ def main() -> int:
         return 2
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", help="comma-separated map keys (default: every token-priced key)")
+    parser.add_argument("--out", type=Path, default=HERE, help="where to write the corpus (default: next to this file)")
     args = parser.parse_args()
     wanted = set(args.keys.split(",")) if args.keys else None
     keys = [key for key in chat_keys() if wanted is None or key in wanted]
@@ -202,12 +278,22 @@ def main() -> int:
     planned = [(key, "plain", {}) for key in keys] + [
         (key, name, usage) for key in keys for name, usage in profiles(litellm.model_cost[key]).items()
         if name != "plain"
-    ] + [(key, mode, {}) for mode in ("responses", "embedding") for key in mode_keys(mode)
+    ] + [(key, mode, {}) for mode in ("responses", "embedding", "completion") for key in mode_keys(mode)
          if wanted is None or key in wanted]
-    server = ThreadingHTTPServer(("127.0.0.1", _OpenAIFormat.port), _OpenAIFormat)
+    server = ThreadingHTTPServer(("127.0.0.1", _Provider.port), _Provider)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     over_http = {"api_base": f"http://127.0.0.1:{server.server_address[1]}", "api_key": "parity-not-a-real-key",
                  "timeout": 5, "api_version": "2025-04-01-preview"}
+
+    def credentials(key: str) -> dict:  # what a provider needs besides an api_key, unused by _Provider
+        if route(key).startswith("bedrock/"):  # the runtime endpoint, and keys to sign with
+            return {"aws_bedrock_runtime_endpoint": over_http["api_base"], "aws_access_key_id": "parity",
+                    "aws_secret_access_key": "parity-not-a-real-key"}
+        if route(key).startswith("oci/"):  # a throwaway RSA key to sign with (needs `cryptography`)
+            return {"oci_user": "parity", "oci_fingerprint": "parity", "oci_tenancy": "parity",
+                    "oci_compartment_id": "parity", "oci_region": "us-chicago-1", "oci_key": oci_key()}
+        return {}
+
     keeper = Keeper()
     litellm.callbacks = [keeper]
     import datetime as dt
@@ -235,7 +321,9 @@ def main() -> int:
             if profile == "responses":
                 litellm.responses(model=route(key), input="parity", **ids, **over_http)
             elif profile == "embedding":
-                litellm.embedding(model=route(key), input=["parity"], **ids, **over_http)
+                litellm.embedding(model=route(key), input=["parity"], **ids, **over_http, **credentials(key))
+            elif profile == "completion":
+                litellm.text_completion(model=route(key), prompt="parity", **ids, **over_http, **credentials(key))
             else:
                 litellm.completion(model=route(key), messages=[{"role": "user", "content": "parity"}],
                                    mock_response=mock, api_key="parity-not-a-real-key", **ids)
@@ -252,11 +340,12 @@ def main() -> int:
             refused[key] = "no success event logged"
             continue
         lines.append(json.dumps(_fixed(keeper.payloads[call_id], n)))
-    with gzip.GzipFile(HERE / "callbacks.jsonl.gz", "wb", mtime=0) as out:
+    args.out.mkdir(parents=True, exist_ok=True)
+    with gzip.GzipFile(args.out / "callbacks.jsonl.gz", "wb", mtime=0) as out:
         out.write(("\n".join(lines) + "\n").encode())
-    (HERE / "calls.json").write_text(json.dumps({keeper.payloads[call_id]["id"]: key for call_id, key in order},
+    (args.out / "calls.json").write_text(json.dumps({keeper.payloads[call_id]["id"]: key for call_id, key in order},
                                                 indent=1) + "\n")
-    (HERE / "refused.json").write_text(json.dumps(refused, indent=1, sort_keys=True) + "\n")
+    (args.out / "refused.json").write_text(json.dumps(refused, indent=1, sort_keys=True) + "\n")
     print(f"{len(lines)} calls logged; {len(refused)} keys refused")
     return 0
 
