@@ -47,6 +47,9 @@ class FileResult:
     rejected: int = 0
     conflicts: int = 0
     first_reject: str | None = None
+    # Calls LiteLLM logged under a placeholder id ("None": LiteLLM #39749), by placeholder,
+    # stored under their litellm_call_id / trace instead.
+    placeholder_ids: dict[str, int] = field(default_factory=dict)
     reader: str = "general"  # "typed" when DuckDB's typed JSON reader took the whole file
 
     def to_dict(self) -> dict[str, object]:
@@ -71,6 +74,7 @@ class IngestResult:
             "kind": self.kind,
             "files": [f.to_dict() for f in self.files],
             **{n: self.total(n) for n in ("rows_read", "inserted", "duplicates", "rejected", "conflicts")},
+            "placeholder_ids": sum(sum(f.placeholder_ids.values()) for f in self.files),
         }
 
 
@@ -326,11 +330,16 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     excerpts = rejected_excerpts_sql(src)
     excerpt = "s.excerpt" if excerpts is None else "coalesce(s.excerpt, r.excerpt)"
     join = "" if excerpts is None else f" LEFT JOIN ({excerpts}) r ON r.src_line = s.src_line"
-    staged, staged_rejected, valid, cache_hit_keys = con.execute(
+    staged, staged_rejected, valid, cache_hit_keys, placeholders = con.execute(
         "SELECT count(*), count(reject_reason), count(*) - count(reject_reason), count(*) FILTER"
-        " (reject_reason IS NULL AND litellm_call_id IS NOT NULL AND contains(request_id, '_cache_hit')) > 0"
-        " FROM staged_calls"
+        " (reject_reason IS NULL AND litellm_call_id IS NOT NULL AND contains(request_id, '_cache_hit')) > 0,"
+        " count(placeholder_id) FILTER (reject_reason IS NULL) FROM staged_calls"
     ).fetchone()
+    if placeholders:
+        result.placeholder_ids = dict(con.execute(
+            "SELECT placeholder_id, count(*) FROM staged_calls WHERE placeholder_id IS NOT NULL"
+            " AND reject_reason IS NULL GROUP BY ALL ORDER BY ALL"
+        ).fetchall())
     if staged_rejected:
         con.execute(
             f"INSERT INTO run_rejects SELECT s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
@@ -345,7 +354,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         con.execute(statement)
     call_key = _call_key("s") if cache_hit_keys else "s.request_id"
     valid_calls = (
-        f"SELECT * EXCLUDE (reject_reason, excerpt, src_line), {call_key} AS call_key"
+        f"SELECT * EXCLUDE (reject_reason, excerpt, src_line, placeholder_id), {call_key} AS call_key"
         " FROM staged_calls s WHERE reject_reason IS NULL"
     )
     repeats = con.execute(

@@ -96,7 +96,7 @@ def test_bad_records_are_rejected_with_line_and_reason(cli, db, tmp_path):
         tmp_path / "cb.jsonl",
         [
             slp("good-1"),
-            slp(""),  # line 2: no id
+            slp("", trace_id=None),  # line 2: no id, nor any other identity
             slp("neg", prompt_tokens=-5),  # line 3
             slp("frac", completion_tokens=2.5),  # line 4
             slp("nan", response_cost="NaN"),  # line 5
@@ -147,7 +147,7 @@ def test_strict_rejects_roll_back_everything(cli, db, tmp_path):
     keep = write_jsonl(tmp_path / "keep.jsonl", [slp("kept")])
     assert cli("ingest", keep).exit_code == 0
     good = write_jsonl(tmp_path / "good.jsonl", [slp("g1")])
-    bad = write_jsonl(tmp_path / "bad.jsonl", [slp("g2"), slp("")])
+    bad = write_jsonl(tmp_path / "bad.jsonl", [slp("g2"), slp("", trace_id=None)])
     run = cli("ingest", good, bad, "--strict")
     assert run.exit_code == 3
     assert run.stdout == ""
@@ -306,7 +306,7 @@ def test_prompts_and_secrets_are_not_stored(cli, db, tmp_path):
     record = slp("chatcmpl-canary", messages=[{"role": "user", "content": "CANARY-PROMPT-7f3a"}])
     record["metadata"]["requester_custom_headers"] = {"authorization": "Bearer sk-canary-SECRET-0000"}
     record["metadata"]["spend_logs_metadata"] = {"note": "key sk-canary-SECRET-0000"}
-    bad = slp("", messages=[{"role": "user", "content": "CANARY-PROMPT-7f3a"}], api_key="sk-canary-SECRET-0000")
+    bad = slp("", trace_id=None, messages=[{"role": "user", "content": "CANARY-PROMPT-7f3a"}], api_key="sk-canary-SECRET-0000")
     path = write_jsonl(tmp_path / "cb.jsonl", [record, bad], raw_lines={3: '{"id": "x", "messages": "CANARY-PROMPT-7f3a sk-canary-SECRET-0000'})
     run = cli("ingest", path)
     assert run.exit_code == 0

@@ -60,6 +60,10 @@ def ingest_command(
     for f in result.files:
         if f.rejected:
             note(f"{f.path}: {f.rejected} record(s) rejected, first at line {f.first_reject}; see `litecost db rejects --ingest {f.ingest_id}`")
+        if f.placeholder_ids:
+            forms = ", ".join(f'"{placeholder}"' for placeholder in f.placeholder_ids)
+            note(f"{f.path}: {sum(f.placeholder_ids.values())} call(s) were logged under LiteLLM's placeholder id {forms}"
+                 " (the provider returned no id; LiteLLM #39749): each is stored under its litellm_call_id, else its trace id")
         if f.conflicts:
             note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call or repeat a cache hit stored under another id (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
 

@@ -1,7 +1,8 @@
 """Validate `pre_calls` rows and convert them into canonical `calls` rows, in SQL.
 
 The result, temp table `staged_calls`, has every `calls` column plus
-`reject_reason` (NULL for a good record) and `excerpt`. A record is rejected, with a
+`reject_reason` (NULL for a good record), `excerpt` and `placeholder_id` (LiteLLM's
+placeholder id a call was logged under, if any). A record is rejected, with a
 reason that names the field and its value, when it cannot become a correct call:
 no request id, an unreadable time, a token count that is not a whole non-negative
 number, a cost that is not a USD amount, malformed metadata or tags.
@@ -110,6 +111,29 @@ def _tag_list(expr: str) -> str:
     )
 
 
+# LiteLLM logs the id the provider returned, as text: a provider that returned `id: null`
+# gives the string "None" (or "null", or nothing; a cache hit of it `None_cache_hit<time>`),
+# the same on every such call (LiteLLM #39749). Such an id names no call: the call's own
+# litellm_call_id does, else its trace (SpendLogs session_id), else its content.
+_PLACEHOLDER_ID = (
+    "(lower(request_id) IN ('none', 'null') OR starts_with(request_id, 'None_cache_hit')"
+    " OR (request_id IS NULL AND coalesce(litellm_call_id, session_id) IS NOT NULL))"
+)
+_CONTENT_FIELDS = ("start_raw", "end_raw", "call_type", "provider", "model", "api_key", "prompt_raw",
+                   "completion_raw", "total_raw", "cost_raw")
+
+
+def _identified(source: str) -> str:
+    """SQL: `source` with a placeholder request id replaced by the call's own identity, and
+    `placeholder_id` the placeholder it replaced (NULL for a real id)."""
+    content_hash = f"'lc-' || left(sha256(concat_ws(chr(0), {', '.join(_CONTENT_FIELDS)})), 32)"
+    return (
+        f"SELECT * REPLACE (CASE WHEN {_PLACEHOLDER_ID} THEN coalesce(litellm_call_id, session_id, {content_hash})"
+        f" ELSE request_id END AS request_id),"
+        f" CASE WHEN {_PLACEHOLDER_ID} THEN coalesce(request_id, '') END AS placeholder_id FROM {source}"
+    )
+
+
 def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_id") -> str:
     """The query that turns `source` rows (see `records.load_pre_calls`) into staged calls.
 
@@ -152,7 +176,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
             {_count_value('completion_raw')} AS completion_tokens,
             {_count_value('total_raw')} AS total_tokens_raw,
             {', '.join(usage_extract)}
-        FROM {source}
+        FROM ({_identified(source)})
     ), usage AS (
         SELECT *, {', '.join(usage_fields)} FROM typed
     ), checked AS (
@@ -169,6 +193,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         reject_reason,
         CASE WHEN reject_reason IS NOT NULL THEN excerpt END AS excerpt,
         request_id,
+        placeholder_id,
         start_ts AS start_time,
         end_ts AS end_time,
         CASE lower(coalesce(status, 'success')) WHEN 'failure' THEN 'failure' WHEN 'success' THEN 'success'

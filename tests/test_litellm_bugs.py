@@ -1,0 +1,115 @@
+"""LiteLLM's own logging bugs, from lines real LiteLLM 1.110.2 wrote (tests/data/litellm_corpus)
+with only the fingerprint fields changed.
+
+Placeholder ids (LiteLLM #39749): a provider that returns `id: null` makes LiteLLM log the id
+"None" on every such call. Each call keeps its own litellm_call_id and trace id, which identify it.
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import DATA, write_jsonl
+
+CORPUS = DATA / "litellm_corpus"
+
+
+def _real_callback() -> dict:
+    return json.loads((CORPUS / "callbacks_slp.jsonl").read_text().splitlines()[0])
+
+
+def _placeholder_callbacks(placeholders: list[str]) -> list[dict]:
+    """One real payload per placeholder, logged under it, each a call of its own."""
+    lines = []
+    for n, placeholder in enumerate(placeholders):
+        line = copy.deepcopy(_real_callback())
+        line["id"] = placeholder
+        line["litellm_call_id"] = f"00000000-0000-4000-8000-{n:012d}"
+        line["trace_id"] = f"10000000-0000-4000-8000-{n:012d}"
+        line["startTime"] += n
+        line["endTime"] += n
+        lines.append(line)
+    return lines
+
+
+def _stored(db: Path, sql: str) -> list[tuple]:
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_six_calls_logged_as_none_are_six_calls_each_under_its_litellm_call_id(cli, db, tmp_path):
+    lines = _placeholder_callbacks(["None"] * 6)
+    run = cli("ingest", write_jsonl(tmp_path / "none.jsonl", lines), "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["conflicts"]) == (6, 6, 0, 0)
+    assert doc["placeholder_ids"] == 6 and doc["files"][0]["placeholder_ids"] == {"None": 6}
+    stored = _stored(db, "SELECT request_id, logged_cost FROM calls ORDER BY request_id")
+    assert [r[0] for r in stored] == [line["litellm_call_id"] for line in lines]
+    assert abs(sum(r[1] for r in stored) - 6 * Decimal(str(lines[0]["response_cost"]))) < Decimal("1e-15")
+    report = cli("report", "--by", "model", "--format", "json").json()
+    assert [(row["requests"], row["repriced_cost"]) for row in report["rows"]] == [(6, Decimal("0.00576"))]
+    # The same file again stores nothing: the identities are stable.
+    again = cli("ingest", tmp_path / "none.jsonl", "--format", "json").json()
+    assert (again["inserted"], again["duplicates"]) == (0, 6)
+
+
+def test_every_placeholder_form_is_replaced_and_named_in_the_summary(cli, db, tmp_path):
+    lines = _placeholder_callbacks(["None", "null", "", "None_cache_hit1793664000.25"])
+    lines[3]["cache_hit"] = True
+    del lines[1]["litellm_call_id"]  # no call id: the trace identifies it
+    run = cli("ingest", write_jsonl(tmp_path / "forms.jsonl", lines))
+    assert run.exit_code == 0, run.stderr
+    ids = {r[0] for r in _stored(db, "SELECT request_id FROM calls")}
+    assert ids == {lines[0]["litellm_call_id"], lines[1]["trace_id"], lines[2]["litellm_call_id"],
+                   lines[3]["litellm_call_id"]}
+    assert "4 call(s) were logged under LiteLLM's placeholder id" in " ".join(run.stderr.split())
+    assert "LiteLLM #39749" in run.stderr
+
+
+def test_a_placeholder_with_nothing_else_is_identified_by_its_content(cli, db, tmp_path):
+    lines = _placeholder_callbacks(["None", "None"])
+    for line in lines:
+        del line["litellm_call_id"], line["trace_id"]
+    assert cli("ingest", write_jsonl(tmp_path / "bare.jsonl", lines)).exit_code == 0
+    ids = [r[0] for r in _stored(db, "SELECT request_id FROM calls")]
+    assert len(ids) == 2 and all(i.startswith("lc-") for i in ids) and ids[0] != ids[1]
+
+
+def test_a_real_id_is_kept_and_a_missing_one_with_no_other_identity_is_rejected(cli, db, tmp_path):
+    real, missing = _placeholder_callbacks(["chatcmpl-real", ""])
+    del missing["litellm_call_id"], missing["trace_id"]
+    run = cli("ingest", write_jsonl(tmp_path / "mixed.jsonl", [real, missing]), "--format", "json")
+    assert (run.json()["inserted"], run.json()["rejected"], run.json()["placeholder_ids"]) == (1, 1, 0)
+    assert _stored(db, "SELECT request_id FROM calls") == [("chatcmpl-real",)]
+
+
+def test_spendlogs_rows_with_request_id_none_are_each_stored(cli, db, tmp_path):
+    with (CORPUS / "proxy_spendlogs.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows[:3]:
+        row["request_id"] = "None"
+    out = tmp_path / "spendlogs.csv"
+    with out.open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    doc = cli("ingest", out, "--format", "json").json()
+    assert (doc["inserted"], doc["placeholder_ids"]) == (len(rows), 3)
+    stored = {r[0] for r in _stored(db, "SELECT request_id FROM calls")}
+    assert {row["litellm_call_id"] for row in rows[:3]} <= stored and "None" not in stored
+
+
+@pytest.mark.parametrize("typed", [True, False])
+def test_both_readers_give_a_placeholder_call_the_same_identity(cli, db, tmp_path, typed):
+    lines = _placeholder_callbacks(["None"])
+    path = write_jsonl(tmp_path / "one.jsonl", lines if typed else [*lines, {"not": "a call"}])
+    assert cli("ingest", path).exit_code == 0
+    assert _stored(db, "SELECT request_id FROM calls") == [(lines[0]["litellm_call_id"],)]
