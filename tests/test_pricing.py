@@ -177,6 +177,29 @@ def test_pricing_check_and_strict(cli, db, tmp_path):
     assert strict.stderr.strip().endswith("1 model(s) in 1 call(s) have no price; add them to a --pricing override file")
 
 
+def test_pricing_diff_gives_a_stable_code_beside_every_reason(cli, db, tmp_path):
+    from litecost.pricing_diff import OTHER, REASONS
+
+    write_jsonl(tmp_path / "c.jsonl", [
+        call("zero", "gpt-4o-mini", "openai", 10000, 300, cached=6000, cost=0.0),
+        call("right", "gpt-4o-mini", "openai", 10000, 300, cached=6000, cost=0.00123),
+        call("unknown", "no-such-model-xyz", "openai", 1000, 100, cost=0.5),
+        call("hit", "gpt-4o-mini", "openai", 1000, 100, cache_hit=True, cost=0.0001),
+        call("tiered", "gpt-4o-mini", "openai", 1000, 100, cost=0.1, service_tier="flex"),
+    ])
+    assert cli("ingest", tmp_path / "c.jsonl").exit_code == 0
+    doc = cli("pricing", "diff", "--format", "json").json()
+    codes = {c["request_id"]: c["reason_code"] for c in doc["largest_differences"]}
+    assert codes == {"zero": "litellm_logged_zero_cost", "unknown": "unpriced_model", "hit": "cache_hit",
+                     "tiered": "service_tier"}
+    known = {reason.code: reason.label for reason in (*REASONS, OTHER)}
+    assert {(r["reason_code"], r["likely_reason"], r["calls"]) for r in doc["reasons"]} == {
+        (code, known[code], 1) for code in codes.values()}
+    assert len(known) == len(REASONS) + 1  # codes are unique
+    table = cli("pricing", "diff", "--format", "markdown").stdout
+    assert "litellm_logged_zero_cost" in table and "unpriced_model" in table
+
+
 def test_pricing_diff_explains_the_gaps(cli, db, tmp_path):
     write_jsonl(tmp_path / "c.jsonl", [
         call("zero", "gpt-4o-mini", "openai", 10000, 300, cached=6000, cost=0.0),
