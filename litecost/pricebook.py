@@ -1007,6 +1007,7 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
                    s.adjustments AS price_adjustments,
                    s.rate_input AS price_rate_input,
                    s.rate_output AS price_rate_output,
+                   s.rate_cache_read AS price_rate_cache_read,
                    s.multiplier AS price_multiplier,
                    {", ".join(f"{base_cost(name)} AS base_{name}" for name in BASE_COSTS)}
             FROM call_prices c LEFT JOIN price_segments s USING (price_row)

@@ -14,6 +14,15 @@ _DIFFERS = f"(NOT priced OR abs(repriced_cost - logged_cost) > {NOISE_USD})"
 
 DIFF_DIMENSIONS = {"model": "model", "provider": "provider", "price_model": "price_model", "service_tier": "service_tier"}
 
+_MAP_INPUT, _MAP_OUTPUT = "model_map_value->>'input_cost_per_token'", "model_map_value->>'output_cost_per_token'"
+_MAP_DIFFERS = "({rate} IS NOT NULL AND TRY_CAST({rate} AS DOUBLE) IS DISTINCT FROM {book}::DOUBLE)"
+
+
+def _per_million(rate: str) -> str:
+    """SQL: a per-token USD rate as people read prices, `$0.4/M tokens` (6 significant digits)."""
+    return f"'$' || printf('%g', TRY_CAST({rate} AS DOUBLE) * 1000000) || '/M tokens'"
+
+
 @dataclass(frozen=True)
 class Reason:
     """One likely reason for a gap between LiteLLM's logged cost and the re-priced cost.
@@ -26,6 +35,7 @@ class Reason:
     label: str
     when: str
     text: str
+    litellm_issue: int | None = None  # the LiteLLM bug this fingerprint is, where it is one
 
 
 # First matching reason wins; the order puts the most telling causes first. Reasons are
@@ -39,24 +49,32 @@ REASONS: tuple[Reason, ...] = (
            "logged_cost = 0 AND repriced_cost > 0 AND litellm_cost_failure IS NOT NULL",
            "'LiteLLM''s cost calculation failed, so it logged $0: '"
            " || regexp_replace(litellm_cost_failure, ' *Add it here.*$', '')"),
-    Reason("litellm_logged_zero_cost", "zero logged cost", "logged_cost = 0 AND repriced_cost > 0",
+    # LiteLLM #21023 / #35691: $0 logged for a successful call of a model its map prices
+    # (often a deployment with custom prices).
+    Reason("litellm_logged_zero_cost", "zero logged cost (LiteLLM #21023)", "logged_cost = 0 AND repriced_cost > 0",
            "CASE WHEN coalesce(cost_breakdown_total, 0) > 0"
            " THEN 'zero logged cost, but LiteLLM''s cost_breakdown has ' || printf('%.6f', cost_breakdown_total)"
-           " ELSE 'zero logged cost' END"),
+           " ELSE 'zero logged cost' END || ' (LiteLLM #21023, #35691)'", 21023),
     Reason("discount_or_margin", "LiteLLM discount or margin applied",
            "logged_cost_original IS NOT NULL AND logged_cost_original <> logged_cost",
            "'LiteLLM discount or margin applied (original cost ' || printf('%.6f', logged_cost_original) || ')'"),
-    Reason("litellm_price_map_differs", "price changed",
-           "(TRY_CAST(model_map_value->>'input_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_input::DOUBLE"
-           " AND model_map_value->>'input_cost_per_token' IS NOT NULL)"
-           " OR (TRY_CAST(model_map_value->>'output_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_output::DOUBLE"
-           " AND model_map_value->>'output_cost_per_token' IS NOT NULL)",
-           "CASE WHEN TRY_CAST(model_map_value->>'input_cost_per_token' AS DOUBLE) IS DISTINCT FROM price_rate_input::DOUBLE"
-           " AND model_map_value->>'input_cost_per_token' IS NOT NULL"
-           " THEN 'price changed: LiteLLM used input ' || (model_map_value->>'input_cost_per_token')"
-           " || '/token, price book has ' || price_rate_input::DOUBLE"
-           " ELSE 'price changed: LiteLLM used output ' || (model_map_value->>'output_cost_per_token')"
-           " || '/token, price book has ' || price_rate_output::DOUBLE END"),
+    # LiteLLM #11364 / #11789: Anthropic's cache_read_input_tokens logged beside cached_tokens 0,
+    # and the reads billed at the full input rate: exactly what the gap comes to.
+    Reason("litellm_cache_read_billed_as_input", "LiteLLM billed cache reads at the input rate (LiteLLM #11789)",
+           f"cache_read_tokens > 0 AND price_adjustments IS NULL AND price_rate_cache_read < price_rate_input"
+           f" AND abs(logged_cost - repriced_cost - cache_read_tokens * (price_rate_input - price_rate_cache_read))"
+           f" <= greatest({NOISE_USD}, logged_cost * 0.000001)",
+           "'LiteLLM billed ' || cache_read_tokens || ' cache-read tokens at the full input rate'"
+           " || ' (LiteLLM #11364, #11789)'", 11789),
+    # LiteLLM #36094: the price LiteLLM used (model_map_value) is not the price book's.
+    Reason("litellm_price_map_differs", "LiteLLM's price map differs from the price book (LiteLLM #36094)",
+           f"{_MAP_DIFFERS.format(rate=_MAP_INPUT, book='price_rate_input')}"
+           f" OR {_MAP_DIFFERS.format(rate=_MAP_OUTPUT, book='price_rate_output')}",
+           f"CASE WHEN {_MAP_DIFFERS.format(rate=_MAP_INPUT, book='price_rate_input')}"
+           f" THEN 'price changed: LiteLLM used input ' || {_per_million(_MAP_INPUT)}"
+           f" || ', price book has ' || {_per_million('price_rate_input')}"
+           f" ELSE 'price changed: LiteLLM used output ' || {_per_million(_MAP_OUTPUT)}"
+           f" || ', price book has ' || {_per_million('price_rate_output')} END || ' (LiteLLM #36094)'", 36094),
     Reason("long_context_tier", "long-context tier", "tier_threshold > 0",
            "'long-context tier (prompt above ' || tier_threshold || ' tokens)'"),
     Reason("cache_priced_differently", "cache categories priced differently",
@@ -68,7 +86,7 @@ REASONS: tuple[Reason, ...] = (
            "'price-book adjustment: ' || price_adjustments"),
 )
 OTHER = Reason("other", "other", "true", "'other'")
-_LABELS = {reason.code: reason.label for reason in (*REASONS, OTHER)}
+_BY_CODE = {reason.code: reason for reason in (*REASONS, OTHER)}
 
 
 def _case(value: Callable[[Reason], str]) -> str:
@@ -79,6 +97,7 @@ def _case(value: Callable[[Reason], str]) -> str:
 
 REASON_SQL = _case(lambda reason: reason.text)
 REASON_CODE_SQL = _case(lambda reason: f"'{reason.code}'")  # codes are our constants, never user text
+LITELLM_ISSUE_SQL = _case(lambda reason: f"{reason.litellm_issue or 'NULL'}::INTEGER")
 
 
 def _window(period: Period | None) -> tuple[str, list[Any]]:
@@ -110,7 +129,8 @@ def largest_differences(con, period: Period | None, limit: int = 10) -> list[dic
     return fetch_rows(
         con,
         "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost,"
-        f" repriced_cost - logged_cost AS delta, {REASON_CODE_SQL} AS reason_code, {REASON_SQL} AS likely_reason"
+        f" repriced_cost - logged_cost AS delta, {REASON_CODE_SQL} AS reason_code, {REASON_SQL} AS likely_reason,"
+        f" {LITELLM_ISSUE_SQL} AS litellm_issue"
         f" FROM priced_calls WHERE {where} AND {_DIFFERS}"
         " ORDER BY NOT priced, abs(repriced_cost - logged_cost) DESC, request_id LIMIT ?",
         [*params, limit],
@@ -127,8 +147,9 @@ def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa:
         " GROUP BY ALL ORDER BY abs(delta) DESC NULLS FIRST, reason_code",
         params,
     )
-    return [{"reason_code": row["reason_code"], "likely_reason": _LABELS[row["reason_code"]],
-             "calls": row["calls"], "delta": row["delta"]} for row in rows]
+    return [{"reason_code": row["reason_code"], "likely_reason": _BY_CODE[row["reason_code"]].label,
+             "litellm_issue": _BY_CODE[row["reason_code"]].litellm_issue, "calls": row["calls"], "delta": row["delta"]}
+            for row in rows]
 
 
 def unpriced_models(con) -> list[dict[str, Any]]:  # noqa: ANN001

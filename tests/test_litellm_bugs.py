@@ -113,3 +113,66 @@ def test_both_readers_give_a_placeholder_call_the_same_identity(cli, db, tmp_pat
     path = write_jsonl(tmp_path / "one.jsonl", lines if typed else [*lines, {"not": "a call"}])
     assert cli("ingest", path).exit_code == 0
     assert _stored(db, "SELECT request_id FROM calls") == [(lines[0]["litellm_call_id"],)]
+
+
+# Reason codes for LiteLLM's cost bugs, on the same real gpt-4.1-mini line (1,200 prompt and
+# 300 completion tokens; $0.4/M input, $0.1/M cache read, $1.6/M output: LiteLLM logged $0.00096).
+def _fingerprinted(request_id: str, cost: float, *, cache_read: int = 0, cached_tokens: int = 0,
+                   map_input_rate: float | None = None) -> dict:
+    line = copy.deepcopy(_real_callback())
+    line["id"] = line["response"]["id"] = request_id
+    line["litellm_call_id"] = "call-" + request_id
+    line["response_cost"] = cost  # and LiteLLM's breakdown of it, which adds up to it
+    output_cost = 0.00048 if cost else 0.0
+    line["cost_breakdown"].update(total_cost=cost, original_cost=cost, input_cost=cost - output_cost, output_cost=output_cost)
+    usage = line["metadata"]["usage_object"]
+    usage["prompt_tokens_details"]["cached_tokens"] = cached_tokens
+    if cache_read:
+        usage["cache_read_input_tokens"] = cache_read
+    if map_input_rate is not None:
+        line["model_map_information"]["model_map_value"]["input_cost_per_token"] = map_input_rate
+    return line
+
+
+def test_each_litellm_cost_bug_gets_its_code_and_issue_and_controls_get_none(cli, tmp_path):
+    lines = [
+        # #11789: 600 reads in cache_read_input_tokens, cached_tokens 0, billed as input.
+        _fingerprinted("cache-as-input", 0.00096, cache_read=600),
+        _fingerprinted("control-cache", 0.00078, cache_read=600, cached_tokens=600),  # billed right
+        _fingerprinted("zero", 0.0),  # #21023
+        _fingerprinted("other-map", 0.00108, map_input_rate=5e-07),  # #36094: LiteLLM used $0.5/M
+        _fingerprinted("control", 0.00096),
+    ]
+    assert cli("ingest", write_jsonl(tmp_path / "bugs.jsonl", lines)).exit_code == 0
+    doc = cli("pricing", "diff", "--format", "json").json()
+    listed = {c["request_id"]: (c["reason_code"], c["litellm_issue"], c["likely_reason"])
+              for c in doc["largest_differences"]}
+    assert listed == {
+        "cache-as-input": ("litellm_cache_read_billed_as_input", 11789,
+                           "LiteLLM billed 600 cache-read tokens at the full input rate (LiteLLM #11364, #11789)"),
+        "zero": ("litellm_logged_zero_cost", 21023, "zero logged cost (LiteLLM #21023, #35691)"),
+        "other-map": ("litellm_price_map_differs", 36094,
+                      "price changed: LiteLLM used input $0.5/M tokens, price book has $0.4/M tokens (LiteLLM #36094)"),
+    }
+    deltas = {c["request_id"]: c["delta"] for c in doc["largest_differences"]}
+    assert deltas == {"cache-as-input": Decimal("-0.00018"), "zero": Decimal("0.00096"), "other-map": Decimal("-0.00012")}
+    assert {r["reason_code"]: (r["calls"], r["litellm_issue"]) for r in doc["reasons"]} == {
+        "litellm_cache_read_billed_as_input": (1, 11789), "litellm_logged_zero_cost": (1, 21023),
+        "litellm_price_map_differs": (1, 36094)}
+
+
+def test_the_readme_section_lists_each_detected_bug_with_its_code_and_issue():
+    """README's "LiteLLM bugs litecost detects" table and the reasons stay in step; each row's
+    fingerprint is covered by a test above."""
+    from litecost.pricing_diff import REASONS
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    section = readme.split("## LiteLLM bugs litecost detects", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| [#")]
+    documented = {}
+    for row in rows:
+        first_issue = int(row.split("[#", 1)[1].split("]", 1)[0])
+        documented[row.rstrip(" |").rsplit("| ", 1)[1].strip("` ")] = first_issue
+    coded = {reason.code: reason.litellm_issue for reason in REASONS if reason.litellm_issue}
+    assert documented == {**coded, "(ingest)": 39749}
+    assert all(code.startswith("litellm_") for code in coded)

@@ -192,9 +192,10 @@ def test_pricing_diff_gives_a_stable_code_beside_every_reason(cli, db, tmp_path)
     codes = {c["request_id"]: c["reason_code"] for c in doc["largest_differences"]}
     assert codes == {"zero": "litellm_logged_zero_cost", "unknown": "unpriced_model", "hit": "cache_hit",
                      "tiered": "service_tier"}
-    known = {reason.code: reason.label for reason in (*REASONS, OTHER)}
-    assert {(r["reason_code"], r["likely_reason"], r["calls"]) for r in doc["reasons"]} == {
-        (code, known[code], 1) for code in codes.values()}
+    known = {reason.code: reason for reason in (*REASONS, OTHER)}
+    assert {(r["reason_code"], r["likely_reason"], r["litellm_issue"], r["calls"]) for r in doc["reasons"]} == {
+        (code, known[code].label, known[code].litellm_issue, 1) for code in codes.values()}
+    assert {c["request_id"]: c["litellm_issue"] for c in doc["largest_differences"]}["zero"] == 21023
     assert len(known) == len(REASONS) + 1  # codes are unique
     table = cli("pricing", "diff", "--format", "markdown").stdout
     assert "litellm_logged_zero_cost" in table and "unpriced_model" in table
@@ -209,7 +210,7 @@ def test_pricing_diff_explains_the_gaps(cli, db, tmp_path):
     assert cli("ingest", tmp_path / "c.jsonl").exit_code == 0
     doc = cli("pricing", "diff", "--format", "json").json()
     reasons = {c["request_id"]: c["likely_reason"] for c in doc["largest_differences"]}
-    assert reasons["zero"] == "zero logged cost"
+    assert reasons["zero"] == "zero logged cost (LiteLLM #21023, #35691)"
     assert "right" not in reasons
     by_model = {g["model"]: g for g in doc["groups"]}
     assert Decimal(by_model["gpt-4o-mini"]["repriced_cost"]) == Decimal("0.00246")
