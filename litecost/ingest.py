@@ -50,6 +50,7 @@ class FileResult:
     # Calls LiteLLM logged under a placeholder id ("None": LiteLLM #39749), by placeholder,
     # stored under their litellm_call_id / trace instead.
     placeholder_ids: dict[str, int] = field(default_factory=dict)
+    placeholder_models: list[str] = field(default_factory=list)  # provider/model of those calls
     reader: str = "general"  # "typed" when DuckDB's typed JSON reader took the whole file
 
     def to_dict(self) -> dict[str, object]:
@@ -340,6 +341,11 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
             "SELECT placeholder_id, count(*) FROM staged_calls WHERE placeholder_id IS NOT NULL"
             " AND reject_reason IS NULL GROUP BY ALL ORDER BY ALL"
         ).fetchall())
+        result.placeholder_models = [row[0] for row in con.execute(
+            "SELECT DISTINCT CASE WHEN starts_with(model, provider || '/') THEN model"
+            " ELSE concat_ws('/', provider, model) END FROM staged_calls WHERE placeholder_id IS NOT NULL"
+            " AND reject_reason IS NULL ORDER BY ALL"
+        ).fetchall()]
     if staged_rejected:
         con.execute(
             f"INSERT INTO run_rejects SELECT s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"

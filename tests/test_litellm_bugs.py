@@ -101,8 +101,13 @@ def test_spendlogs_rows_with_request_id_none_are_each_stored(cli, db, tmp_path):
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    doc = cli("ingest", out, "--format", "json").json()
+    run = cli("ingest", out, "--format", "json")
+    doc = run.json()
     assert (doc["inserted"], doc["placeholder_ids"]) == (len(rows), 3)
+    assert doc["files"][0]["placeholder_models"] == sorted({r["model"] for r in rows[:3]}) == ["openai/gpt-4.1-mini"]
+    warning = " ".join(run.stderr.split())
+    assert "keeps only the first SpendLogs row under such an id" in warning and "LiteLLM #39749" in warning
+    assert doc["files"][0]["placeholder_models"][0] in warning
     stored = {r[0] for r in _stored(db, "SELECT request_id FROM calls")}
     assert {row["litellm_call_id"] for row in rows[:3]} <= stored and "None" not in stored
 

@@ -64,6 +64,10 @@ def ingest_command(
             forms = ", ".join(f'"{placeholder}"' for placeholder in f.placeholder_ids)
             note(f"{f.path}: {sum(f.placeholder_ids.values())} call(s) were logged under LiteLLM's placeholder id {forms}"
                  " (the provider returned no id; LiteLLM #39749): each is stored under its litellm_call_id, else its trace id")
+            if f.kind == "spendlogs":
+                note(f"{f.path}: LiteLLM (since 1.99) keeps only the first SpendLogs row under such an id, so later calls of"
+                     f" {', '.join(f.placeholder_models)} that the provider returned no id for are missing from this export"
+                     " (LiteLLM #39749); their callback logs still have them")
         if f.conflicts:
             note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call or repeat a cache hit stored under another id (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
 
