@@ -337,15 +337,13 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         " count(placeholder_id) FILTER (reject_reason IS NULL) FROM staged_calls"
     ).fetchone()
     if placeholders:
-        result.placeholder_ids = dict(con.execute(
-            "SELECT placeholder_id, count(*) FROM staged_calls WHERE placeholder_id IS NOT NULL"
-            " AND reject_reason IS NULL GROUP BY ALL ORDER BY ALL"
-        ).fetchall())
-        result.placeholder_models = [row[0] for row in con.execute(
-            "SELECT DISTINCT CASE WHEN starts_with(model, provider || '/') THEN model"
-            " ELSE concat_ws('/', provider, model) END FROM staged_calls WHERE placeholder_id IS NOT NULL"
-            " AND reject_reason IS NULL ORDER BY ALL"
-        ).fetchall()]
+        found = con.execute(
+            "SELECT placeholder_id, count(*), list(DISTINCT CASE WHEN starts_with(model, provider || '/') THEN model"
+            " ELSE concat_ws('/', provider, model) END) FROM staged_calls"
+            " WHERE placeholder_id IS NOT NULL AND reject_reason IS NULL GROUP BY ALL ORDER BY ALL"
+        ).fetchall()
+        result.placeholder_ids = {placeholder: calls for placeholder, calls, _ in found}
+        result.placeholder_models = sorted({model for *_, models in found for model in models})
     if staged_rejected:
         con.execute(
             f"INSERT INTO run_rejects SELECT s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"

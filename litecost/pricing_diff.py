@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from litecost.periods import Period
 from litecost.store import fetch_rows
@@ -89,15 +89,14 @@ OTHER = Reason("other", "other", "true", "'other'")
 _BY_CODE = {reason.code: reason for reason in (*REASONS, OTHER)}
 
 
-def _case(value: Callable[[Reason], str]) -> str:
-    """SQL: `value` (an SQL expression) of the first reason whose condition holds."""
-    arms = " ".join(f"WHEN {reason.when} THEN {value(reason)}" for reason in REASONS)
-    return f"CASE {arms} ELSE {value(OTHER)} END"
-
-
-REASON_SQL = _case(lambda reason: reason.text)
-REASON_CODE_SQL = _case(lambda reason: f"'{reason.code}'")  # codes are our constants, never user text
-LITELLM_ISSUE_SQL = _case(lambda reason: f"{reason.litellm_issue or 'NULL'}::INTEGER")
+# Codes are our constants, never user text. The conditions run once per call, for the code;
+# a reason's text (and its issue) follows from the code.
+REASON_CODE_SQL = (
+    "CASE " + " ".join(f"WHEN {reason.when} THEN '{reason.code}'" for reason in REASONS) + f" ELSE '{OTHER.code}' END"
+)
+_REASON_TEXT_BY_CODE = (
+    "CASE reason_code " + " ".join(f"WHEN '{r.code}' THEN {r.text}" for r in REASONS) + f" ELSE {OTHER.text} END"
+)
 
 
 def _window(period: Period | None) -> tuple[str, list[Any]]:
@@ -126,15 +125,16 @@ def diff_by(con, period: Period | None, by: str = "model") -> list[dict[str, Any
 
 def largest_differences(con, period: Period | None, limit: int = 10) -> list[dict[str, Any]]:  # noqa: ANN001
     where, params = _window(period)
-    return fetch_rows(
+    order = "ORDER BY NOT priced, abs(delta) DESC, request_id"
+    rows = fetch_rows(
         con,
-        "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost,"
-        f" repriced_cost - logged_cost AS delta, {REASON_CODE_SQL} AS reason_code, {REASON_SQL} AS likely_reason,"
-        f" {LITELLM_ISSUE_SQL} AS litellm_issue"
-        f" FROM priced_calls WHERE {where} AND {_DIFFERS}"
-        " ORDER BY NOT priced, abs(repriced_cost - logged_cost) DESC, request_id LIMIT ?",
+        "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost, delta, reason_code,"
+        f" {_REASON_TEXT_BY_CODE} AS likely_reason"
+        f" FROM (SELECT *, repriced_cost - logged_cost AS delta, {REASON_CODE_SQL} AS reason_code"
+        f"       FROM priced_calls WHERE {where} AND {_DIFFERS} {order} LIMIT ?) {order}",
         [*params, limit],
     )
+    return [{**row, "litellm_issue": _BY_CODE[row["reason_code"]].litellm_issue} for row in rows]
 
 
 def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa: ANN001

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from litecost import tokens
 from litecost.redact import hash_secret_sql, redact_sql, secret_hint_sql
+from litecost.sources.records import content_id_sql
 
 # Tokens beyond this in one call are a corrupt record, not traffic.
 MAX_TOKENS_PER_CALL = 10**11
@@ -126,11 +127,11 @@ _CONTENT_FIELDS = ("start_raw", "end_raw", "call_type", "provider", "model", "ap
 def _identified(source: str) -> str:
     """SQL: `source` with a placeholder request id replaced by the call's own identity, and
     `placeholder_id` the placeholder it replaced (NULL for a real id)."""
-    content_hash = f"'lc-' || left(sha256(concat_ws(chr(0), {', '.join(_CONTENT_FIELDS)})), 32)"
+    content_id = content_id_sql(f"concat_ws(chr(0), {', '.join(_CONTENT_FIELDS)})")
     return (
-        f"SELECT * REPLACE (CASE WHEN {_PLACEHOLDER_ID} THEN coalesce(litellm_call_id, session_id, {content_hash})"
-        f" ELSE request_id END AS request_id),"
-        f" CASE WHEN {_PLACEHOLDER_ID} THEN coalesce(request_id, '') END AS placeholder_id FROM {source}"
+        "SELECT * REPLACE (CASE WHEN placeholder_id IS NOT NULL"
+        f" THEN coalesce(litellm_call_id, session_id, {content_id}) ELSE request_id END AS request_id)"
+        f" FROM (SELECT *, CASE WHEN {_PLACEHOLDER_ID} THEN coalesce(request_id, '') END AS placeholder_id FROM {source})"
     )
 
 

@@ -566,7 +566,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         f" WHEN {text('$.model')} IS NOT NULL AND ({number('$.cost')} IS NOT NULL OR {number('$.response_cost')} IS NOT NULL) THEN 'minimal'"
         " END"
     )
-    minimal_id = "NULL" if typed else "'lc-' || left(sha256(json(raw)::VARCHAR), 32)"
+    minimal_id = "NULL" if typed else content_id_sql("json(raw)::VARCHAR")
     columns = {
         "request_id": f"CASE WHEN shape = 'minimal' THEN {minimal_id} ELSE {_text(payload('id'))} END",
         "start_raw": number(f"{slo}.startTime", "$.startTime", "$.start_time", "$.timestamp"),
@@ -658,6 +658,11 @@ def numbered_after_staging(src: SourceFile) -> int | None:
     if src.kind == "spendlogs" and src.format == "csv":
         return 2
     return None
+
+
+def content_id_sql(text: str) -> str:
+    """SQL: the id of a record that has none of its own, from its content (`text`)."""
+    return f"'lc-' || left(sha256({text}), 32)"
 
 
 def numbered_rows_sql(table: str, first_line: int, any_rejects: bool) -> str:

@@ -232,7 +232,6 @@ def oci_key() -> str:
 def route(key: str) -> str:
     """The model string a user would pass for this key: provider-prefixed unless it already is."""
     provider = litellm.model_cost[key]["litellm_provider"]
-    # Map providers that are not routes: Bedrock Converse and Vertex partner families.
     # Map providers that are not routes: Bedrock Converse, Vertex partner families, Fireworks'
     # embedding size buckets.
     prefix = {"bedrock_converse": "bedrock"}.get(provider, provider)
