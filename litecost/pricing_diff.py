@@ -19,8 +19,9 @@ _MAP_DIFFERS = "({rate} IS NOT NULL AND TRY_CAST({rate} AS DOUBLE) IS DISTINCT F
 
 
 def _per_million(rate: str) -> str:
-    """SQL: a per-token USD rate as people read prices, `$0.4/M tokens` (6 significant digits)."""
-    return f"'$' || printf('%g', TRY_CAST({rate} AS DOUBLE) * 1000000) || '/M tokens'"
+    """SQL: a per-token USD rate as people read prices, `$0.4/M tokens` (6 significant digits);
+    a value that is not a number, as logged."""
+    return f"coalesce('$' || printf('%g', TRY_CAST({rate} AS DOUBLE) * 1000000) || '/M tokens', {rate}::VARCHAR)"
 
 
 @dataclass(frozen=True)

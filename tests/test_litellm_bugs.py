@@ -181,3 +181,11 @@ def test_the_readme_section_lists_each_detected_bug_with_its_code_and_issue():
     coded = {reason.code: reason.litellm_issue for reason in REASONS if reason.litellm_issue}
     assert documented == {**coded, "(ingest)": 39749}
     assert all(code.startswith("litellm_") for code in coded)
+
+
+def test_a_price_litellm_logged_that_is_not_a_number_is_quoted_as_logged(cli, tmp_path):
+    line = _fingerprinted("odd-map", 0.00108, map_input_rate="five")
+    assert cli("ingest", write_jsonl(tmp_path / "odd.jsonl", [line])).exit_code == 0
+    [listed] = cli("pricing", "diff", "--format", "json").json()["largest_differences"]
+    assert (listed["reason_code"], listed["likely_reason"]) == (
+        "litellm_price_map_differs", "price changed: LiteLLM used input five, price book has $0.4/M tokens (LiteLLM #36094)")

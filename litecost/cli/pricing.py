@@ -170,7 +170,7 @@ def diff(
                       Column("delta", kind="money")]
     call_columns = [Column("request_id"), Column("start_time", kind="time", give_way=20), Column("model"),
                     Column("logged_cost", kind="usd", give_way=30), Column("repriced_cost", kind="usd", give_way=30),
-                    Column("delta", kind="usd"), Column("reason_code", "code", give_way=10), Column("likely_reason", prose=True)]
+                    Column("delta", kind="usd"), Column("reason_code", "code", give_way=40), Column("likely_reason", prose=True)]
     if fmt is OutputFormat.json:
         write_output(to_json_document({
             "schema_version": 1, "period": window.to_dict() if window else None, "by": by,
