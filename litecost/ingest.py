@@ -358,7 +358,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         con.execute(statement)
     call_key = _call_key("s") if cache_hit_keys else "s.request_id"
     valid_calls = (
-        f"SELECT * EXCLUDE (reject_reason, excerpt, src_line, placeholder_id), {call_key} AS call_key"
+        f"SELECT * EXCLUDE (reject_reason, excerpt, src_line), {call_key} AS call_key"
         " FROM staged_calls s WHERE reject_reason IS NULL"
     )
     repeats = con.execute(

@@ -10,7 +10,8 @@ from litecost.store import fetch_rows
 
 # LiteLLM logs cost as a float; differences below this are representation noise, not money.
 NOISE_USD = "0.000000001"
-_DIFFERS = f"(NOT priced OR abs(repriced_cost - logged_cost) > {NOISE_USD})"
+# SQL over `priced_calls`: a call whose re-priced cost is not what LiteLLM logged.
+DIFFERS_SQL = f"(NOT priced OR abs(repriced_cost - logged_cost) > {NOISE_USD})"
 
 DIFF_DIMENSIONS = {"model": "model", "provider": "provider", "price_model": "price_model", "service_tier": "service_tier"}
 
@@ -87,7 +88,7 @@ REASONS: tuple[Reason, ...] = (
            "'price-book adjustment: ' || price_adjustments"),
 )
 OTHER = Reason("other", "other", "true", "'other'")
-_BY_CODE = {reason.code: reason for reason in (*REASONS, OTHER)}
+REASON_BY_CODE = {reason.code: reason for reason in (*REASONS, OTHER)}
 
 
 # Codes are our constants, never user text. The conditions run once per call, for the code;
@@ -132,10 +133,10 @@ def largest_differences(con, period: Period | None, limit: int = 10) -> list[dic
         "SELECT request_id, start_time, provider, model, price_model, logged_cost, repriced_cost, delta, reason_code,"
         f" {_REASON_TEXT_BY_CODE} AS likely_reason"
         f" FROM (SELECT *, repriced_cost - logged_cost AS delta, {REASON_CODE_SQL} AS reason_code"
-        f"       FROM priced_calls WHERE {where} AND {_DIFFERS} {order} LIMIT ?) {order}",
+        f"       FROM priced_calls WHERE {where} AND {DIFFERS_SQL} {order} LIMIT ?) {order}",
         [*params, limit],
     )
-    return [{**row, "litellm_issue": _BY_CODE[row["reason_code"]].litellm_issue} for row in rows]
+    return [{**row, "litellm_issue": REASON_BY_CODE[row["reason_code"]].litellm_issue} for row in rows]
 
 
 def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa: ANN001
@@ -144,12 +145,12 @@ def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa:
     rows = fetch_rows(
         con,
         f"SELECT {REASON_CODE_SQL} AS reason_code, count(*) AS calls, sum(repriced_cost - logged_cost) AS delta"
-        f" FROM priced_calls WHERE {where} AND {_DIFFERS}"
+        f" FROM priced_calls WHERE {where} AND {DIFFERS_SQL}"
         " GROUP BY ALL ORDER BY abs(delta) DESC NULLS FIRST, reason_code",
         params,
     )
-    return [{"reason_code": row["reason_code"], "likely_reason": _BY_CODE[row["reason_code"]].label,
-             "litellm_issue": _BY_CODE[row["reason_code"]].litellm_issue, "calls": row["calls"], "delta": row["delta"]}
+    return [{"reason_code": row["reason_code"], "likely_reason": REASON_BY_CODE[row["reason_code"]].label,
+             "litellm_issue": REASON_BY_CODE[row["reason_code"]].litellm_issue, "calls": row["calls"], "delta": row["delta"]}
             for row in rows]
 
 

@@ -394,10 +394,85 @@ def reconcile(
             "explanation": f"{line['kind']} charge, not tokens: {money_text(line['amount'])} {line['currency']}"
                            + (f" ({line['model_raw']})" if line["model_raw"] else ""),
         })
+    bug_calls = _name_litellm_bugs(rows, con, book, start, end, providers, model_key, spec)
     if not day_grain:
         rows = _merge_non_token(rows)
-    summary = _summary(rows, in_window, providers)
+    summary = _summary(rows, in_window, providers, bug_calls)
     return Reconciliation(spec, (start, end), providers, rows, summary, offsets)
+
+
+def _name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetime, providers: list[str],  # noqa: ANN001
+                       model_key: Callable[[str, str | None, str], str], spec: ReconcileSpec) -> dict[str, int]:
+    """Give each row the LiteLLM bugs its logged calls show (`litellm_bugs`: code, issue, calls,
+    USD) and name them in its explanation; return the calls each bug touched (a call counts
+    once, though its gap may fall on several category rows).
+
+    A mis-costed call's amount is its re-priced − logged cost: the part of the gap between the
+    bill and LiteLLM's spend that the bug accounts for (re-pricing has already corrected it, so
+    it is no part of the row's `delta_amount`). Calls stored from SpendLogs rows under a placeholder id mark calls LiteLLM
+    dropped from SpendLogs: a missing-logs row of that model names the bug with its gap."""
+    from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS, litellm_issue, miscosted_calls, spendlogs_placeholder_calls
+    from litecost.pricebook import install_priced_calls
+
+    def row_key(provider: str, model: str) -> tuple[str, str] | None:
+        family = provider_family(provider)
+        return (family, model_key(provider, model, "log")) if family in providers else None
+
+    day_grain = spec.grain == "day"
+    found: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)
+    calls_by_code: dict[str, int] = defaultdict(int)
+    install_priced_calls(con, book)
+    for group in miscosted_calls(con, start, end):
+        model = row_key(group["provider"], group["model"])
+        if model is None:
+            continue
+        day = _day_of(group["hour"], spec.tz) if day_grain else None
+        calls_by_code[group["reason_code"]] += group["calls"]
+        for category in CATEGORY_COSTS:
+            amount = group[f"gap_{category}"] or ZERO
+            if amount:
+                entry = found[(*model, category, day)].setdefault(group["reason_code"], {"calls": 0, "amount": ZERO})
+                entry["calls"] += group["calls"]
+                entry["amount"] += amount
+    dropped: dict[tuple, int] = defaultdict(int)
+    for group in spendlogs_placeholder_calls(con, start, end):
+        model = row_key(group["provider"], group["model"])
+        if model is not None:
+            dropped[(*model, _day_of(group["hour"], spec.tz) if day_grain else None)] += group["calls"]
+    missing_models = set()
+    for row in rows:
+        bugs = [
+            {"reason_code": code, "litellm_issue": litellm_issue(code), "calls": entry["calls"], "amount": entry["amount"]}
+            for code, entry in sorted(found.get((row["provider"], row["model"], row["category"], row["day"]), {}).items())
+        ]
+        placeholder_calls = dropped.get((row["provider"], row["model"], row["day"]))
+        if row["status"] == "missing_logs" and placeholder_calls:
+            bugs.append({"reason_code": SPENDLOGS_DROPPED_CALLS, "litellm_issue": litellm_issue(SPENDLOGS_DROPPED_CALLS),
+                         "calls": placeholder_calls, "amount": row["delta_amount"]})
+            missing_models.add((row["provider"], row["model"], row["day"]))
+        row["litellm_bugs"] = bugs
+        if bugs:
+            row["explanation"] += "; LiteLLM's own bugs: " + "; ".join(_bug_text(bug) for bug in bugs)
+    for model in missing_models:
+        calls_by_code[SPENDLOGS_DROPPED_CALLS] += dropped[model]
+    return dict(calls_by_code)
+
+
+def _bug_text(bug: dict[str, Any]) -> str:
+    from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS
+
+    named = f"{bug['reason_code']} (LiteLLM #{bug['litellm_issue']})"
+    if bug["reason_code"] == SPENDLOGS_DROPPED_CALLS:
+        return (f"{named}: {bug['calls']:,} call(s) of this model were stored from SpendLogs rows under a placeholder "
+                "id, and LiteLLM keeps only the first such row, so its other calls the provider returned no id for "
+                f"are likely among the missing {_usd(bug['amount'])} USD (their callback logs have them)")
+    side = "under" if bug["amount"] > 0 else "over"
+    return f"{named} on {bug['calls']:,} call(s): LiteLLM logged {_usd(abs(bug['amount']))} USD {side} the re-priced cost"
+
+
+def _usd(amount: Decimal) -> str:
+    """Money in a sentence: to the cent, or to six places below a cent (one call's cost)."""
+    return money_text(amount, 2 if abs(amount) >= Decimal("0.01") else 6)
 
 
 def _where_in_time(row, inv_days, inv_amounts, hours, start, end, spec: ReconcileSpec) -> str:  # noqa: ANN001
@@ -518,7 +593,8 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
     )
 
 
-def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], providers: list[str]) -> dict[str, Any]:
+def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], providers: list[str],
+             bug_calls: dict[str, int]) -> dict[str, Any]:
     invoice_total = sum((r["invoice_amount"] or ZERO for r in rows), ZERO)
     repriced_total = sum((r["repriced_cost"] or ZERO for r in rows), ZERO)
     logged_total = sum((h["logged_cost"] or ZERO for h in in_window if provider_family(h["provider"]) in providers), ZERO)
@@ -534,6 +610,11 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
         (min(r["invoice_amount"], r["repriced_cost"] or ZERO) for r in rows
          if r["status"] != "non_token_charge" and r["invoice_amount"] and r["invoice_amount"] > 0), ZERO,
     )
+    bugs: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for bug in row.get("litellm_bugs", ()):
+            entry = bugs.setdefault(bug["reason_code"], {**bug, "calls": bug_calls[bug["reason_code"]], "amount": ZERO})
+            entry["amount"] += bug["amount"]
     causes = sorted(
         (e for s, e in by_status.items() if s != "matched"),
         key=lambda e: (-abs(e["delta_amount"]), e["status"]),
@@ -548,6 +629,7 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
         "coverage_pct": (100 * covered / token_invoice).quantize(Decimal("0.01")) if token_invoice else None,
         "causes": causes,
         "unpriced_calls": sum(h["unpriced"] for h in in_window if provider_family(h["provider"]) in providers),
+        "litellm_bugs": sorted(bugs.values(), key=lambda e: (-abs(e["amount"]), e["reason_code"])),
     }
 
 

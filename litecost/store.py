@@ -250,6 +250,17 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        9,
+        "the placeholder id a call was logged under",
+        # LiteLLM logs "None" (also "null", "", None_cache_hit…) when the provider returned no id
+        # (LiteLLM #39749); the call is stored under its own identity and this keeps the
+        # placeholder, so reconcile can name the bug where SpendLogs dropped such calls.
+        ["ALTER TABLE calls ADD COLUMN placeholder_id VARCHAR"],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 

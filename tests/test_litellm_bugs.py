@@ -169,6 +169,7 @@ def test_each_litellm_cost_bug_gets_its_code_and_issue_and_controls_get_none(cli
 def test_the_readme_section_lists_each_detected_bug_with_its_code_and_issue():
     """README's "LiteLLM bugs litecost detects" table and the reasons stay in step; each row's
     fingerprint is covered by a test above."""
+    from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS, SPENDLOGS_DROPPED_ISSUE
     from litecost.pricing_diff import REASONS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
@@ -179,7 +180,7 @@ def test_the_readme_section_lists_each_detected_bug_with_its_code_and_issue():
         first_issue = int(row.split("[#", 1)[1].split("]", 1)[0])
         documented[row.rstrip(" |").rsplit("| ", 1)[1].strip("` ")] = first_issue
     coded = {reason.code: reason.litellm_issue for reason in REASONS if reason.litellm_issue}
-    assert documented == {**coded, "(ingest)": 39749}
+    assert documented == {**coded, SPENDLOGS_DROPPED_CALLS: SPENDLOGS_DROPPED_ISSUE}
     assert all(code.startswith("litellm_") for code in coded)
 
 
@@ -189,3 +190,99 @@ def test_a_price_litellm_logged_that_is_not_a_number_is_quoted_as_logged(cli, tm
     [listed] = cli("pricing", "diff", "--format", "json").json()["largest_differences"]
     assert (listed["reason_code"], listed["likely_reason"]) == (
         "litellm_price_map_differs", "price changed: LiteLLM used input five, price book has $0.4/M tokens (LiteLLM #36094)")
+
+
+# -- reconcile names the same evidence ---------------------------------------------------------
+
+_OPENAI_COSTS_HEADER = ("start_time,end_time,start_time_iso,end_time_iso,amount_value,amount_currency,quantity,"
+                        "quantity_unit,line_item,user_id,api_key_id,project_id,organization_id,project_name,"
+                        "organization_name,user_email,api_source")
+_NOV_2 = 1793577600  # 2026-11-02T00:00:00Z, the day of the corpus calls
+_LINE_ITEMS = {"input": "input", "cache_read": "cached input", "output": "output"}
+
+
+def _openai_costs_csv(path: Path, billed: dict[str, tuple[int, str]]) -> Path:
+    """An OpenAI dashboard cost export of 2026-11-02 billing gpt-4.1-mini {category: (tokens, USD)}."""
+    lines = [_OPENAI_COSTS_HEADER]
+    for category, (tokens, usd) in billed.items():
+        lines.append(f"{_NOV_2},{_NOV_2 + 86400},2026-11-02T00:00:00+00:00,2026-11-03T00:00:00+00:00,{usd},usd,"
+                     f"{tokens},tokens,\"gpt-4.1-mini-2025-04-14, {_LINE_ITEMS[category]}\",,,proj_1,org-1,,,,")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_reconcile_names_each_litellm_cost_bug_on_its_rows_with_the_amount(cli, tmp_path):
+    lines = [
+        _fingerprinted("zero", 0.0),  # #21023: LiteLLM missed 0.00048 input + 0.00048 output
+        _fingerprinted("cache-as-input", 0.00096, cache_read=600),  # #11789: 0.00018 too much, on cache reads
+        _fingerprinted("control", 0.00096),
+    ]
+    assert cli("ingest", write_jsonl(tmp_path / "bugs.jsonl", lines)).exit_code == 0
+    # The provider bills what the price book says: 3,000 input, 600 cache-read, 900 output tokens.
+    bill = _openai_costs_csv(tmp_path / "costs.csv", {"input": (3000, "0.0012"), "cache_read": (600, "0.00006"),
+                                                       "output": (900, "0.00144")})
+    run = cli("reconcile", bill, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    rows = {r["category"]: r for r in doc["rows"]}
+    assert {r["status"] for r in rows.values()} == {"matched"}
+    assert rows["input"]["litellm_bugs"] == [
+        {"reason_code": "litellm_logged_zero_cost", "litellm_issue": 21023, "calls": 1, "amount": Decimal("0.00048")}]
+    assert rows["output"]["litellm_bugs"] == rows["input"]["litellm_bugs"]
+    assert rows["cache_read"]["litellm_bugs"] == [
+        {"reason_code": "litellm_cache_read_billed_as_input", "litellm_issue": 11789, "calls": 1,
+         "amount": Decimal("-0.00018")}]
+    assert ("litellm_cache_read_billed_as_input (LiteLLM #11789) on 1 call(s): LiteLLM logged 0.000180 USD over"
+            " the re-priced cost") in rows["cache_read"]["explanation"]
+    assert "litellm_logged_zero_cost (LiteLLM #21023) on 1 call(s)" in rows["input"]["explanation"]
+    # The summary counts each call once, with the whole of its gap.
+    assert [(b["reason_code"], b["calls"], b["amount"]) for b in doc["summary"]["litellm_bugs"]] == [
+        ("litellm_logged_zero_cost", 1, Decimal("0.00096")), ("litellm_cache_read_billed_as_input", 1, Decimal("-0.00018"))]
+    # The bill − LiteLLM's spend gap is what the bugs account for.
+    gap = doc["summary"]["invoice_total"] - doc["summary"]["logged_total"]
+    assert abs(gap - sum(b["amount"] for b in doc["summary"]["litellm_bugs"])) < Decimal("1e-12")
+    # On a terminal the matched rows carrying a bug are explained too.
+    table = " ".join(cli("reconcile", bill, "--format", "table").stdout.split())
+    assert "litellm_logged_zero_cost (LiteLLM #21023)" in table
+    assert "LiteLLM bug litellm_cache_read_billed_as_input (LiteLLM #11789), 1 call(s)" in table
+
+
+def test_reconcile_names_the_spendlogs_placeholder_bug_on_a_missing_logs_row(cli, db, tmp_path):
+    """LiteLLM kept the first of two id-less gpt-4.1-mini calls in SpendLogs and dropped the other:
+    the bill has both, the export one, stored under its litellm_call_id."""
+    from litecost.pricebook import PriceBook, install_priced_calls
+
+    with (CORPUS / "proxy_spendlogs.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))[:4]  # four gpt-4.1-mini calls; the first and last had no id
+    assert {r["model"] for r in rows} == {"openai/gpt-4.1-mini"}
+
+    def write(path: Path, spendlogs: list[dict]) -> Path:
+        with path.open("w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(spendlogs)
+        return path
+
+    everything = tmp_path / "all.duckdb"
+    assert cli("--db", everything, "ingest", write(tmp_path / "all.csv", rows), use_db=False).exit_code == 0
+    with duckdb.connect(str(everything)) as con:
+        install_priced_calls(con, PriceBook.load())
+        sums = con.execute("SELECT sum(input_tokens), sum(cost_input), sum(cache_read_tokens), sum(cost_cache_read),"
+                           " sum(output_tokens), sum(cost_output) FROM priced_calls").fetchone()
+    bill = _openai_costs_csv(tmp_path / "costs.csv", {"input": sums[0:2], "cache_read": sums[2:4], "output": sums[4:6]})
+
+    rows[0]["request_id"] = "None"
+    assert cli("ingest", write(tmp_path / "export.csv", rows[:3])).exit_code == 0
+    doc = cli("reconcile", bill, "--format", "json").json()
+    by_category = {r["category"]: r for r in doc["rows"]}
+    assert {c: r["status"] for c, r in by_category.items()} == {
+        "input": "missing_logs", "output": "missing_logs", "cache_read": "matched"}
+    for category in ("input", "output"):
+        row = by_category[category]
+        assert row["litellm_bugs"] == [{"reason_code": "litellm_spendlogs_dropped_calls", "litellm_issue": 39749,
+                                        "calls": 1, "amount": Decimal("0.00048")}]
+        assert "litellm_spendlogs_dropped_calls (LiteLLM #39749): 1 call(s) of this model" in row["explanation"]
+    assert by_category["cache_read"]["litellm_bugs"] == []
+    [summary] = doc["summary"]["litellm_bugs"]
+    assert (summary["reason_code"], summary["calls"], summary["amount"]) == ("litellm_spendlogs_dropped_calls", 1,
+                                                                            Decimal("0.00096"))

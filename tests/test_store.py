@@ -126,7 +126,7 @@ def test_upgrading_rebuilds_calls_without_the_key_index_and_keeps_every_call(cli
         with Store.open(db) as store:
             store.con.execute("ATTACH ? AS current (READ_ONLY)", [str(current)])
             store.con.execute("INSERT INTO ingests SELECT * FROM current.ingests")
-            store.con.execute("INSERT INTO calls BY NAME SELECT * EXCLUDE (usage_logged, vertex_location, litellm_cost_failure) FROM current.calls")
+            store.con.execute("INSERT INTO calls BY NAME SELECT * EXCLUDE (usage_logged, vertex_location, litellm_cost_failure, placeholder_id) FROM current.calls")
             store.con.execute("DETACH current")
 
     def key_constraints() -> list:

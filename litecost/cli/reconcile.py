@@ -194,7 +194,8 @@ def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None)
             "invoices": [{k: h.get(k) for k in ("invoice_file_id", "path", "provider", "layout", "period_start",
                                                  "period_end", "total_amount", "currency", "superseded_by")} for h in headers],
             "summary": summary,
-            "rows": [{c.key: r.get(c.key) for c in columns} for r in result.rows],
+            "rows": [{**{c.key: r.get(c.key) for c in columns}, "litellm_bugs": r.get("litellm_bugs", [])}
+                     for r in result.rows],
         }), output)
         return
     if fmt in (OutputFormat.csv, OutputFormat.jsonl):
@@ -229,7 +230,8 @@ def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None)
               for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost", "explanation")
               for header, give_way in [terminal.get(c.key, (c.header, 0))]]
     parts.append(render_rows(fmt.value, result.rows, detail, title=detail_title))
-    explained = [r for r in result.rows if r["status"] != "matched" and r.get("explanation")]
+    # A matched row needs no explanation, unless LiteLLM's own spend is off there.
+    explained = [r for r in result.rows if (r["status"] != "matched" or r.get("litellm_bugs")) and r.get("explanation")]
     if explained:
         parts.append(Bullets("Explanations", [
             f"{' · '.join(str(r[k]) for k in ('provider', 'model', 'category', 'day') if r.get(k))}:"
@@ -249,6 +251,9 @@ def _summary_rows(summary: dict) -> list[dict]:
     ]
     if summary["coverage_pct"] is not None:
         rows.append({"item": f"coverage: {summary['coverage_pct']}% of billed token charges matched to logs", "usd": None})
+    for bug in summary["litellm_bugs"]:
+        rows.append({"item": f"LiteLLM bug {bug['reason_code']} (LiteLLM #{bug['litellm_issue']}), {bug['calls']:,} call(s)",
+                     "usd": bug["amount"]})
     if summary["unpriced_calls"]:
         rows.append({"item": f"{summary['unpriced_calls']} logged calls have no price (see litecost pricing check)", "usd": None})
     return rows
