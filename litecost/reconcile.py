@@ -54,6 +54,7 @@ STATUSES = (
     "unmatched_invoice_line", "unmatched_log_model", "non_token_charge",
 )
 EXPLAINED = ("price_mismatch", "category_shift", "time_shift", "non_token_charge")
+FAILING_CLASSES = tuple(s for s in STATUSES if s != "matched")
 MAX_OFFSET_HOURS = 14
 ZERO = Decimal(0)
 
@@ -593,6 +594,11 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
     )
 
 
+def discrepancy(rows: list[dict[str, Any]], classes: tuple[str, ...] = FAILING_CLASSES) -> Decimal:
+    """Sum of |delta| over the rows of these classes: a gap and an opposite gap do not cancel."""
+    return sum((abs(r["delta_amount"] or ZERO) for r in rows if r["status"] in classes), ZERO)
+
+
 def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], providers: list[str],
              bug_calls: dict[str, int]) -> dict[str, Any]:
     invoice_total = sum((r["invoice_amount"] or ZERO for r in rows), ZERO)
@@ -626,6 +632,7 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
         "gap": gap,
         "explained_gap": explained,
         "unexplained_gap": gap - explained,
+        "discrepancy": discrepancy(rows),
         "coverage_pct": (100 * covered / token_invoice).quantize(Decimal("0.01")) if token_invoice else None,
         "causes": causes,
         "unpriced_calls": sum(h["unpriced"] for h in in_window if provider_family(h["provider"]) in providers),

@@ -101,11 +101,51 @@ def test_threshold_exit_codes_and_stderr(db):
     run = CliRunner().invoke(app, ["--db", str(db), "reconcile", str(INVOICES / "openai_costs_2026-10.csv"),
                                    "--format", "csv", "--fail-over-amount", "1"])
     assert run.exit_code == 1
-    assert "litecost: threshold breached: unexplained gap 1.09 USD is over --fail-over-amount 1 USD" in run.stderr
+    # The whole discrepancy: $0.47 + $0.61 of missing logs and $3.675 of web search.
+    assert "litecost: threshold breached: discrepancy 4.76 USD is over --fail-over-amount 1 USD" in run.stderr
     assert run.stdout.startswith("provider,model,category")  # the report is still printed in full
     ok = CliRunner().invoke(app, ["--db", str(db), "reconcile", str(INVOICES / "azure_actualcost_2026-10.csv"),
                                   "--format", "csv", "--fail-over", "0.5"])
     assert ok.exit_code == 0 and "threshold" not in ok.stderr
+
+
+def _threshold_run(db, *options):
+    return CliRunner().invoke(app, ["--db", str(db), "reconcile", str(INVOICES / "openai_costs_2026-10.csv"),
+                                    "--format", "json", *options])
+
+
+def test_a_named_cause_is_no_excuse_the_threshold_weighs_the_whole_discrepancy(db):
+    run = _threshold_run(db, "--fail-over", "1")
+    assert run.exit_code == 1
+    # 4.76 of an 11.11 USD bill; the unexplained part alone (1.09, 9.77%) is over 1% too.
+    assert "discrepancy 4.76 USD is 42.85% of the invoice total, over --fail-over 1%" in run.stderr
+    breaching = [line for line in run.stderr.splitlines() if line.startswith("litecost:   ")]
+    assert breaching == [
+        "litecost:   openai · web_search: non_token_charge +3.68 USD",
+        "litecost:   openai · gpt-4o-mini · output: missing_logs +0.61 USD",
+        "litecost:   openai · gpt-4o-mini · input: missing_logs +0.47 USD",
+    ]
+    assert json.loads(run.stdout, parse_float=Decimal)["summary"]["discrepancy"] == Decimal("4.7600208")
+
+
+def test_fail_on_narrows_the_rows_weighed(db):
+    assert _threshold_run(db, "--fail-over", "10", "--fail-on", "unexplained").exit_code == 0  # 9.77%
+    narrowed = _threshold_run(db, "--fail-over", "9", "--fail-on", "unexplained")
+    assert narrowed.exit_code == 1
+    assert "unexplained discrepancy 1.09 USD is 9.77% of the invoice total, over --fail-over 9%" in narrowed.stderr
+    assert "non_token_charge" not in narrowed.stderr
+    classes = _threshold_run(db, "--fail-over-amount", "0", "--fail-on", "price_mismatch,category_shift", "--fail-on", "time_shift")
+    assert classes.exit_code == 0 and "threshold" not in classes.stderr
+    web = _threshold_run(db, "--fail-over-amount", "3.5", "--fail-on", "non_token_charge")
+    assert web.exit_code == 1
+    assert "discrepancy in non_token_charge 3.68 USD is over --fail-over-amount 3.5 USD" in web.stderr
+
+
+def test_fail_on_refuses_an_unknown_class_and_a_missing_threshold(db):
+    unknown = _threshold_run(db, "--fail-over", "1", "--fail-on", "missing_log")
+    assert unknown.exit_code == 2 and "--fail-on 'missing_log' is not a reconcile class" in unknown.stderr
+    alone = _threshold_run(db, "--fail-on", "unexplained")
+    assert alone.exit_code == 2 and "no threshold was given" in alone.stderr
 
 
 def test_markdown_close_package(db):

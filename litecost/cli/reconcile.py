@@ -22,8 +22,10 @@ time in that window and scoped to the invoices' providers. Each row is classifie
 matched, missing_logs, extra_logs, price_mismatch, category_shift, time_shift,
 unmatched_invoice_line, unmatched_log_model or non_token_charge.
 
-Exit code 1 when --fail-over PCT or --fail-over-amount USD is breached by the
-unexplained gap (stderr says which); the report is printed in full either way."""
+Exit code 1 when the discrepancy — the sum of |delta| over every row not matched — is
+over --fail-over PCT of the invoice total or --fail-over-amount USD; --fail-on
+unexplained (or a list of classes) weighs only those rows. stderr names the threshold
+and the rows; the report is printed in full either way."""
 
 
 # Bounds of the numbers options take: far beyond any real one, within what DuckDB's
@@ -56,8 +58,9 @@ def reconcile_command(
     tz: str = typer.Option("UTC", "--tz", help="Calendar for --period and day rows.", metavar="ZONE"),
     grain: str = typer.Option("period", "--grain", help="period (one row per model and category) or day."),
     tolerance: str = typer.Option("1", "--tolerance", help="Relative difference (%) still counted as agreement.", metavar="PCT"),
-    fail_over: Optional[str] = typer.Option(None, "--fail-over", help="Exit 1 if the unexplained gap exceeds PCT of the invoice total.", metavar="PCT"),
-    fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the unexplained gap exceeds USD.", metavar="USD"),
+    fail_over: Optional[str] = typer.Option(None, "--fail-over", help="Exit 1 if the discrepancy exceeds PCT of the invoice total.", metavar="PCT"),
+    fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the discrepancy exceeds USD.", metavar="USD"),
+    fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Rows the thresholds weigh: all (default), unexplained, or classes, e.g. missing_logs,price_mismatch (repeatable).", metavar="CLASSES"),
     rate: Optional[List[str]] = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE"),
     pricing: Optional[List[str]] = PRICING_OPTION,
     fmt: Optional[OutputFormat] = FORMAT_OPTION,
@@ -70,6 +73,7 @@ def reconcile_command(
     from litecost.errors import ExitCode, UsageError
     from litecost.periods import parse_period, zone_info
     from litecost.reconcile import ReconcileSpec, reconcile
+    from litecost.reconcile_threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
 
     zone_info(tz)
@@ -78,6 +82,10 @@ def reconcile_command(
     tolerance_pct = _decimal(tolerance, "--tolerance")
     fail_pct = _decimal(fail_over, "--fail-over")
     fail_amount = _decimal(fail_over_amount, "--fail-over-amount")
+    if fail_on and fail_pct is None and fail_amount is None:
+        raise UsageError("--fail-on names the rows a threshold weighs, but no threshold was given",
+                         hint="add --fail-over PCT or --fail-over-amount USD (0 fails on any such row)")
+    threshold = Threshold(fail_pct, fail_amount, parse_fail_on(fail_on))
     rates = []
     for item in rate or []:
         currency, _, value = item.partition("=")
@@ -103,10 +111,9 @@ def reconcile_command(
         headers = [invoice_file(store, i) for i in dict.fromkeys(ids)]
 
     _render(result, headers, fmt, output)
-    breached = _breaches(result.summary, fail_pct, fail_amount)
-    for message in breached:
-        sys.stderr.write(f"litecost: threshold breached: {message}\n")
-    if breached:
+    check = check_threshold(result.rows, result.summary["invoice_total"], threshold)
+    if check.breached:
+        sys.stderr.write(_breach_text(check))
         raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
 
 
@@ -155,15 +162,18 @@ def _check_ids(store, ids: list[int]) -> None:  # noqa: ANN001
         raise UsageError("no invoices to reconcile")
 
 
-def _breaches(summary: dict, pct: Decimal | None, amount: Decimal | None) -> list[str]:
-    gap = abs(summary["unexplained_gap"])
-    total = summary["invoice_total"]
-    out = []
-    if pct is not None and total and 100 * gap / abs(total) > pct:
-        out.append(f"unexplained gap {gap:,.2f} USD is {100 * gap / abs(total):.2f}% of the invoice total, over --fail-over {pct}%")
-    if amount is not None and gap > amount:
-        out.append(f"unexplained gap {gap:,.2f} USD is over --fail-over-amount {amount} USD")
-    return out
+# Enough rows for a cron mail to say where to look; the report has them all.
+_BREACH_ROWS_SHOWN = 10
+
+
+def _breach_text(check) -> str:  # noqa: ANN001
+    lines = [f"litecost: threshold breached: {message}" for message in check.breaches]
+    for row in check.rows[:_BREACH_ROWS_SHOWN]:
+        where = " · ".join(str(row[k]) for k in ("provider", "model", "category", "day") if row.get(k))
+        lines.append(f"litecost:   {where}: {row['status']} {row['delta_amount']:+,.2f} USD")
+    if len(check.rows) > _BREACH_ROWS_SHOWN:
+        lines.append(f"litecost:   … and {len(check.rows) - _BREACH_ROWS_SHOWN} more rows (see the report)")
+    return "".join(f"{line}\n" for line in lines)
 
 
 ROW_COLUMNS = (
@@ -248,6 +258,7 @@ def _summary_rows(summary: dict) -> list[dict]:
         {"item": "gap (invoice − re-priced)", "usd": summary["gap"]},
         {"item": "explained gap", "usd": summary["explained_gap"]},
         {"item": "unexplained gap", "usd": summary["unexplained_gap"]},
+        {"item": "discrepancy (sum of |delta| of rows not matched)", "usd": summary["discrepancy"]},
     ]
     if summary["coverage_pct"] is not None:
         rows.append({"item": f"coverage: {summary['coverage_pct']}% of billed token charges matched to logs", "usd": None})
