@@ -410,8 +410,9 @@ def _name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetim
 
     A mis-costed call's amount is its re-priced − logged cost: the part of the gap between the
     bill and LiteLLM's spend that the bug accounts for (re-pricing has already corrected it, so
-    it is no part of the row's `delta_amount`). Calls stored from SpendLogs rows under a placeholder id mark calls LiteLLM
-    dropped from SpendLogs: a missing-logs row of that model names the bug with its gap."""
+    it is no part of the row's `delta_amount`). Calls stored from SpendLogs rows under a
+    placeholder id mark calls LiteLLM dropped from SpendLogs: a missing-logs row of that model
+    names the bug with its gap."""
     from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS, litellm_issue, miscosted_calls, spendlogs_placeholder_calls
     from litecost.pricebook import install_priced_calls
 

@@ -47,7 +47,6 @@ class Threshold:
 @dataclass
 class ThresholdCheck:
     weighed: Decimal  # sum of |delta| over the rows of the chosen classes
-    share_pct: Decimal | None  # of the invoice total; None for a zero bill
     breaches: list[str]  # one sentence per threshold crossed
     rows: list[dict[str, Any]]  # the rows weighed, largest |delta| first
 
@@ -74,4 +73,4 @@ def check_threshold(rows: list[dict[str, Any]], invoice_total: Decimal, threshol
             breaches.append(f"{what} {weighed:,.2f} USD against an invoice total of 0, over --fail-over {threshold.pct}%")
     if threshold.amount is not None and weighed > threshold.amount:
         breaches.append(f"{what} {weighed:,.2f} USD is over --fail-over-amount {threshold.amount} USD")
-    return ThresholdCheck(weighed, share, breaches, weighed_rows)
+    return ThresholdCheck(weighed, breaches, weighed_rows)

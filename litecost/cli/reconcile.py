@@ -162,6 +162,11 @@ def _check_ids(store, ids: list[int]) -> None:  # noqa: ANN001
         raise UsageError("no invoices to reconcile")
 
 
+def _row_place(row: dict) -> str:
+    """A row named by its keys, e.g. `openai · gpt-4o-mini · input`."""
+    return " · ".join(str(row[k]) for k in ("provider", "model", "category", "day") if row.get(k))
+
+
 # Enough rows for a cron mail to say where to look; the report has them all.
 _BREACH_ROWS_SHOWN = 10
 
@@ -169,8 +174,7 @@ _BREACH_ROWS_SHOWN = 10
 def _breach_text(check) -> str:  # noqa: ANN001
     lines = [f"litecost: threshold breached: {message}" for message in check.breaches]
     for row in check.rows[:_BREACH_ROWS_SHOWN]:
-        where = " · ".join(str(row[k]) for k in ("provider", "model", "category", "day") if row.get(k))
-        lines.append(f"litecost:   {where}: {row['status']} {row['delta_amount']:+,.2f} USD")
+        lines.append(f"litecost:   {_row_place(row)}: {row['status']} {row['delta_amount']:+,.2f} USD")
     if len(check.rows) > _BREACH_ROWS_SHOWN:
         lines.append(f"litecost:   … and {len(check.rows) - _BREACH_ROWS_SHOWN} more rows (see the report)")
     return "".join(f"{line}\n" for line in lines)
@@ -244,8 +248,7 @@ def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None)
     explained = [r for r in result.rows if (r["status"] != "matched" or r.get("litellm_bugs")) and r.get("explanation")]
     if explained:
         parts.append(Bullets("Explanations", [
-            f"{' · '.join(str(r[k]) for k in ('provider', 'model', 'category', 'day') if r.get(k))}:"
-            f" {r['status']}: {r['explanation']}" for r in explained]))
+            f"{_row_place(r)}: {r['status']}: {r['explanation']}" for r in explained]))
     for part in parts:
         write_output(part)
 
