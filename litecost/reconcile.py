@@ -12,9 +12,14 @@ Classes, in the order they are tried for a row:
 * `unmatched_log_model` — logged model with no invoice line;
 * `matched` — quantities and amounts agree within tolerance;
 * `price_mismatch` — quantities agree, amounts do not (the implied unit price is shown);
+* `time_shift` — the row agrees once log times move by the offset found in the model's daily
+  series (stronger evidence than input-side totals, which moved calls can balance by chance);
 * `category_shift` — the model's input-side categories add up, the split does not;
-* `time_shift` — the model's daily quantities agree once log times move by whole hours;
 * `missing_logs` / `extra_logs` — the provider billed more / fewer tokens than were logged.
+
+Each row's `evidence` names what decided its class (`model_names`, `amounts`,
+`quantities_and_amounts`, `unit_price`, `daily_offset`, `input_side_total`, `token_count`,
+`non_token_line`).
 
 `delta_amount` is invoice amount − re-priced log cost; `delta_pct` divides it by the
 invoice amount. The explained gap is the sum of deltas in rows of a class that names
@@ -199,26 +204,49 @@ def _day_of(moment: datetime, tz: str) -> str:
     return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d")
 
 
-def _best_offset(invoice_days: dict[str, Decimal], log_hours: dict[datetime, Decimal], tz: str,
-                 tolerance_pct: Decimal) -> int | None:
-    """The whole-hour shift of log times that makes the daily series agree, if one does."""
-    days = set(invoice_days)
+def _best_offset(invoice_days: dict[tuple[str, str], Decimal], log_hours: dict[tuple[str, datetime], Decimal],
+                 tz: str, tolerance_pct: Decimal) -> int | None:
+    """The whole-hour shift of log times that makes the daily series agree, if one does.
+
+    Both series are per (category, day): summed over categories, days whose calls moved in
+    and out could cancel (input in, cache_read out) and hide the shift. An offset is found
+    when, shifted, the series agree in total, or when it makes nearly every (category, day)
+    agree and halves the cells that did not: one day of missing logs beside a shift must
+    neither hide the shift nor be explained by it."""
+    cells = set(invoice_days)
     total = sum(invoice_days.values(), ZERO)
-    if not days or not total:
+    if not cells or not total:
         return None
 
-    def residual(offset: int) -> Decimal:
-        shifted: dict[str, Decimal] = defaultdict(Decimal)
-        for hour, quantity in log_hours.items():
-            shifted[_day_of(hour + timedelta(hours=offset), tz)] += quantity
-        return sum((abs(invoice_days[d] - shifted.get(d, ZERO)) for d in days), ZERO)
+    def fit(offset: int) -> tuple[int, Decimal]:
+        shifted: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+        for (category, hour), quantity in log_hours.items():
+            shifted[(category, _day_of(hour + timedelta(hours=offset), tz))] += quantity
+        gaps = [(invoice_days[c], shifted.get(c, ZERO)) for c in cells]
+        disagreeing = sum(1 for billed, logged in gaps if not _close(billed, logged, tolerance_pct, Decimal("0.5")))
+        return disagreeing, sum((abs(billed - logged) for billed, logged in gaps), ZERO)
 
     limit = tolerance_pct / 100 * total
-    at_zero = residual(0)
-    if at_zero <= limit:
+    at_zero = fit(0)
+    if at_zero[1] <= limit or at_zero[0] == 0:
         return None
-    best = min(range(-MAX_OFFSET_HOURS, MAX_OFFSET_HOURS + 1), key=lambda h: (residual(h), abs(h)))
-    return best if best != 0 and residual(best) <= limit else None
+    fits = {h: fit(h) for h in range(-MAX_OFFSET_HOURS, MAX_OFFSET_HOURS + 1) if h}
+    best = min(fits, key=lambda h: (fits[h], abs(h)))
+    disagreeing, residual = fits[best]
+    if residual <= limit or (disagreeing * 5 <= len(cells) and disagreeing * 2 <= at_zero[0]):
+        return best
+    return None
+
+
+def _shifted_quantities(hours: dict[datetime, Decimal], offset: int, start: datetime, end: datetime,
+                        tz: str, day_grain: bool) -> dict[str | None, Decimal]:
+    """Logged quantities per day (or for the window, key None) once log times move by `offset`."""
+    out: dict[str | None, Decimal] = defaultdict(Decimal)
+    for hour, quantity in hours.items():
+        moved = hour + timedelta(hours=offset)
+        if start <= moved < end:
+            out[_day_of(moved, tz) if day_grain else None] += quantity
+    return out
 
 
 def reconcile(
@@ -330,19 +358,24 @@ def reconcile(
     offsets: dict[tuple[str, str], int] = {}
     if daily_invoices:
         for (provider, key_model) in invoice_models & log_models:
-            series_inv: dict[str, Decimal] = defaultdict(Decimal)
-            series_log: dict[datetime, Decimal] = defaultdict(Decimal)
-            for (p, m, _category), days in inv_days.items():
+            series_inv: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+            series_log: dict[tuple[str, datetime], Decimal] = defaultdict(Decimal)
+            for (p, m, category), days in inv_days.items():
                 if (p, m) == (provider, key_model):
                     for d, q in days.items():
-                        series_inv[d] += q
-            for (p, m, _category), hours in log_hours.items():
+                        series_inv[(category, d)] += q
+            for (p, m, category), hours in log_hours.items():
                 if (p, m) == (provider, key_model):
                     for hour, q in hours.items():
-                        series_log[hour] += q
+                        series_log[(category, hour)] += q
             offset = _best_offset(series_inv, series_log, spec.tz, spec.tolerance_pct)
             if offset is not None:
                 offsets[(provider, key_model)] = offset
+    # What each (provider, model, category) logged per day or window once moved by its offset.
+    shifted: dict[tuple, dict[str | None, Decimal]] = {
+        (p, m, c): _shifted_quantities(hours, offsets[(p, m)], start, end, spec.tz, day_grain)
+        for (p, m, c), hours in log_hours.items() if (p, m) in offsets
+    }
 
     # Input-side totals per (provider, model[, day]) for category-shift detection.
     side_inv: dict[tuple, Decimal] = defaultdict(Decimal)
@@ -373,10 +406,12 @@ def reconcile(
         row["delta_pct"] = (
             (100 * row["delta_amount"] / row["invoice_amount"]).quantize(Decimal("0.01")) if row["invoice_amount"] else None
         )
-        row["status"], row["explanation"] = _classify(
+        offset = offsets.get((provider, key_model))
+        row["status"], row["evidence"], row["explanation"] = _classify(
             row, spec, (provider, key_model) in log_models, (provider, key_model) in invoice_models,
             side_inv.get((provider, key_model, day)), side_log.get((provider, key_model, day)),
-            offsets.get((provider, key_model)), i["tiers"],
+            offset, shifted.get((provider, key_model, category), {}).get(day, ZERO) if offset is not None else None,
+            i["tiers"],
         )
         if not day_grain:
             row["explanation"] += _where_in_time(
@@ -391,7 +426,7 @@ def reconcile(
             "day": line["day"] if day_grain else None, "invoice_model": line["model_raw"], "log_model": None,
             "invoice_quantity": line["quantity"], "log_quantity": None, "invoice_amount": line["amount"],
             "logged_cost": None, "repriced_cost": None, "delta_amount": line["amount"], "delta_pct": Decimal(100) if line["amount"] else None,
-            "status": "non_token_charge",
+            "status": "non_token_charge", "evidence": "non_token_line",
             "explanation": f"{line['kind']} charge, not tokens: {money_text(line['amount'])} {line['currency']}"
                            + (f" ({line['model_raw']})" if line["model_raw"] else ""),
         })
@@ -527,18 +562,20 @@ def _merge_non_token(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, side_inv, side_log, offset, tiers) -> tuple[str, str]:  # noqa: ANN001
+def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, side_inv, side_log, offset,  # noqa: ANN001
+              shifted_q, tiers) -> tuple[str, str, str]:  # noqa: ANN001
+    """(status, evidence, explanation) of one row; the strongest evidence is tried first."""
     tol, floor = spec.tolerance_pct, spec.tolerance_usd
     inv_q, log_q = row["invoice_quantity"], row["log_quantity"]
     inv_amt, repriced = row["invoice_amount"] or ZERO, row["repriced_cost"] or ZERO
     category = row["category"]
     if inv_q is not None and not model_logged:
-        return "unmatched_invoice_line", (
+        return "unmatched_invoice_line", "model_names", (
             f"billed model {row['invoice_model']} has no logged calls at {row['provider']} in this window; "
             "if it is the same model under another name, add an alias (see `litecost invoices models`)"
         )
     if log_q is not None and not model_billed:
-        return "unmatched_log_model", (
+        return "unmatched_log_model", "model_names", (
             f"logged model {row['log_model']} has no invoice line at {row['provider']}: another account or "
             "project, a free tier, or an invoice that is not imported"
         )
@@ -546,9 +583,9 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
     if inv_q is None and row["invoice_amount"] is not None:
         # No token counts on the invoice: only the amounts can be compared.
         if amt_ok:
-            return "matched", "amounts agree within tolerance (the invoice has no token quantities)"
+            return "matched", "amounts", "amounts agree within tolerance (the invoice has no token quantities)"
         status = "missing_logs" if inv_amt > repriced else "extra_logs"
-        return status, (
+        return status, "amounts", (
             f"billed {inv_amt:,.2f} USD vs {repriced:,.2f} USD re-priced from the logs; the invoice has no token "
             "quantities, so a price change cannot be told from missing or extra traffic: import the provider's "
             "usage report too"
@@ -557,41 +594,49 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
     log_q = log_q or ZERO
     qty_ok = _close(inv_q, log_q, tol, Decimal("0.5"))
     if qty_ok and amt_ok:
-        return "matched", "quantities and amounts agree within tolerance"
+        return "matched", "quantities_and_amounts", "quantities and amounts agree within tolerance"
     if qty_ok:
         billed = _per_million(inv_amt, inv_q)
         book = _per_million(repriced, log_q)
         change = f" ({(billed / book - 1) * 100:+.1f}%)" if billed and book else ""
         tier_note = " the invoice includes batch lines;" if "batch" in tiers else ""
-        return "price_mismatch", (
+        return "price_mismatch", "unit_price", (
             f"tokens agree ({inv_q:,.0f}); billed {billed} USD/1M vs price book {book} USD/1M{change}:{tier_note} "
             "a negotiated discount, a stale price map, a batch or priority tier, or an uplift"
         )
+    hours = f"{offset:+d} h" if offset is not None else ""
+    # A whole-hour offset found in the model's daily series, under which this very row's
+    # quantity agrees, is stronger evidence than input-side totals that happen to agree.
+    if offset is not None and _close(inv_q, shifted_q, tol, Decimal("0.5")):
+        # POSIX zone names invert the sign: Etc/GMT+2 is UTC-2.
+        return "time_shift", "daily_offset", (
+            f"daily quantities agree when log times are shifted by {hours}: the logs look like local time "
+            f"UTC{-offset:+d} written as UTC (re-ingest with --source-tz Etc/GMT{offset:+d}); the gap here is "
+            f"calls that cross a {'day' if spec.grain == 'day' else 'period'} boundary ({inv_q:,.0f} {category} "
+            "tokens billed, as many logged once shifted)"
+        )
     if category in INPUT_SIDE and side_inv is not None and side_log is not None and _close(side_inv, side_log, tol, Decimal("0.5")):
-        return "category_shift", (
+        return "category_shift", "input_side_total", (
             f"the model's input-side tokens agree in total ({side_inv:,.0f} billed, {side_log:,.0f} logged) but not per "
             f"category: {category} billed {inv_q:,.0f} vs logged {log_q:,.0f}"
         )
-    if offset is not None:
-        hours = f"{offset:+d} h"
-        # POSIX zone names invert the sign: Etc/GMT+2 is UTC-2.
-        return "time_shift", (
-            f"daily quantities agree when log times are shifted by {hours}: the logs look like local time "
-            f"UTC{-offset:+d} written as UTC (re-ingest with --source-tz Etc/GMT{offset:+d}); the gap here is "
-            "calls that cross a day boundary"
-        )
     gap = inv_q - log_q
     price = _per_million(inv_amt, inv_q) if inv_q else _per_million(repriced, log_q)
+    after_shift = ""
+    if offset is not None:
+        left = inv_q - shifted_q
+        after_shift = (f"; after shifting log times by {hours} (the model's detected offset), {abs(left):,.0f} "
+                       f"{category} tokens {'billed are still not logged' if left > 0 else 'logged are still not billed'}")
     if gap > 0:
-        return "missing_logs", (
+        return "missing_logs", "token_count", (
             f"provider billed {gap:,.0f} {category} tokens more than were logged"
             + (f" (about {gap * price / 1_000_000:,.2f} USD at {price} USD/1M)" if price else "")
-            + ": traffic that bypassed LiteLLM, or logs lost or not ingested"
+            + ": traffic that bypassed LiteLLM, or logs lost or not ingested" + after_shift
         )
-    return "extra_logs", (
+    return "extra_logs", "token_count", (
         f"logs have {-gap:,.0f} {category} tokens more than were billed"
         + (f" (about {-gap * price / 1_000_000:,.2f} USD at {price} USD/1M)" if price else "")
-        + ": duplicate logging, calls billed to another account, or a provider credit"
+        + ": duplicate logging, calls billed to another account, or a provider credit" + after_shift
     )
 
 

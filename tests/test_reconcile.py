@@ -221,3 +221,65 @@ def test_non_usd_invoices_need_an_explicit_rate(cli, store):
     converted = cli("reconcile", file_id, "--rate", "EUR=1.25", "--format", "json")
     assert converted.exit_code == 0, converted.stderr
     assert {r["status"] for r in converted.json()["rows"]} == {"matched"}
+
+
+def _local_time_logs(cli, tmp_path, days):
+    """Logs written in UTC-5: each day one steady call, one that stays on its day after the
+    +5 h shift (18:30) and one that crosses midnight (19:30) whose split alternates between
+    input and cache_read — so on a day the calls moved in and out leave the input-side total
+    unchanged, a coincidence that looks like a category shift."""
+    records = []
+    for day in range(days):
+        base = OCT + timedelta(days=day)
+        records.append(call(f"steady-{day}", base + timedelta(hours=10)))
+        records.append(call(f"stays-{day}", base + timedelta(hours=18, minutes=30), prompt=1000, cached=0))
+        records.append(call(f"crosses-{day}", base + timedelta(hours=19, minutes=30), prompt=1000,
+                            cached=1000 if day % 2 else 0))
+    write_jsonl(tmp_path / "local.jsonl", records)
+    assert cli("ingest", tmp_path / "local.jsonl").exit_code == 0
+
+
+def test_a_detected_offset_wins_over_a_coincidental_category_shift_at_day_grain(cli, db, tmp_path):
+    _local_time_logs(cli, tmp_path, days=5)
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        result, rows = run(s, mirror_lines(s, shift_hours=5), grain="day")
+    assert result.offsets == {("openai", "gpt-4o-mini"): 5}
+    gaps = [r for r in result.rows if r["status"] != "matched"]
+    # Every middle day moves 1,000 input-side tokens in and 1,000 out, in opposite categories.
+    assert {(r["category"], r["day"]) for r in gaps} >= {("input", "2026-10-03"), ("cache_read", "2026-10-03")}
+    assert {r["status"] for r in gaps} == {"time_shift"}
+    assert {r["evidence"] for r in gaps} == {"daily_offset"}
+    assert all("Etc/GMT+5" in r["explanation"] for r in gaps)
+    assert {r["evidence"] for r in result.rows if r["status"] == "matched"} == {"quantities_and_amounts"}
+
+
+def test_a_detected_offset_explains_the_period_boundary(cli, db, tmp_path):
+    from litecost.periods import Period
+
+    _local_time_logs(cli, tmp_path, days=5)
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        window = Period(OCT + timedelta(days=1), OCT + timedelta(days=4), "2026-10-02..2026-10-04", "UTC")
+        lines = [line for line in mirror_lines(s, shift_hours=5) if window.start <= line["day"] < window.end]
+        result, rows = run(s, lines, period=window)
+    assert result.offsets == {("openai", "gpt-4o-mini"): 5}
+    # Billed: the 19:30 call of 2026-10-01 (input) came in, the one of 2026-10-04 (cache_read) went out.
+    boundary = {r["category"]: r for r in result.rows if r["status"] != "matched"}
+    assert set(boundary) == {"input", "cache_read"}
+    assert boundary["input"]["invoice_quantity"] - boundary["input"]["log_quantity"] == 1000
+    assert {(r["status"], r["evidence"]) for r in boundary.values()} == {("time_shift", "daily_offset")}
+
+
+def test_missing_logs_beside_an_offset_are_still_missing_logs(cli, db, tmp_path):
+    _local_time_logs(cli, tmp_path, days=5)
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        lines = mirror_lines(s, shift_hours=5)
+        output = next(line for line in lines if line["category"] == "output" and line["day"].day == 3)
+        output["quantity"] += 50_000  # billed output nobody logged, beside the shift
+        output["amount"] += Decimal("0.03")
+        result, rows = run(s, lines, grain="day")
+    row = rows[("gpt-4o-mini", "output", "2026-10-03")]
+    assert (row["status"], row["evidence"]) == ("missing_logs", "token_count")
+    assert "after shifting log times by +5 h (the model's detected offset), 50,000 output tokens billed are still not logged" in row["explanation"]

@@ -89,6 +89,7 @@ def test_azure_days_are_shifted_by_two_hours(db):
     assert {r["status"] for r in shifted} == {"time_shift"}
     assert sorted({r["day"] for r in shifted}) == TRUTH["time_shift"]["days"]
     assert "Etc/GMT+2" in shifted[0]["explanation"]
+    assert {r["evidence"] for r in shifted} == {"daily_offset"}
 
 
 def test_gcp_matches_with_credits_kept_as_non_token_charges(db):

@@ -185,7 +185,7 @@ ROW_COLUMNS = (
     ("invoice_quantity", None, "int"), ("log_quantity", None, "int"), ("invoice_amount", None, "money"),
     ("logged_cost", None, "money"), ("repriced_cost", None, "money"), ("delta_amount", None, "money"),
     ("delta_pct", None, "pct"), ("status", None, "text"), ("explanation", None, "text"),
-    ("invoice_model", None, "text"), ("log_model", None, "text"),
+    ("invoice_model", None, "text"), ("log_model", None, "text"), ("evidence", None, "text"),
 )
 
 
@@ -241,14 +241,15 @@ def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None)
                 "invoice_amount": ("invoice $", 1), "repriced_cost": ("re-priced $", 3),
                 "delta_amount": ("delta $", 0), "delta_pct": ("delta %", 2)}
     detail = [Column(c.key, header, c.kind, give_way=give_way)
-              for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost", "explanation")
+              for c in columns if c.key not in ("invoice_model", "log_model", "logged_cost", "explanation", "evidence")
               for header, give_way in [terminal.get(c.key, (c.header, 0))]]
     parts.append(render_rows(fmt.value, result.rows, detail, title=detail_title))
     # A matched row needs no explanation, unless LiteLLM's own spend is off there.
     explained = [r for r in result.rows if (r["status"] != "matched" or r.get("litellm_bugs")) and r.get("explanation")]
     if explained:
         parts.append(Bullets("Explanations", [
-            f"{_row_place(r)}: {r['status']}: {r['explanation']}" for r in explained]))
+            f"{_row_place(r)}: {r['status']} (by {r['evidence'].replace('_', ' ')}): {r['explanation']}"
+            for r in explained]))
     for part in parts:
         write_output(part)
 
