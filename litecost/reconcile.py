@@ -36,6 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
+from litecost.invoices.models import ModelKey, billing_model_key, provider_family
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
 from litecost.render import money_text
@@ -62,18 +63,6 @@ EXPLAINED = ("price_mismatch", "category_shift", "time_shift", "non_token_charge
 FAILING_CLASSES = tuple(s for s in STATUSES if s != "matched")
 MAX_OFFSET_HOURS = 14
 ZERO = Decimal(0)
-
-
-def provider_family(provider: str | None) -> str:
-    """The billing provider of a LiteLLM provider name."""
-    p = (provider or "").lower()
-    if p.startswith("vertex_ai"):
-        return "vertex_ai"
-    if p.startswith("bedrock"):
-        return "bedrock"
-    if p in ("azure", "azure_ai"):
-        return "azure"
-    return p or "unknown"
 
 
 @dataclass(frozen=True)
@@ -141,7 +130,8 @@ def _invoice_side(con, spec: ReconcileSpec, start: datetime, end: datetime) -> l
 
 
 def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Per provider, model and UTC hour: tokens and re-priced cost per category.
+    """Per provider, model (with LiteLLM's evidence of what it is) and UTC hour: tokens and
+    re-priced cost per category.
 
     Tokens are summed per price key first and priced once per group (exact: cost is
     linear in tokens; see `GroupPricing`), which keeps this to one cheap scan of the calls.
@@ -162,7 +152,8 @@ def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE reconcile_groups AS
-        SELECT c.provider, c.model, date_trunc('hour', c.start_time) AS hour, {", ".join(pricing.keys("c"))},
+        SELECT c.provider, c.model, c.model_map_key AS evidence_model_map_key, c.model_group AS evidence_model_group,
+               c.model_resolved AS evidence_model_resolved, date_trunc('hour', c.start_time) AS hour, {", ".join(pricing.keys("c"))},
                count(*) AS calls, sum(c.logged_cost) AS logged_cost,
                {", ".join(f"sum(c.{t}) AS {t}" for t in token_columns)}, {", ".join(pricing.probes("c"))}
         FROM calls c WHERE c.start_time >= $start AND c.start_time < $end AND NOT c.cache_hit
@@ -179,7 +170,8 @@ def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing)
                    {", ".join(f"{priced(name)} AS cost_{name}" for name in BASE_COSTS)}
             FROM reconcile_groups g LEFT JOIN {pricing.table} s ON {pricing.join("g", "s")}
         )
-        SELECT provider, model, hour, sum(calls) AS calls, sum(unpriced) AS unpriced, sum(logged_cost) AS logged_cost,
+        SELECT provider, model, evidence_model_map_key AS model_map_key, evidence_model_group AS model_group,
+               evidence_model_resolved AS model_resolved, hour, sum(calls) AS calls, sum(unpriced) AS unpriced, sum(logged_cost) AS logged_cost,
                {" + ".join(f"coalesce(sum(cost_{name}), 0)" for name in BASE_COSTS)} AS repriced_cost,
                {", ".join(sums)}
         FROM costed GROUP BY ALL
@@ -324,18 +316,31 @@ def reconcile(
         if not entry["quantity_known"] and entry["usage_known"]:
             entry["quantity"], entry["quantity_known"] = entry["usage_quantity"], True
 
+    # Which model each logged group is billed under: LiteLLM's evidence, tried in order
+    # against the models this bill names at that provider.
+    billed: dict[str, set[str]] = defaultdict(set)
+    for (p, m, _c, _d) in inv:
+        billed[p].add(m)
+    resolved: dict[tuple, tuple[str, str]] = {}
+
+    def log_key(h: dict[str, Any]) -> str:
+        ident = (h["provider"], h["model"], h["model_map_key"], h["model_group"], h["model_resolved"])
+        if ident not in resolved:
+            resolved[ident] = billing_model_key(h["provider"], h, billed[provider_family(h["provider"])], model_key)
+        return resolved[ident][0]
+
     logs: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0})
     log_hours: dict[tuple, dict[datetime, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for h in hourly:
         provider = provider_family(h["provider"])
-        key_model = model_key(h["provider"], h["model"], "log")
+        key_model = log_key(h)
         for category in CATEGORY_COSTS:
             tokens = Decimal(h[f"tokens_{category}"] or 0)
             if tokens:
                 log_hours[(provider, key_model, category)][h["hour"]] += tokens
     for h in in_window:
         provider = provider_family(h["provider"])
-        key_model = model_key(h["provider"], h["model"], "log")
+        key_model = log_key(h)
         day = _day_of(h["hour"], spec.tz) if day_grain else None
         repriced_total = h["repriced_cost"] or ZERO
         for category in CATEGORY_COSTS:
@@ -430,7 +435,13 @@ def reconcile(
             "explanation": f"{line['kind']} charge, not tokens: {money_text(line['amount'])} {line['currency']}"
                            + (f" ({line['model_raw']})" if line["model_raw"] else ""),
         })
-    bug_calls = _name_litellm_bugs(rows, con, book, start, end, providers, model_key, spec)
+    # Bug groups name only (provider, model): each goes where that model's calls were matched.
+    matched_as = {(ident[0], ident[1]): key for ident, (key, _evidence) in resolved.items()}
+
+    def bug_model_key(provider: str, name: str | None, _side: str) -> str:
+        return matched_as.get((provider, name)) or model_key(provider, name, "log")
+
+    bug_calls = _name_litellm_bugs(rows, con, book, start, end, providers, bug_model_key, spec)
     if not day_grain:
         rows = _merge_non_token(rows)
     summary = _summary(rows, in_window, providers, bug_calls)

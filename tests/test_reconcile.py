@@ -25,8 +25,9 @@ def key(provider, name, side):
 
 
 def call(request_id, when, model="gpt-4o-mini", provider="openai", prompt=1500, cached=500, completion=200):
-    record = slp(request_id, model=model, custom_llm_provider=provider, prompt_tokens=prompt,
+    record = slp(request_id, model=model, model_group=model, custom_llm_provider=provider, prompt_tokens=prompt,
                  completion_tokens=completion, total_tokens=prompt + completion, startTime=when.timestamp())
+    record["response"]["model"] = model
     record["metadata"]["usage_object"] = {"prompt_tokens": prompt, "completion_tokens": completion,
                                           "prompt_tokens_details": {"cached_tokens": cached}}
     return record
@@ -70,7 +71,7 @@ def load_invoice(store, lines, provider="openai"):
         con.execute(
             "INSERT INTO invoice_lines VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'standard', NULL, NULL, ?, 'tokens', ?, 'USD', ?)",
             [file_id, index, day, day + timedelta(days=1), line.get("provider", provider), line.get("kind", "token"),
-             line["model"], line["model"], line.get("category"), line.get("quantity"), line["amount"], line.get("description")],
+             line["model"], line.get("key", line["model"]), line.get("category"), line.get("quantity"), line["amount"], line.get("description")],
         )
     return file_id
 
@@ -196,7 +197,8 @@ def test_usage_report_tokens_are_not_added_to_a_cost_export_that_has_them(cli, t
     billing = Path(__file__).parent / "data" / "billing"
     # One logged call of another model that day: reconcile refuses a window without logs.
     other = write_jsonl(tmp_path / "other.jsonl", [slp("other-model", model="o3-mini", model_group="o3-mini",
-                                                       startTime=1748865600.0, endTime=1748865601.0)])
+                                                       startTime=1748865600.0, endTime=1748865601.0,
+                                                       response={"id": "other-model", "model": "o3-mini", "choices": []})])
     assert cli("ingest", other).exit_code == 0
     run = cli("reconcile", billing / "openai_dashboard_costs_synthetic.csv",
               billing / "openai_dashboard_completions_usage_synthetic.csv", "--format", "json")
@@ -283,3 +285,56 @@ def test_missing_logs_beside_an_offset_are_still_missing_logs(cli, db, tmp_path)
     row = rows[("gpt-4o-mini", "output", "2026-10-03")]
     assert (row["status"], row["evidence"]) == ("missing_logs", "token_count")
     assert "after shifting log times by +5 h (the model's detected offset), 50,000 output tokens billed are still not logged" in row["explanation"]
+
+
+def _deployment_call(request_id, when, deployment, *, model_map_key=None, model_group=None, response_model=None):
+    """An Azure call logged under a freely named deployment, with what LiteLLM recorded of it."""
+    record = call(request_id, when, model=deployment, provider="azure")
+    record["model_group"] = model_group
+    record["response"]["model"] = response_model
+    if model_map_key:
+        record["model_map_information"] = {"model_map_key": model_map_key, "model_map_value": None}
+    return record
+
+
+def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli, db, tmp_path):
+    from litecost.invoices.models import model_key_function, normalize_invoice_model
+
+    deployments = {
+        # deployment: (what LiteLLM recorded, the meter the bill names)
+        "chat-eus2": ({"model_map_key": "azure/gpt-4.1-mini", "model_group": "chat-eus2",
+                       "response_model": "gpt-4.1-mini-2025-04-14"}, "gpt 4.1 mini 0414 {} regnl Tokens"),
+        "reasoner-prod": ({"model_group": "reasoner-prod", "response_model": "o3-2025-04-16"}, "o3 0416 {} glbl Tokens"),
+        "legacy-4o": ({"model_group": "gpt-4o"}, "gpt-4o-0806-{}-glbl Tokens"),
+    }
+    records = [
+        _deployment_call(f"{name}-{day}", OCT + timedelta(days=day, hours=12), name, **evidence)
+        for name, (evidence, _meter) in deployments.items() for day in range(DAYS)
+    ]
+    write_jsonl(tmp_path / "azure.jsonl", records)
+    assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        lines = []
+        for model, day, i_q, i_c, r_q, r_c, o_q, o_c in s.con.execute(
+            "SELECT model, date_trunc('day', start_time), sum(input_tokens), coalesce(sum(cost_input), 0),"
+            " sum(cache_read_tokens), coalesce(sum(cost_cache_read), 0),"
+            " sum(output_tokens), coalesce(sum(cost_output), 0) FROM priced_calls GROUP BY ALL ORDER BY ALL"
+        ).fetchall():
+            meter = deployments[model][1]
+            key = normalize_invoice_model("azure", meter.format("inp"))  # as an import stores it
+            lines.append({"day": day, "model": meter.format("inp"), "key": key, "category": "input", "quantity": Decimal(i_q), "amount": i_c})
+            lines.append({"day": day, "model": meter.format("cached inp"), "key": key, "category": "cache_read", "quantity": Decimal(r_q), "amount": r_c})
+            lines.append({"day": day, "model": meter.format("outp"), "key": key, "category": "output", "quantity": Decimal(o_q), "amount": o_c})
+        file_id = load_invoice(s, lines, provider="azure")
+        result = reconcile(s.con, ReconcileSpec((file_id,)), model_key_function(), PriceBook.load())
+    by_model = {r["model"]: r for r in result.rows}
+    assert set(by_model) == {"gpt-4.1-mini", "o3", "gpt-4o"}
+    assert {r["log_model"] for r in result.rows} == set(deployments)
+    assert statuses(result) == {"matched"} and result.summary["coverage_pct"] == 100
+    # `invoices models` says which logged deployments each billed meter matched, and by what.
+    models = cli("invoices", "models", "--format", "json").json()["models"]
+    logged_as = {m["model_raw"]: m["logged_as"] for m in models}
+    assert logged_as["gpt 4.1 mini 0414 inp regnl Tokens"] == [f"chat-eus2 (model_map_key azure/gpt-4.1-mini, {DAYS} calls)"]
+    assert logged_as["o3 0416 outp glbl Tokens"] == [f"reasoner-prod (response_model o3-2025-04-16, {DAYS} calls)"]
+    assert logged_as["gpt-4o-0806-cached inp-glbl Tokens"] == [f"legacy-4o (model_group gpt-4o, {DAYS} calls)"]

@@ -217,7 +217,9 @@ def models_command(
     fmt: Optional[OutputFormat] = FORMAT_OPTION,
     wait: float = _WAIT,
 ) -> None:
-    """Model names as billed and the family key they match logs by.
+    """Model names as billed, the family key they match logs by, and the logged models
+    that match each one, with the LiteLLM evidence that decided (model_map_key,
+    model_group, response_model, or the logged model name).
 
     When a bill names a model the logs name differently (an Azure deployment, a
     fine-tune, a new meter), map it in an alias file, YAML {invoice model name or
@@ -240,7 +242,7 @@ def models_command(
     columns = [
         Column("provider"), Column("model_raw", "model (as billed)"), Column("model", "family key"),
         Column("categories", kind="list"), Column("lines", kind="int"), Column("tokens", kind="int"),
-        Column("amount", kind="money"), Column("currency"),
+        Column("amount", kind="money"), Column("currency"), Column("logged_as", "logged as (evidence)", "list"),
     ]
     if fmt in (OutputFormat.table, OutputFormat.markdown):
         for row in rows:

@@ -71,6 +71,7 @@ def reconcile_command(
     from datetime import datetime, timezone
 
     from litecost.errors import ExitCode, UsageError
+    from litecost.invoices.models import ModelAliases, model_key_function
     from litecost.periods import parse_period, zone_info
     from litecost.reconcile import ReconcileSpec, reconcile
     from litecost.reconcile_threshold import Threshold, check_threshold, parse_fail_on
@@ -100,7 +101,7 @@ def reconcile_command(
     ids = [int(v) for v in invoices if v.isascii() and v.isdigit()]
     files = [v for v in invoices if not (v.isascii() and v.isdigit())]
     book = load_book(pricing)
-    model_key = _model_key(aliases)
+    model_key = model_key_function(ModelAliases.load(aliases) if aliases is not None else None)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         if files:
             ids += _import(store, files, provider, mapping, aliases)
@@ -115,22 +116,6 @@ def reconcile_command(
     if check.breached:
         sys.stderr.write(_breach_text(check))
         raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
-
-
-def _model_key(aliases: Path | None):  # noqa: ANN202
-    from functools import lru_cache
-
-    from litecost.invoices.models import ModelAliases, normalize_invoice_model, normalize_logged_model
-
-    loaded = ModelAliases.load(aliases) if aliases is not None else None
-
-    @lru_cache(maxsize=None)
-    def key(provider: str, name: str | None, side: str) -> str:
-        if side == "invoice":
-            return normalize_invoice_model(provider, name, loaded) or "(no model)"
-        return normalize_logged_model(provider, name) or "(no model)"
-
-    return key
 
 
 def _import(store, files: list[str], provider: str, mapping: Path | None, aliases: Path | None) -> list[int]:  # noqa: ANN001

@@ -12,6 +12,15 @@ date or version suffix (`-2024-07-18`, `-20250514`, `-0718`, `-001`, `-v1:0`,
 from Claude 4 on, `claude-<version>-<tier>` before it (`claude-3-5-haiku`,
 `claude-sonnet-4-5`); a `.0`/`-0` minor version is dropped.
 
+A logged call's name is often an alias (an Azure deployment named `chat-eus2`, a Bedrock
+application inference profile, a Vertex endpoint, an OpenRouter route), but LiteLLM also
+recorded what the model is. `billing_model_key` tries that evidence in order —
+`LOG_MODEL_EVIDENCE` — and takes the first whose key the bill names: the price-map key
+LiteLLM priced the call with (`metadata.model_map_information.model_map_key`, from
+`model_info.base_model` when set), the proxy's model group, the model the provider's
+response named, and last the logged name. Aliases apply to the bill's names and so come
+last: a call reaches an aliased bill line only when no LiteLLM evidence matched first.
+
 The key is deliberately coarse (snapshots of one model share it): matching calls to
 bills by family × token category × day is what reconciliation needs. Where a bill
 names a model litecost cannot map (an Azure deployment, a fine-tune, a new meter),
@@ -23,7 +32,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable, Container, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from litecost.errors import BadInputError
@@ -170,3 +181,53 @@ def normalize_invoice_model(provider: str | None, model_raw: str | None, aliases
 def normalize_logged_model(provider: str | None, model: str | None) -> str | None:
     """The family key of a model as LiteLLM logs it (`calls.model` / `model_resolved`)."""
     return family_key(model)
+
+
+def provider_family(provider: str | None) -> str:
+    """The billing provider of a LiteLLM provider name."""
+    p = (provider or "").lower()
+    if p.startswith("vertex_ai"):
+        return "vertex_ai"
+    if p.startswith("bedrock"):
+        return "bedrock"
+    if p in ("azure", "azure_ai"):
+        return "azure"
+    return p or "unknown"
+
+
+# LiteLLM's evidence of the model a call is billed under, strongest first: evidence name →
+# `calls` column.
+LOG_MODEL_EVIDENCE = (
+    ("model_map_key", "model_map_key"),
+    ("model_group", "model_group"),
+    ("response_model", "model_resolved"),
+    ("model", "model"),
+)
+ModelKey = Callable[[str, "str | None", str], str]
+
+
+def model_key_function(aliases: ModelAliases | None = None) -> ModelKey:
+    """`key(provider, name, side)`: the family key of a bill's ('invoice') or a log's ('log')
+    model name, with the user's aliases applied to the bill's names."""
+
+    @lru_cache(maxsize=None)
+    def key(provider: str, name: str | None, side: str) -> str:
+        if side == "invoice":
+            return normalize_invoice_model(provider, name, aliases) or "(no model)"
+        return normalize_logged_model(provider, name) or "(no model)"
+
+    return key
+
+
+def billing_model_key(provider: str, call: Mapping[str, str | None], billed: Container[str],
+                      key: ModelKey) -> tuple[str, str]:
+    """(model key, evidence) of a group of logged calls: the key of the first evidence in
+    `LOG_MODEL_EVIDENCE` order that the bill names (`billed`: keys of the bill's models at
+    this provider); when none does, the logged name's key, with evidence 'model'."""
+    for evidence, column in LOG_MODEL_EVIDENCE:
+        name = call.get(column)
+        if name and name.strip():
+            candidate = key(provider, name, "log")
+            if candidate in billed:
+                return candidate, evidence
+    return key(provider, call.get("model"), "log"), "model"

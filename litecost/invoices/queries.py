@@ -77,18 +77,48 @@ def invoice_lines(store: Store, file_id: int, by: str | None = None) -> list[dic
 
 
 def invoice_models(store: Store, *, include_superseded: bool = False) -> list[dict[str, Any]]:
-    """Each billed model name with its family key: what to alias when a bill names a model
-    differently from the logs."""
+    """Each billed model name with its family key and the logged models that match it (with
+    the LiteLLM evidence that decided, see `billing_model_key`): what to alias when a bill
+    names a model no evidence matches."""
+    from collections import defaultdict
+
+    from litecost.invoices.models import LOG_MODEL_EVIDENCE, billing_model_key, model_key_function, provider_family
+
     current = "" if include_superseded else " AND f.superseded_by IS NULL"
-    return rows_of(store.con.execute(
+    rows = rows_of(store.con.execute(
         "SELECT l.provider, l.model_raw, l.model, list_sort(list(DISTINCT l.category)"
         " FILTER (WHERE l.category IS NOT NULL)) AS categories, count(*) AS lines,"
         " sum(l.quantity) FILTER (WHERE l.unit = 'tokens') AS tokens, sum(l.amount) AS amount,"
-        " min(l.currency) AS currency"
+        " min(l.currency) AS currency, min(l.period_start) AS first_start, max(l.period_end) AS last_end"
         " FROM invoice_lines l JOIN invoice_files f USING (invoice_file_id)"
         f" WHERE l.model_raw IS NOT NULL{current}"
         " GROUP BY l.provider, l.model_raw, l.model ORDER BY l.provider, l.model, l.model_raw"
     ))
+    billed: dict[str, set[str]] = defaultdict(set)
+    for row in rows:
+        if row["model"]:
+            billed[provider_family(row["provider"])].add(row["model"])
+    logged: dict[tuple[str, str], list[str]] = defaultdict(list)
+    if rows:
+        start = min(row["first_start"] for row in rows)
+        end = max(row["last_end"] for row in rows)
+        key = model_key_function()
+        for call in rows_of(store.con.execute(
+            "SELECT provider, model, model_map_key, model_group, model_resolved, count(*) AS calls FROM calls"
+            " WHERE start_time >= $start AND start_time < $end AND NOT cache_hit"
+            " GROUP BY ALL ORDER BY calls DESC, model",
+            {"start": start, "end": end},
+        )):
+            family = provider_family(call["provider"])
+            model, evidence = billing_model_key(call["provider"], call, billed[family], key)
+            if model in billed[family]:
+                value = call[dict(LOG_MODEL_EVIDENCE)[evidence]]
+                shown = f" {value}" if value != call["model"] else ""
+                logged[(family, model)].append(f"{call['model']} ({evidence}{shown}, {call['calls']:,} calls)")
+    for row in rows:
+        del row["first_start"], row["last_end"]
+        row["logged_as"] = logged.get((provider_family(row["provider"]), row["model"]), [])
+    return rows
 
 
 def apply_model_aliases(store: Store, aliases: ModelAliases | None) -> int:
