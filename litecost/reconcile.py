@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
-from litecost.invoices.models import ModelKey, billing_model_key, provider_family
+from litecost.invoices.models import ModelKey, billed_route, billing_model_key, provider_family
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
 from litecost.render import money_text
@@ -275,7 +275,7 @@ def reconcile(
     # Aggregates keyed by (provider, model key, category, day or None).
     inv: dict[tuple, dict[str, Any]] = defaultdict(
         lambda: {"quantity": ZERO, "amount": ZERO, "names": set(), "tiers": set(), "quantity_known": False,
-                 "usage_quantity": ZERO, "usage_known": False}
+                 "usage_quantity": ZERO, "usage_known": False, "routes": defaultdict(lambda: [ZERO, ZERO])}
     )
     inv_days: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     inv_day_amounts: dict[tuple, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
@@ -301,6 +301,11 @@ def reconcile(
         entry["quantity_known"] = entry["quantity_known"] or line["quantity"] is not None
         entry["amount"] += line["amount"]
         entry["tiers"].add(line["service_tier"])
+        # Regional and global meters of one model price differently; logs cannot tell them
+        # apart, so a price gap is traced to its route on the bill's side.
+        route = entry["routes"][billed_route(provider, line["model_raw"])]
+        route[0] += Decimal(line["quantity"] or 0)
+        route[1] += line["amount"]
         inv_day_amounts[(provider, key_model, category)][line["day"]] += line["amount"]
         daily_invoices = daily_invoices and bool(line["daily"])
     for line in invoice:  # daily token series, from whichever export counts the tokens
@@ -416,7 +421,7 @@ def reconcile(
             row, spec, (provider, key_model) in log_models, (provider, key_model) in invoice_models,
             side_inv.get((provider, key_model, day)), side_log.get((provider, key_model, day)),
             offset, shifted.get((provider, key_model, category), {}).get(day, ZERO) if offset is not None else None,
-            i["tiers"],
+            i["tiers"], i.get("routes", {}),
         )
         if not day_grain:
             row["explanation"] += _where_in_time(
@@ -574,7 +579,7 @@ def _merge_non_token(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, side_inv, side_log, offset,  # noqa: ANN001
-              shifted_q, tiers) -> tuple[str, str, str]:  # noqa: ANN001
+              shifted_q, tiers, routes) -> tuple[str, str, str]:  # noqa: ANN001
     """(status, evidence, explanation) of one row; the strongest evidence is tried first."""
     tol, floor = spec.tolerance_pct, spec.tolerance_usd
     inv_q, log_q = row["invoice_quantity"], row["log_quantity"]
@@ -614,6 +619,7 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
         return "price_mismatch", "unit_price", (
             f"tokens agree ({inv_q:,.0f}); billed {billed} USD/1M vs price book {book} USD/1M{change}:{tier_note} "
             "a negotiated discount, a stale price map, a batch or priority tier, or an uplift"
+            + _by_route(routes, book, tol)
         )
     hours = f"{offset:+d} h" if offset is not None else ""
     # A whole-hour offset found in the model's daily series, under which this very row's
@@ -649,6 +655,25 @@ def _classify(row, spec: ReconcileSpec, model_logged: bool, model_billed: bool, 
         + (f" (about {-gap * price / 1_000_000:,.2f} USD at {price} USD/1M)" if price else "")
         + ": duplicate logging, calls billed to another account, or a provider credit" + after_shift
     )
+
+
+def _by_route(routes: dict[str | None, list[Decimal]], book: Decimal | None, tol: Decimal) -> str:
+    """Where a row's bill has meters of several routes (regional, global…): which of them
+    carry the price gap."""
+    named = {route: value for route, value in routes.items() if route and value[0]}
+    if len(named) < 2 or not book or len(named) != len(routes):
+        return ""
+    off, agree = [], []
+    for route in sorted(named):
+        quantity, amount = named[route]
+        price = _per_million(amount, quantity)
+        if _close(price, book, tol, Decimal("0.0001")):
+            agree.append(route)
+        else:
+            off.append(f"{route} meters billed {price} USD/1M ({(price / book - 1) * 100:+.1f}%)")
+    if not off:
+        return ""
+    return "; by route: " + ", ".join(off) + (f"; {', '.join(agree)} meters as the price book" if agree else "")
 
 
 def discrepancy(rows: list[dict[str, Any]], classes: tuple[str, ...] = FAILING_CLASSES) -> Decimal:

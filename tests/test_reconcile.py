@@ -338,3 +338,37 @@ def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli,
     assert logged_as["gpt 4.1 mini 0414 inp regnl Tokens"] == [f"chat-eus2 (model_map_key azure/gpt-4.1-mini, {DAYS} calls)"]
     assert logged_as["o3 0416 outp glbl Tokens"] == [f"reasoner-prod (response_model o3-2025-04-16, {DAYS} calls)"]
     assert logged_as["gpt-4o-0806-cached inp-glbl Tokens"] == [f"legacy-4o (model_group gpt-4o, {DAYS} calls)"]
+
+
+def test_a_regional_uplift_is_a_price_mismatch_that_names_the_route(cli, db, tmp_path):
+    from litecost.invoices.models import model_key_function, normalize_invoice_model
+
+    # Two deployments of one model: the global one billed at list price, the regional one +10%.
+    meters = {"chat-global": ("gpt 4.1 mini 0414 {} glbl Tokens", Decimal(1)),
+              "chat-eus2": ("gpt 4.1 mini 0414 {} regnl Tokens", Decimal("1.1"))}
+    records = [
+        _deployment_call(f"{name}-{day}", OCT + timedelta(days=day, hours=12), name, model_map_key="azure/gpt-4.1-mini")
+        for name in meters for day in range(DAYS)
+    ]
+    write_jsonl(tmp_path / "azure.jsonl", records)
+    assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        lines = []
+        for model, day, i_q, i_c, r_q, r_c, o_q, o_c in s.con.execute(
+            "SELECT model, date_trunc('day', start_time), sum(input_tokens), sum(cost_input), sum(cache_read_tokens),"
+            " sum(cost_cache_read), sum(output_tokens), sum(cost_output) FROM priced_calls GROUP BY ALL ORDER BY ALL"
+        ).fetchall():
+            meter, uplift = meters[model]
+            key = normalize_invoice_model("azure", meter.format("inp"))
+            for category, label, quantity, amount in (("input", "inp", i_q, i_c), ("cache_read", "cached inp", r_q, r_c),
+                                                      ("output", "outp", o_q, o_c)):
+                lines.append({"day": day, "model": meter.format(label), "key": key, "category": category,
+                              "quantity": Decimal(quantity), "amount": amount * uplift})
+        file_id = load_invoice(s, lines, provider="azure")
+        result = reconcile(s.con, ReconcileSpec((file_id,), tolerance_usd=Decimal("0.000001")), model_key_function(),
+                           PriceBook.load())
+    rows = {r["category"]: r for r in result.rows}
+    assert {r["status"] for r in rows.values()} == {"price_mismatch"}
+    assert "regional meters billed" in rows["output"]["explanation"] and "(+10.0%)" in rows["output"]["explanation"]
+    assert "global meters as the price book" in rows["output"]["explanation"]

@@ -165,6 +165,24 @@ def _invoice_model_text(provider: str | None, model_raw: str) -> str | None:
     return model_raw
 
 
+def billed_route(provider: str | None, model_raw: str | None) -> str | None:
+    """The deployment type or routing a bill's charge label names, where it changes the price:
+    Azure `global` / `datazone` / `regional` meters, Bedrock `cross-region-global` usage types
+    (None: the label names none, e.g. Bedrock in-region)."""
+    if not model_raw:
+        return None
+    if provider == "azure":
+        from litecost.invoices.azure import parse_meter
+
+        return parse_meter(model_raw).deployment
+    if provider == "bedrock":
+        from litecost.invoices.aws import parse_usage_type
+
+        parsed = parse_usage_type(model_raw)
+        return parsed.route if parsed else None
+    return None
+
+
 def normalize_invoice_model(provider: str | None, model_raw: str | None, aliases: ModelAliases | None = None) -> str | None:
     """The family key of a model as a bill names it (meter, usage type, SKU, display name)."""
     if model_raw is None or not model_raw.strip():
