@@ -297,9 +297,32 @@ def _deployment_call(request_id, when, deployment, *, model_map_key=None, model_
     return record
 
 
-def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli, db, tmp_path):
+def _bill_each_deployment(cli, db, tmp_path, records, meters, **spec):
+    """Ingest the calls, bill each deployment on its meter (`meters`: deployment → (meter
+    stem, price factor over the book)), and reconcile with the real model keys."""
     from litecost.invoices.models import model_key_function, normalize_invoice_model
 
+    write_jsonl(tmp_path / "azure.jsonl", records)
+    assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
+    with Store.open(db) as s:
+        install_priced_calls(s.con, PriceBook.load())
+        lines = []
+        for model, day, i_q, i_c, r_q, r_c, o_q, o_c in s.con.execute(
+            "SELECT model, date_trunc('day', start_time), sum(input_tokens), coalesce(sum(cost_input), 0),"
+            " sum(cache_read_tokens), coalesce(sum(cost_cache_read), 0),"
+            " sum(output_tokens), coalesce(sum(cost_output), 0) FROM priced_calls GROUP BY ALL ORDER BY ALL"
+        ).fetchall():
+            meter, factor = meters[model]
+            key = normalize_invoice_model("azure", meter.format("inp"))  # as an import stores it
+            for category, label, quantity, amount in (("input", "inp", i_q, i_c), ("cache_read", "cached inp", r_q, r_c),
+                                                      ("output", "outp", o_q, o_c)):
+                lines.append({"day": day, "model": meter.format(label), "key": key, "category": category,
+                              "quantity": Decimal(quantity), "amount": amount * factor})
+        file_id = load_invoice(s, lines, provider="azure")
+        return reconcile(s.con, ReconcileSpec((file_id,), **spec), model_key_function(), PriceBook.load())
+
+
+def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli, db, tmp_path):
     deployments = {
         # deployment: (what LiteLLM recorded, the meter the bill names)
         "chat-eus2": ({"model_map_key": "azure/gpt-4.1-mini", "model_group": "chat-eus2",
@@ -311,23 +334,7 @@ def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli,
         _deployment_call(f"{name}-{day}", OCT + timedelta(days=day, hours=12), name, **evidence)
         for name, (evidence, _meter) in deployments.items() for day in range(DAYS)
     ]
-    write_jsonl(tmp_path / "azure.jsonl", records)
-    assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
-    with Store.open(db) as s:
-        install_priced_calls(s.con, PriceBook.load())
-        lines = []
-        for model, day, i_q, i_c, r_q, r_c, o_q, o_c in s.con.execute(
-            "SELECT model, date_trunc('day', start_time), sum(input_tokens), coalesce(sum(cost_input), 0),"
-            " sum(cache_read_tokens), coalesce(sum(cost_cache_read), 0),"
-            " sum(output_tokens), coalesce(sum(cost_output), 0) FROM priced_calls GROUP BY ALL ORDER BY ALL"
-        ).fetchall():
-            meter = deployments[model][1]
-            key = normalize_invoice_model("azure", meter.format("inp"))  # as an import stores it
-            lines.append({"day": day, "model": meter.format("inp"), "key": key, "category": "input", "quantity": Decimal(i_q), "amount": i_c})
-            lines.append({"day": day, "model": meter.format("cached inp"), "key": key, "category": "cache_read", "quantity": Decimal(r_q), "amount": r_c})
-            lines.append({"day": day, "model": meter.format("outp"), "key": key, "category": "output", "quantity": Decimal(o_q), "amount": o_c})
-        file_id = load_invoice(s, lines, provider="azure")
-        result = reconcile(s.con, ReconcileSpec((file_id,)), model_key_function(), PriceBook.load())
+    result = _bill_each_deployment(cli, db, tmp_path, records, {name: (meter, 1) for name, (_e, meter) in deployments.items()})
     by_model = {r["model"]: r for r in result.rows}
     assert set(by_model) == {"gpt-4.1-mini", "o3", "gpt-4o"}
     assert {r["log_model"] for r in result.rows} == set(deployments)
@@ -341,8 +348,6 @@ def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli,
 
 
 def test_a_regional_uplift_is_a_price_mismatch_that_names_the_route(cli, db, tmp_path):
-    from litecost.invoices.models import model_key_function, normalize_invoice_model
-
     # Two deployments of one model: the global one billed at list price, the regional one +10%.
     meters = {"chat-global": ("gpt 4.1 mini 0414 {} glbl Tokens", Decimal(1)),
               "chat-eus2": ("gpt 4.1 mini 0414 {} regnl Tokens", Decimal("1.1"))}
@@ -350,24 +355,7 @@ def test_a_regional_uplift_is_a_price_mismatch_that_names_the_route(cli, db, tmp
         _deployment_call(f"{name}-{day}", OCT + timedelta(days=day, hours=12), name, model_map_key="azure/gpt-4.1-mini")
         for name in meters for day in range(DAYS)
     ]
-    write_jsonl(tmp_path / "azure.jsonl", records)
-    assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
-    with Store.open(db) as s:
-        install_priced_calls(s.con, PriceBook.load())
-        lines = []
-        for model, day, i_q, i_c, r_q, r_c, o_q, o_c in s.con.execute(
-            "SELECT model, date_trunc('day', start_time), sum(input_tokens), sum(cost_input), sum(cache_read_tokens),"
-            " sum(cost_cache_read), sum(output_tokens), sum(cost_output) FROM priced_calls GROUP BY ALL ORDER BY ALL"
-        ).fetchall():
-            meter, uplift = meters[model]
-            key = normalize_invoice_model("azure", meter.format("inp"))
-            for category, label, quantity, amount in (("input", "inp", i_q, i_c), ("cache_read", "cached inp", r_q, r_c),
-                                                      ("output", "outp", o_q, o_c)):
-                lines.append({"day": day, "model": meter.format(label), "key": key, "category": category,
-                              "quantity": Decimal(quantity), "amount": amount * uplift})
-        file_id = load_invoice(s, lines, provider="azure")
-        result = reconcile(s.con, ReconcileSpec((file_id,), tolerance_usd=Decimal("0.000001")), model_key_function(),
-                           PriceBook.load())
+    result = _bill_each_deployment(cli, db, tmp_path, records, meters, tolerance_usd=Decimal("0.000001"))
     rows = {r["category"]: r for r in result.rows}
     assert {r["status"] for r in rows.values()} == {"price_mismatch"}
     assert "regional meters billed" in rows["output"]["explanation"] and "(+10.0%)" in rows["output"]["explanation"]

@@ -114,7 +114,8 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
             if model in billed[family]:
                 value = call[dict(LOG_MODEL_EVIDENCE)[evidence]]
                 shown = f" {value}" if value != call["model"] else ""
-                logged[(family, model)].append(f"{call['model']} ({evidence}{shown}, {call['calls']:,} calls)")
+                calls = f"{call['calls']:,} call" + ("s" if call["calls"] != 1 else "")
+                logged[(family, model)].append(f"{call['model']} ({evidence}{shown}, {calls})")
     for row in rows:
         del row["first_start"], row["last_end"]
         row["logged_as"] = logged.get((provider_family(row["provider"]), row["model"]), [])
