@@ -36,7 +36,7 @@ from decimal import Decimal
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
-from litecost.invoices.models import ModelKey, billed_route, billing_model_key, provider_family
+from litecost.invoices.models import billed_route, billing_model_key, provider_family
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
 from litecost.render import money_text
