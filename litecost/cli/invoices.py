@@ -248,4 +248,13 @@ def models_command(
         for row in rows:
             if row.get("tokens") is not None and row["tokens"] == row["tokens"].to_integral_value():
                 row["tokens"] = int(row["tokens"])
-    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="models"))
+    if fmt is not OutputFormat.table:
+        write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="models"))
+        return
+    # A terminal: the evidence is sentences, one per billed model under the table.
+    from litecost.render import Bullets
+
+    write_output(render_rows(fmt.value, rows, [c for c in columns if c.key != "logged_as"]))
+    matched = [f"{r['provider']} · {r['model_raw']}: {'; '.join(r['logged_as'])}" for r in rows if r["logged_as"]]
+    if matched:
+        write_output(Bullets("Logged as (the LiteLLM evidence that matched)", matched))
