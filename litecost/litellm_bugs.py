@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litecost.pricebook import BASE_COSTS, MONEY
+from litecost.pricebook import BASE_COSTS
+from litecost.sql import MONEY
 from litecost.pricing_diff import REASON_BY_CODE, DIFFERS_SQL, REASON_CODE_SQL
 from litecost.store import fetch_rows
 

@@ -48,6 +48,7 @@ from litecost.off_peak import (
     parse_schedule,
 )
 from litecost.resources import bundled_pricing_dir, user_data_dir
+from litecost.sql import MONEY
 from litecost.tokens import CATEGORIES
 
 SNAPSHOT_NAME = "litellm_model_prices.json"
@@ -793,7 +794,6 @@ def _adjusted(expr: str) -> str:
         f" ELSE CAST(({expr}) * price_multiplier AS {MONEY}) END END"
     )
 
-MONEY = "DECIMAL(38, 18)"
 MULTIPLIER = "DECIMAL(20, 10)"
 _RATE_COLUMNS = tuple(f"rate_{c}" for c in PRICED_CATEGORIES)
 COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_cache_write_1h", "cost_output",

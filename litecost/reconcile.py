@@ -136,7 +136,8 @@ def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing)
     Tokens are summed per price key first and priced once per group (exact: cost is
     linear in tokens; see `GroupPricing`), which keeps this to one cheap scan of the calls.
     """
-    from litecost.pricebook import BASE_COSTS, MONEY, base_cost
+    from litecost.pricebook import BASE_COSTS, base_cost
+    from litecost.sql import MONEY
 
     token_columns = sorted({tokens for tokens, _ in CATEGORY_COSTS.values()} | {"reasoning_tokens"})
 

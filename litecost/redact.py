@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from litecost.sql import string_literal
+
 REDACTED = "[REDACTED]"
 
 # (pattern, replacement) pairs; RE2 syntax so DuckDB's regexp_replace can run them too.
@@ -40,10 +42,6 @@ def redact(text: str) -> str:
     return text
 
 
-def _sql_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 # Every secret pattern contains one of these: a cheap test spares most values the rewrites.
 _SECRET_HINT = r"(?i)sk-|bearer|api[_-]?key|AKIA|ASIA|eyJ"
 # Any secret at all, as one pattern (RE2 and Python both scope flags as `(?i:…)`).
@@ -55,7 +53,7 @@ _ANY_SECRET = "|".join(
 def secret_hint_sql(exprs: list[str]) -> str:
     """SQL: whether any of the VARCHAR `exprs` may hold a secret: one cheap test per row
     for many columns, which then `redact_sql(..., hint=)` only where it holds."""
-    return f"regexp_matches(concat_ws(chr(31), {', '.join(exprs)}), {_sql_literal(_SECRET_HINT)})"
+    return f"regexp_matches(concat_ws(chr(31), {', '.join(exprs)}), {string_literal(_SECRET_HINT)})"
 
 
 def redact_sql(expr: str, hint: str | None = None) -> str:
@@ -63,13 +61,13 @@ def redact_sql(expr: str, hint: str | None = None) -> str:
     expression from `secret_hint_sql` that covers `expr`)."""
     redacted = expr
     for pattern, replacement in SECRET_PATTERNS:
-        redacted = f"regexp_replace({redacted}, {_sql_literal(pattern)}, {_sql_literal(replacement)}, 'g')"
-    test = hint or f"regexp_matches({expr}, {_sql_literal(_SECRET_HINT)})"
+        redacted = f"regexp_replace({redacted}, {string_literal(pattern)}, {string_literal(replacement)}, 'g')"
+    test = hint or f"regexp_matches({expr}, {string_literal(_SECRET_HINT)})"
     return f"CASE WHEN {test} THEN {redacted} ELSE {expr} END"
 
 
 def hash_secret_sql(expr: str, hint: str | None = None) -> str:
     """An identifier (a key, a request id) that holds a secret becomes the secret's
     SHA-256: the same value still gets the same identity, and the secret is gone."""
-    test = f"regexp_matches({expr}, {_sql_literal(_ANY_SECRET)})"
+    test = f"regexp_matches({expr}, {string_literal(_ANY_SECRET)})"
     return f"CASE WHEN {f'{hint} AND ' if hint else ''}{test} THEN sha256({expr}) ELSE {expr} END"

@@ -19,6 +19,7 @@ from litecost.errors import UsageError
 from litecost.periods import Period
 from litecost.pricebook import GroupPricing, PriceBook
 from litecost.redact import redact
+from litecost.sql import MONEY, Statement
 from litecost.tokens import CATEGORIES
 
 UNTAGGED = "(untagged)"
@@ -44,7 +45,7 @@ TIME_DIMENSIONS = ("day", "week", "month")
 DIMENSION_NAMES = ("tag", "tag:NAME", *_SIMPLE_DIMENSIONS)
 TOKEN_METRICS = tuple(c.column for c in CATEGORIES)
 COST_METRICS = ("logged_cost", "repriced_cost")
-_UNIT = "1000000000000000000"  # 1e18: the money unit of DECIMAL(38, 18)
+_UNIT = "1000000000000000000"  # 1e18: the money unit of MONEY
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def _tag_values_sql(tag_dim: str, tags: str) -> str:
 def _split(value: str, money: bool) -> str:
     """The part of `value` that falls to one tag row of an even split: an exact integer
     share, the remainder (in 1e-18 USD or whole tokens) going to the first tag."""
-    # Whole dollars and the fraction are scaled separately: a DECIMAL(38, 18) times 1e18
+    # Whole dollars and the fraction are scaled separately: a MONEY value times 1e18
     # overflows, and DuckDB divides decimals as doubles.
     units = (
         f"(CAST(trunc({value}) AS HUGEINT) * {_UNIT} + CAST(({value} - trunc({value})) * CAST({_UNIT} AS DECIMAL(19, 0)) AS HUGEINT))"
@@ -152,8 +153,8 @@ def _split(value: str, money: bool) -> str:
     share = f"({units} // tag_count + CASE WHEN tag_position = 1 THEN {units} % tag_count ELSE 0 END)"
     if money:
         return (
-            f"(CAST({share} // {_UNIT} AS DECIMAL(38, 18))"
-            f" + CAST({share} % {_UNIT} AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS DECIMAL(38, 18)))"
+            f"(CAST({share} // {_UNIT} AS {MONEY})"
+            f" + CAST({share} % {_UNIT} AS DECIMAL(38, 0)) * CAST(0.000000000000000001 AS {MONEY}))"
         )
     return f"CAST({share} AS BIGINT)"
 
@@ -192,7 +193,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
         + f", sum(c.logged_cost) AS logged_cost, {', '.join(pricing.probes('c'))} FROM ({scoped}) c GROUP BY ALL"
     )
     params.update(pricing.params)
-    con.execute(grouped, {k: v for k, v in params.items() if f"${k}" in grouped})
+    Statement.using(grouped, params).execute(con)
     pricing.install(con, "report_groups")
     values = _tag_values_sql(tag_dim, "g.tags") if tag_dim else "[NULL::VARCHAR]"
     costed = (
@@ -223,7 +224,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
             for m in TOKEN_METRICS
         ]
         items += [
-            f"CAST(coalesce(sum({_split(m, True) if divide else m}){where}, 0) AS DECIMAL(38, 18)) AS {m}{suffix}"
+            f"CAST(coalesce(sum({_split(m, True) if divide else m}){where}, 0) AS {MONEY}) AS {m}{suffix}"
             for m in COST_METRICS
         ]
         return items
@@ -234,7 +235,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
         f" {', '.join(metrics('', split, False))}, {', '.join(metrics('_once', False, True))}"
         f" FROM exploded GROUP BY GROUPING SETS (({group}), ())"
     )
-    cursor = con.execute(sql, {k: v for k, v in params.items() if f"${k}" in sql})
+    cursor = Statement.using(sql, params).execute(con)
     dimension_of = {c: d for d, c in column.items()}
     names = [dimension_of.get(d[0], d[0]) for d in cursor.description]
     rows, totals = [], None

@@ -20,6 +20,7 @@ from litecost import __version__
 from litecost.errors import DatabaseBusyError, DatabaseError, UsageError
 from litecost.files import file_kind
 from litecost.memory import MemorySettings, memory_settings
+from litecost.sql import MONEY
 from litecost.tokens import CATEGORY_COLUMNS
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
 DEFAULT_DB_PATH = "litecost.duckdb"
 DB_ENV_VAR = "LITECOST_DB"
 
-_MONEY = "DECIMAL(38, 18)"
 
 
 def _calls_ddl(table: str, request_id: str) -> str:
@@ -59,9 +59,9 @@ CREATE TABLE {table} (
     completion_tokens    BIGINT NOT NULL,
     total_tokens         BIGINT NOT NULL,
     {", ".join(f"{c} BIGINT NOT NULL" for c in CATEGORY_COLUMNS)},
-    logged_cost          {_MONEY} NOT NULL,
-    logged_cost_original {_MONEY},
-    cost_breakdown_total {_MONEY},
+    logged_cost          {MONEY} NOT NULL,
+    logged_cost_original {MONEY},
+    cost_breakdown_total {MONEY},
     model_map_key        VARCHAR,
     model_map_value      JSON,
     spend_logs_metadata  JSON,
@@ -139,7 +139,7 @@ MIGRATIONS.append(
                 accounts         VARCHAR[],
                 rows_read        BIGINT NOT NULL,
                 lines            BIGINT NOT NULL,
-                total_amount     {_MONEY},
+                total_amount     {MONEY},
                 currency         VARCHAR,
                 imported_at      TIMESTAMPTZ NOT NULL,
                 superseded_by    BIGINT,
@@ -163,7 +163,7 @@ MIGRATIONS.append(
                 region          VARCHAR,
                 quantity        DECIMAL(38, 6),
                 unit            VARCHAR,
-                amount          {_MONEY} NOT NULL,
+                amount          {MONEY} NOT NULL,
                 currency        VARCHAR NOT NULL,
                 description     VARCHAR
             )

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from litecost.invoices.sql import MONEY, QUANTITY, Check, keep_token_line, problem, token_columns
+from litecost.invoices.sql import Check, keep_token_line, problem, token_columns
+from litecost.sql import MONEY, QUANTITY
 
 if TYPE_CHECKING:
     from litecost.invoices.charges import Charge

@@ -10,15 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MONEY = "DECIMAL(38, 18)"
-QUANTITY = "DECIMAL(38, 6)"
-
-
-def lit(value: str | None) -> str:
-    """A SQL string literal (or NULL)."""
-    if value is None:
-        return "NULL"
-    return "'" + value.replace("'", "''") + "'"
+from litecost.sql import MONEY, QUANTITY
+from litecost.sql import string_literal as lit
 
 
 def text(expr: str) -> str:

@@ -16,7 +16,7 @@ from litecost.errors import BadInputError
 from litecost.invoices.charges import INVOICE_CATEGORIES, KINDS, SERVICE_TIERS
 from litecost.invoices.layouts import StageContext
 from litecost.invoices.reading import load_source, read_error
-from litecost.invoices.sql import lit
+from litecost.sql import string_list
 
 if TYPE_CHECKING:
     import duckdb
@@ -77,9 +77,9 @@ def _raise_first_problem(con: duckdb.DuckDBPyConnection, src: InvoiceSource) -> 
 
 def _check_vocabulary(con: duckdb.DuckDBPyConnection, src: InvoiceSource) -> None:
     """Every line in the vocabulary, with a period; else one clear error (never a stray value)."""
-    kinds = "[" + ", ".join(lit(k) for k in KINDS) + "]"
-    categories = "[" + ", ".join(lit(c) for c in INVOICE_CATEGORIES) + "]"
-    tiers = "[" + ", ".join(lit(t) for t in SERVICE_TIERS) + "]"
+    kinds = string_list(KINDS)
+    categories = string_list(INVOICE_CATEGORIES)
+    tiers = string_list(SERVICE_TIERS)
     row = con.execute(
         "SELECT ref, CASE"
         " WHEN period_start IS NULL THEN 'has no period start'"

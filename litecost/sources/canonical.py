@@ -13,10 +13,10 @@ from __future__ import annotations
 from litecost import tokens
 from litecost.redact import hash_secret_sql, redact_sql, secret_hint_sql
 from litecost.sources.records import content_id_sql
+from litecost.sql import MONEY
 
 # Tokens beyond this in one call are a corrupt record, not traffic.
 MAX_TOKENS_PER_CALL = 10**11
-MONEY = "DECIMAL(38, 18)"
 
 # Text columns stored as read: any that holds a secret is stored redacted (labels) or as
 # the secret's hash (identities, so the same value still matches itself).

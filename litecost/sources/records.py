@@ -19,6 +19,7 @@ from collections.abc import Callable
 from litecost.files import json_document_limit
 from litecost.memory import MEMORY_ENV, memory_settings
 from litecost.sources.detect import SourceFile
+from litecost.sql import identifier, string_literal
 
 REJECTS_TABLE = "lc_read_rejects"
 REJECTS_SCAN = "lc_read_scans"
@@ -107,7 +108,7 @@ _EXCERPT_PAIR = r'"(?:' + "|".join(_EXCERPT_KEYS) + r')"\s*:\s*' + _EXCERPT_VALU
 def _text_excerpt(text: str) -> str:
     """SQL: an excerpt of JSON-like text that is not valid JSON: only its `key: value`
     pairs of excerpt keys with short scalar values, found by pattern."""
-    return f"array_to_string(regexp_extract_all({text}, {_sql_string(_EXCERPT_PAIR)}), ', ')"
+    return f"array_to_string(regexp_extract_all({text}, {string_literal(_EXCERPT_PAIR)}), ', ')"
 
 
 def _csv_excerpt(line: str) -> str:
@@ -128,7 +129,7 @@ def read_rejects_sql(src: SourceFile) -> str:
     reason = (
         "CASE error_type"
         " WHEN 'INVALID ENCODING' THEN 'not valid UTF-8; re-export the file as UTF-8'"
-        f" WHEN 'LINE SIZE OVER MAXIMUM' THEN {_sql_string(too_long)}"
+        f" WHEN 'LINE SIZE OVER MAXIMUM' THEN {string_literal(too_long)}"
         f" WHEN 'MISSING COLUMNS' THEN 'too few columns: expected ' || {expected} || ', found ' || {found}"
         f" WHEN 'TOO MANY COLUMNS' THEN 'too many columns: expected ' || {expected} || ', found ' || {found}"
         " ELSE lower(error_type) || ': ' || error_message END"
@@ -249,7 +250,7 @@ class JsonPaths:
 
     def select_item(self) -> str:
         """The extracted read: every path in one parse, as a JSON list named `alias`."""
-        path_list = ", ".join("'" + p.replace("'", "''") + "'" for p in self.paths) or "'$.__none__'"
+        path_list = ", ".join(string_literal(p) for p in self.paths) or "'$.__none__'"
         return f"try(json_extract({self.source}, [{path_list}])) AS {self.alias}"
 
     def column_items(self) -> list[str]:
@@ -283,10 +284,10 @@ class JsonPaths:
 
         def type_of(kinds: set[str], children: dict) -> str:
             if children and not kinds:
-                return "STRUCT(" + ", ".join(f"{_quote_ident(k)} {type_of(*v)}" for k, v in children.items()) + ")"
+                return "STRUCT(" + ", ".join(f"{identifier(k)} {type_of(*v)}" for k, v in children.items()) + ")"
             return "VARCHAR" if kinds == {"text"} and not children else "JSON"
 
-        members = ", ".join(f"{_sql_string(k)}: {_sql_string(type_of(*v))}" for k, v in self._tree().items())
+        members = ", ".join(f"{string_literal(k)}: {string_literal(type_of(*v))}" for k, v in self._tree().items())
         return "{" + members + "}"
 
     def _typed_ref(self, path: str, as_json: bool) -> str:
@@ -296,7 +297,7 @@ class JsonPaths:
         expr = ""
         for depth, key in enumerate(keys):
             node = node[1][key]
-            expr = _quote_ident(key) if depth == 0 else f"{expr}[{_sql_string(key)}]"
+            expr = identifier(key) if depth == 0 else f"{expr}[{string_literal(key)}]"
             kinds, children = node
             if kinds or not children:  # read whole: a JSON (or VARCHAR) value
                 rest = keys[depth + 1:]
@@ -304,7 +305,7 @@ class JsonPaths:
                     if as_json:
                         return expr
                     return expr if kinds == {"text"} and not children else _json_text(expr)
-                inner = f"json_extract({expr}, {_sql_string('$.' + '.'.join(rest))})"
+                inner = f"json_extract({expr}, {string_literal('$.' + '.'.join(rest))})"
                 return _non_null_json(inner) if as_json else _json_text(inner)
         raise AssertionError(path)  # pragma: no cover - every path ends at a leaf
 
@@ -313,14 +314,6 @@ def _path_keys(path: str) -> list[str]:
     if not re.fullmatch(r"\$(\.[A-Za-z_][A-Za-z0-9_]*)+", path):
         raise ValueError(f"unsupported JSON path {path!r}")
     return path[2:].split(".")
-
-
-def _quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _sql_string(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _json_text(expr: str) -> str:
