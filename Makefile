@@ -1,12 +1,12 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   - create .venv, install litecost, ingest the sample month, print a report
-#   make test   - create .venv, install litecost with test extras, run the test suite
+#   make test   - create .venv, install litecost with test extras, run the test suite (slow tests: make test-all)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
 
-.PHONY: demo test install clean sample-data parity-corpus
+.PHONY: demo test test-all install clean sample-data parity-corpus
 
 $(BIN)/litecost: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,15 @@ install: $(BIN)/litecost
 demo: install
 	$(BIN)/litecost --db $(DEMO_DB) demo
 
+# Two workers, one test file each at a time (module fixtures are built once per file).
+PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
+
 test: install
-	$(BIN)/python -m pytest -q
+	$(PYTEST) -m "not slow"
+
+# Everything, with the slow crash rounds, fuzzers and wheel install: what CI runs.
+test-all: install
+	$(PYTEST)
 
 sample-data:
 	$(PYTHON) sample_data/generate.py

@@ -12,6 +12,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 RUN = REPO / "bench" / "run.py"
 
@@ -25,6 +27,7 @@ EXPECTED_TARGETS = {
 }
 
 
+@pytest.mark.slow
 def test_bench_smoke_run_writes_results(tmp_path):
     out_dir = tmp_path / "bench-out"
     proc = subprocess.run(

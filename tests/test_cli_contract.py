@@ -169,4 +169,4 @@ def test_shell_completion_is_offered():
     assert script.returncode == 0 and "_LITECOST_COMPLETE" in script.stdout
     env = {**os.environ, "_LITECOST_COMPLETE": "complete_bash", "COMP_WORDS": "litecost rec", "COMP_CWORD": "1"}
     completed = subprocess.run(LITECOST, capture_output=True, text=True, env=env, timeout=60)
-    assert completed.stdout.split() == ["reconcile"]
+    assert completed.stdout.split() == ["reconcile"], (completed.returncode, completed.stdout, completed.stderr)

@@ -194,6 +194,7 @@ def _assert_clean(run) -> None:
         assert doc["rows_read"] == doc["inserted"] + doc["duplicates"] + doc["rejected"]
 
 
+@pytest.mark.slow
 @_FUZZ
 @given(blob=st.binary(max_size=600))
 def test_random_bytes_never_crash_ingest(cli, tmp_path, blob):
@@ -202,6 +203,7 @@ def test_random_bytes_never_crash_ingest(cli, tmp_path, blob):
     _assert_clean(cli("ingest", path, "--format", "json"))
 
 
+@pytest.mark.slow
 @_FUZZ
 @given(lines=st.lists(records | json_values, min_size=1, max_size=6))
 def test_random_json_lines_never_crash_ingest(cli, tmp_path, lines):
@@ -210,6 +212,7 @@ def test_random_json_lines_never_crash_ingest(cli, tmp_path, lines):
     _assert_clean(cli("ingest", path, "--format", "json"))
 
 
+@pytest.mark.slow
 @_FUZZ
 @given(rows=st.lists(st.lists(st.text(string.printable, max_size=15), min_size=1, max_size=5), max_size=5))
 def test_random_spendlogs_csv_never_crashes_ingest(cli, tmp_path, rows):
@@ -223,6 +226,7 @@ def test_random_spendlogs_csv_never_crashes_ingest(cli, tmp_path, rows):
     _assert_clean(cli("ingest", path, "--format", "json"))
 
 
+@pytest.mark.slow
 @_FUZZ
 @given(document=json_values | st.dictionaries(st.sampled_from(["models", "adjustments", "unit", "version"]), json_values))
 def test_random_price_files_never_crash(cli, tmp_path, document):

@@ -208,6 +208,7 @@ def _payloads(draw, n: int):
     return record
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_typed_and_general_readers_agree_on_any_payloads(tmp_path_factory, data):
