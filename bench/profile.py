@@ -99,7 +99,7 @@ def profile_ingest(args: argparse.Namespace) -> None:
 def profile_report(args: argparse.Namespace) -> None:
     from datetime import datetime, timezone
 
-    from litecost.cli.pricing import load_book
+    from litecost.pricing.book import load_book
     from litecost.periods import resolve_period
     from litecost.report import ReportSpec, parse_dimensions, parse_filters, spend_report
     from litecost.store import Store

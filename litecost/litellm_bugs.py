@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from litecost.pricebook import BASE_COSTS
+from litecost.pricing.repricing import BASE_COSTS
 from litecost.sql import MONEY
-from litecost.pricing_diff import REASON_BY_CODE, DIFFERS_SQL, REASON_CODE_SQL
+from litecost.pricing.diff import REASON_BY_CODE, DIFFERS_SQL, REASON_CODE_SQL
 from litecost.store import fetch_rows
 
 # LiteLLM ≥ 1.99 keeps only the first SpendLogs row under a placeholder id: the later calls

@@ -38,7 +38,8 @@ from typing import Any
 from litecost.errors import BadInputError, UsageError
 from litecost.invoices.models import billed_route, billing_model_key, provider_family
 from litecost.periods import Period
-from litecost.pricebook import GroupPricing, PriceBook
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import GroupPricing
 from litecost.render import money_text
 from litecost.store import fetch_rows
 
@@ -136,7 +137,7 @@ def _log_side_hourly(con, start: datetime, end: datetime, pricing: GroupPricing)
     Tokens are summed per price key first and priced once per group (exact: cost is
     linear in tokens; see `GroupPricing`), which keeps this to one cheap scan of the calls.
     """
-    from litecost.pricebook import BASE_COSTS, base_cost
+    from litecost.pricing.repricing import BASE_COSTS, base_cost
     from litecost.sql import MONEY
 
     token_columns = sorted({tokens for tokens, _ in CATEGORY_COSTS.values()} | {"reasoning_tokens"})
@@ -466,7 +467,7 @@ def _name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetim
     placeholder id mark calls LiteLLM dropped from SpendLogs: a missing-logs row of that model
     names the bug with its gap."""
     from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS, litellm_issue, miscosted_calls, spendlogs_placeholder_calls
-    from litecost.pricebook import install_priced_calls
+    from litecost.pricing.repricing import install_priced_calls
 
     def row_key(provider: str, model: str) -> tuple[str, str] | None:
         family = provider_family(provider)

@@ -17,7 +17,8 @@ from typing import Any
 
 from litecost.errors import UsageError
 from litecost.periods import Period
-from litecost.pricebook import GroupPricing, PriceBook
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import GroupPricing
 from litecost.redact import redact
 from litecost.sql import MONEY, Statement
 from litecost.tokens import CATEGORIES
@@ -170,7 +171,7 @@ def _run(con, spec: ReportSpec, period: Period | None, pricing: GroupPricing) ->
     this is exact; see `GroupPricing`). Only those few groups are exploded per tag, so
     tag reports cost about as much as any other.
     """
-    from litecost.pricebook import costed_sql
+    from litecost.pricing.repricing import costed_sql
 
     params: dict[str, Any] = {"tz": spec.tz}
     tag_dim = next((d for d in spec.dimensions if d == "tag" or d.startswith("tag:")), None)

@@ -170,7 +170,7 @@ def test_the_readme_section_lists_each_detected_bug_with_its_code_and_issue():
     """README's "LiteLLM bugs litecost detects" table and the reasons stay in step; each row's
     fingerprint is covered by a test above."""
     from litecost.litellm_bugs import SPENDLOGS_DROPPED_CALLS, SPENDLOGS_DROPPED_ISSUE
-    from litecost.pricing_diff import REASONS
+    from litecost.pricing.diff import REASONS
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     section = readme.split("## LiteLLM bugs litecost detects", 1)[1].split("\n## ", 1)[0]
@@ -250,7 +250,8 @@ def test_reconcile_names_each_litellm_cost_bug_on_its_rows_with_the_amount(cli, 
 def test_reconcile_names_the_spendlogs_placeholder_bug_on_a_missing_logs_row(cli, db, tmp_path):
     """LiteLLM kept the first of two id-less gpt-4.1-mini calls in SpendLogs and dropped the other:
     the bill has both, the export one, stored under its litellm_call_id."""
-    from litecost.pricebook import PriceBook, install_priced_calls
+    from litecost.pricing.book import PriceBook
+    from litecost.pricing.repricing import install_priced_calls
 
     with (CORPUS / "proxy_spendlogs.csv").open(newline="") as f:
         rows = list(csv.DictReader(f))[:4]  # four gpt-4.1-mini calls; the first and last had no id

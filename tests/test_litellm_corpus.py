@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 
 from conftest import DATA
 from litecost.cli.main import app
-from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import install_priced_calls
 from litecost.store import Store
 
 CORPUS = DATA / "litellm_corpus"

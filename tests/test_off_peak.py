@@ -17,8 +17,9 @@ from typer.testing import CliRunner
 from conftest import DATA
 from litecost.cli.main import app
 from litecost.errors import BadInputError
-from litecost.off_peak import Schedule, Window, install_windows, open_schedules_params_sql, open_schedules_sql, parse_schedule
-from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.pricing.off_peak import Schedule, Window, install_windows, open_schedules_params_sql, open_schedules_sql, parse_schedule
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import install_priced_calls
 from litecost.store import Store
 
 UTC = timezone.utc

@@ -15,7 +15,8 @@ import pytest
 
 from litecost.demo import INVOICES, LOGS
 from litecost.files import sha256_of
-from litecost.pricebook import PriceBook, snapshot_paths
+from litecost.pricing.book import PriceBook
+from litecost.pricing.litellm_map import snapshot_paths
 from litecost.resources import bundled_pricing_dir
 
 ROOT = Path(__file__).resolve().parent.parent

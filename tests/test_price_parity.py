@@ -20,7 +20,9 @@ from typer.testing import CliRunner
 
 from conftest import DATA
 from litecost.cli.main import app
-from litecost.pricebook import PriceBook, install_priced_calls, litellm_lookup_names
+from litecost.pricing.book import PriceBook
+from litecost.pricing.litellm_map import litellm_lookup_names
+from litecost.pricing.repricing import install_priced_calls
 from litecost.store import Store
 
 PARITY = DATA / "litellm_parity"

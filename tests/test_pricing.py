@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from conftest import slp, write_jsonl
-from litecost.pricebook import PriceBook, install_priced_calls, snapshot_paths
+from litecost.pricing.book import PriceBook
+from litecost.pricing.litellm_map import snapshot_paths
+from litecost.pricing.repricing import install_priced_calls
 from litecost.store import Store
 
 
@@ -178,7 +180,7 @@ def test_pricing_check_and_strict(cli, db, tmp_path):
 
 
 def test_pricing_diff_gives_a_stable_code_beside_every_reason(cli, db, tmp_path):
-    from litecost.pricing_diff import OTHER, REASONS
+    from litecost.pricing.diff import OTHER, REASONS
 
     write_jsonl(tmp_path / "c.jsonl", [
         call("zero", "gpt-4o-mini", "openai", 10000, 300, cached=6000, cost=0.0),

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import slp, write_jsonl
-from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import install_priced_calls
 from litecost.reconcile import ReconcileSpec, reconcile
 from litecost.store import Store
 

@@ -238,7 +238,8 @@ def test_grouped_pricing_equals_pricing_each_call(sample_db):
     """Reports price sums of calls (GroupPricing); with price changes mid-month, long-context
     tiers and adjustments in the book, that must equal pricing every call on its own."""
     from litecost.periods import parse_period
-    from litecost.pricebook import PriceBook, install_priced_calls
+    from litecost.pricing.book import PriceBook
+    from litecost.pricing.repricing import install_priced_calls
     from litecost.report import ReportSpec, spend_report
     from litecost.store import Store
 

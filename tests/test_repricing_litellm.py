@@ -12,7 +12,8 @@ from decimal import Decimal
 import pytest
 
 from conftest import DATA
-from litecost.pricebook import PriceBook, install_priced_calls
+from litecost.pricing.book import PriceBook
+from litecost.pricing.repricing import install_priced_calls
 from litecost.store import Store
 
 GENERATED = DATA / "litellm_generated"

@@ -9,6 +9,7 @@ from typing import List, Optional
 import typer
 
 from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, choose_format, db_path, note, warn, write_output
+from litecost.pricing.book import load_book
 
 app = typer.Typer(cls=LitecostGroup, help="The price book: show, check, diff, sync, import-config.", no_args_is_help=True)
 
@@ -17,12 +18,6 @@ PRICING_OPTION = typer.Option(
     "overrides (repeatable; later wins) [env: LITECOST_PRICING, ':'-separated].", metavar="FILE",
 )
 _WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
-
-
-def load_book(files: Optional[List[str]]):  # noqa: ANN201
-    from litecost.pricebook import PriceBook, pricing_files_from_env
-
-    return PriceBook.load(files if files else pricing_files_from_env())
 
 
 def _per_million(value) -> str:  # noqa: ANN001
@@ -43,7 +38,8 @@ def show(
     fmt = choose_format(fmt)
     from litecost.errors import UsageError
     from litecost.periods import parse_instant
-    from litecost.pricebook import PRICED_CATEGORIES, SERVICE_TIERS, call_names
+    from litecost.pricing.keys import PRICED_CATEGORIES, SERVICE_TIERS
+    from litecost.pricing.litellm_map import call_names
     from litecost.render import Column, render_rows
 
     book = load_book(pricing)
@@ -106,8 +102,8 @@ def check(
     """Models in the database that the price book cannot price."""
     fmt = choose_format(fmt)
     from litecost.errors import PricingIncompleteError
-    from litecost.pricebook import install_priced_calls
-    from litecost.pricing_diff import calls_without_usage, unpriced_models
+    from litecost.pricing.repricing import install_priced_calls
+    from litecost.pricing.diff import calls_without_usage, unpriced_models
     from litecost.render import Column, render_rows
     from litecost.store import Store
 
@@ -148,8 +144,8 @@ def diff(
     fmt = choose_format(fmt)
     from litecost.errors import UsageError
     from litecost.periods import resolve_period
-    from litecost.pricebook import install_priced_calls
-    from litecost.pricing_diff import DIFF_DIMENSIONS, diff_by, largest_differences, reason_summary
+    from litecost.pricing.repricing import install_priced_calls
+    from litecost.pricing.diff import DIFF_DIMENSIONS, diff_by, largest_differences, reason_summary
     from litecost.render import Column, render_rows, to_json_document
     from litecost.store import Store
 
@@ -194,7 +190,7 @@ def sync_command(
     fmt: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json."),
 ) -> None:
     """Replace the bundled price snapshot (explicit only; records where and when it came from)."""
-    from litecost.pricing_sync import sync
+    from litecost.pricing.sync import sync
     from litecost.render import Column, render_rows, to_json_document
 
     record = sync(url=url, from_file=str(from_file) if from_file else None, now=datetime.now(timezone.utc))
@@ -211,7 +207,7 @@ def import_config_command(
     output: Optional[Path] = typer.Option(None, "-o", "--output", help="Write the overrides here (atomically) instead of stdout."),
 ) -> None:
     """Turn custom prices in a LiteLLM proxy config.yaml into a litecost YAML override layer."""
-    from litecost.pricing_import import import_config, to_yaml
+    from litecost.pricing.import_config import import_config, to_yaml
 
     document, warnings = import_config(config)
     for message in warnings:

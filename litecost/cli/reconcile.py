@@ -10,7 +10,8 @@ from typing import List, Optional
 import typer
 
 from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
-from litecost.cli.pricing import PRICING_OPTION, load_book
+from litecost.cli.pricing import PRICING_OPTION
+from litecost.pricing.book import load_book
 
 HELP = """Compare provider invoices with the logged calls over the same UTC-aligned window,
 per model and token category, and explain every gap.

@@ -10,7 +10,8 @@ from typing import List, Optional
 import typer
 
 from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
-from litecost.cli.pricing import PRICING_OPTION, load_book
+from litecost.cli.pricing import PRICING_OPTION
+from litecost.pricing.book import load_book
 from litecost.errors import ExitCode
 from litecost.redact import redact
 

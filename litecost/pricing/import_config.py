@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from litecost.errors import BadInputError
-from litecost.pricebook import parse_price_key, to_decimal
+from litecost.pricing.keys import parse_price_key, to_decimal
 
 # Custom-pricing keys LiteLLM accepts that are not per token: reported, not imported.
 _NOT_PER_TOKEN = ("_per_second", "_per_image", "_per_character", "_per_query", "_per_page", "_per_request", "_per_pixel")

@@ -16,14 +16,7 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.files import write_atomically
-from litecost.pricebook import (
-    PROVENANCE_NAME,
-    SNAPSHOT_DIR_ENV_VAR,
-    SNAPSHOT_NAME,
-    litellm_map_entries,
-    snapshot_paths,
-    synced_snapshot_dir,
-)
+from litecost.pricing.litellm_map import PROVENANCE_NAME, SNAPSHOT_DIR_ENV_VAR, SNAPSHOT_NAME, litellm_map_entries, snapshot_paths, synced_snapshot_dir
 
 DEFAULT_URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
 MIN_PRICED_ENTRIES = 50  # a real map has thousands; fewer means we fetched something else
@@ -77,7 +70,7 @@ def sync(*, url: str | None = None, from_file: str | None = None, now: datetime)
         raise UsageError("give either --url or --from-file, not both")
     if from_file:
         from litecost.files import read_input_text
-        from litecost.pricebook import MAX_MAP_BYTES
+        from litecost.pricing.keys import MAX_MAP_BYTES
 
         # Bounded: `--from-file /dev/zero` or a wrong multi-GB file must not fill memory.
         content = read_input_text(Path(from_file), "price map", MAX_MAP_BYTES).encode("utf-8")

@@ -13,18 +13,8 @@ from typing import Any
 
 from litecost.errors import BadInputError, UsageError
 from litecost.files import read_input_text
-from litecost.pricebook import (
-    MAX_PRICE_PER_TOKEN,
-    PRICED_CATEGORIES,
-    SERVICE_TIERS,
-    UNITS,
-    Adjustment,
-    PricedValue,
-    PriceEntry,
-    parse_instant,
-    price_key,
-    to_decimal,
-)
+from litecost.pricing.entries import Adjustment, PriceEntry, PricedValue
+from litecost.pricing.keys import MAX_PRICE_PER_TOKEN, PRICED_CATEGORIES, SERVICE_TIERS, UNITS, parse_instant, price_key, to_decimal
 from litecost.resources import bundled_pricing_dir
 
 TOP_KEYS = {"version", "unit", "models", "adjustments"}
