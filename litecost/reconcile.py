@@ -36,24 +36,16 @@ from decimal import Decimal
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
-from litecost.invoices.models import billed_route, billing_model_key, provider_family
+from litecost.invoices.models import billed_route, billing_model_key
+from litecost.providers import billing_provider
 from litecost.periods import Period
 from litecost.pricing.book import PriceBook
 from litecost.pricing.repricing import GroupPricing
 from litecost.render import money_text
 from litecost.store import fetch_rows
+from litecost.tokens import COSTED_CATEGORIES, INPUT_SIDE
 
-CATEGORY_COSTS = {
-    "input": ("input_tokens", "cost_input"),
-    "cache_read": ("cache_read_tokens", "cost_cache_read"),
-    "cache_write_5m": ("cache_write_5m_tokens", "cost_cache_write_5m"),
-    "cache_write_1h": ("cache_write_1h_tokens", "cost_cache_write_1h"),
-    "output": ("output_tokens", "cost_output"),
-    "audio_input": ("audio_input_tokens", "cost_audio_input"),
-    "audio_output": ("audio_output_tokens", "cost_audio_output"),
-    "image_input": ("image_input_tokens", "cost_image_input"),
-}
-INPUT_SIDE = ("input", "cache_read", "cache_write_5m", "cache_write_1h")
+CATEGORY_COSTS = {c.name: (c.column, c.cost_column) for c in COSTED_CATEGORIES}
 # Invoices that bill reasoning on its own line are compared as output (it is a subset).
 INVOICE_CATEGORY_ALIASES = {"reasoning": "output"}
 STATUSES = (
@@ -257,11 +249,11 @@ def reconcile(
         raise UsageError("the selected invoices have no lines to reconcile")
     start, end = window
     invoice = _in_usd(_invoice_side(con, spec, start, end), dict(spec.usd_rates))
-    providers = sorted({provider_family(r["provider"]) for r in invoice})
+    providers = sorted({billing_provider(r["provider"]) for r in invoice})
     margin = timedelta(hours=MAX_OFFSET_HOURS)
     hourly = [
         h for h in _log_side_hourly(con, start - margin, end + margin, GroupPricing(con, book))
-        if provider_family(h["provider"]) in providers
+        if billing_provider(h["provider"]) in providers
     ]
     in_window = [h for h in hourly if start <= h["hour"] < end]
     if not in_window:
@@ -284,7 +276,7 @@ def reconcile(
     non_token: list[dict[str, Any]] = []
     daily_invoices = True
     for line in invoice:
-        provider = provider_family(line["provider"])
+        provider = billing_provider(line["provider"])
         if line["kind"] != "token":
             non_token.append({**line, "provider": provider})
             continue
@@ -313,7 +305,7 @@ def reconcile(
     for line in invoice:  # daily token series, from whichever export counts the tokens
         if line["kind"] != "token":
             continue
-        provider = provider_family(line["provider"])
+        provider = billing_provider(line["provider"])
         key_model = model_key(line["provider"], line["model_raw"] or line["model"], "invoice")
         category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
         entry = inv[(provider, key_model, category, line["day"] if day_grain else None)]
@@ -333,20 +325,20 @@ def reconcile(
     def log_key(h: dict[str, Any]) -> str:
         ident = (h["provider"], h["model"], h["model_map_key"], h["model_group"], h["model_resolved"])
         if ident not in resolved:
-            resolved[ident] = billing_model_key(h["provider"], h, billed[provider_family(h["provider"])], model_key)
+            resolved[ident] = billing_model_key(h["provider"], h, billed[billing_provider(h["provider"])], model_key)
         return resolved[ident][0]
 
     logs: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0})
     log_hours: dict[tuple, dict[datetime, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     for h in hourly:
-        provider = provider_family(h["provider"])
+        provider = billing_provider(h["provider"])
         key_model = log_key(h)
         for category in CATEGORY_COSTS:
             tokens = Decimal(h[f"tokens_{category}"] or 0)
             if tokens:
                 log_hours[(provider, key_model, category)][h["hour"]] += tokens
     for h in in_window:
-        provider = provider_family(h["provider"])
+        provider = billing_provider(h["provider"])
         key_model = log_key(h)
         day = _day_of(h["hour"], spec.tz) if day_grain else None
         repriced_total = h["repriced_cost"] or ZERO
@@ -470,7 +462,7 @@ def _name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetim
     from litecost.pricing.repricing import install_priced_calls
 
     def row_key(provider: str, model: str) -> tuple[str, str] | None:
-        family = provider_family(provider)
+        family = billing_provider(provider)
         return (family, model_key(provider, model, "log")) if family in providers else None
 
     day_grain = spec.grain == "day"
@@ -687,7 +679,7 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
              bug_calls: dict[str, int]) -> dict[str, Any]:
     invoice_total = sum((r["invoice_amount"] or ZERO for r in rows), ZERO)
     repriced_total = sum((r["repriced_cost"] or ZERO for r in rows), ZERO)
-    logged_total = sum((h["logged_cost"] or ZERO for h in in_window if provider_family(h["provider"]) in providers), ZERO)
+    logged_total = sum((h["logged_cost"] or ZERO for h in in_window if billing_provider(h["provider"]) in providers), ZERO)
     by_status: dict[str, dict[str, Any]] = {}
     for row in rows:
         entry = by_status.setdefault(row["status"], {"status": row["status"], "rows": 0, "delta_amount": ZERO})
@@ -719,7 +711,7 @@ def _summary(rows: list[dict[str, Any]], in_window: list[dict[str, Any]], provid
         "discrepancy": discrepancy(rows),
         "coverage_pct": (100 * covered / token_invoice).quantize(Decimal("0.01")) if token_invoice else None,
         "causes": causes,
-        "unpriced_calls": sum(h["unpriced"] for h in in_window if provider_family(h["provider"]) in providers),
+        "unpriced_calls": sum(h["unpriced"] for h in in_window if billing_provider(h["provider"]) in providers),
         "litellm_bugs": sorted(bugs.values(), key=lambda e: (-abs(e["amount"]), e["reason_code"])),
     }
 

@@ -36,24 +36,46 @@ class TokenCategory:
     column: str  # the column in `calls`
     description: str
     additive: bool = True  # False: a subset of another category, never summed into totals
+    price_key: str | None = None  # LiteLLM's price-map key for it; None: not priced per token
+    fallback: str | None = None  # the category whose rate LiteLLM bills it at when it has no price
+
+    @property
+    def cost_column(self) -> str | None:
+        """The re-priced cost column of a category with a cost of its own (reasoning is
+        inside output's cost, at its own rate; web search is a count)."""
+        return f"cost_{self.name}" if self.price_key and self.additive else None
 
 
 CATEGORIES: tuple[TokenCategory, ...] = (
-    TokenCategory("input", "input_tokens", "uncached input tokens (text, incl. video)"),
-    TokenCategory("cache_read", "cache_read_tokens", "input tokens read from the provider's prompt cache"),
-    TokenCategory("cache_write_5m", "cache_write_5m_tokens", "input tokens written to the prompt cache (5-minute TTL)"),
-    TokenCategory("cache_write_1h", "cache_write_1h_tokens", "input tokens written to the prompt cache (1-hour TTL)"),
-    TokenCategory("output", "output_tokens", "output tokens, reasoning included, audio excluded"),
-    TokenCategory("reasoning", "reasoning_tokens", "reasoning tokens (a subset of output)", additive=False),
-    TokenCategory("audio_input", "audio_input_tokens", "audio input tokens"),
-    TokenCategory("audio_output", "audio_output_tokens", "audio output tokens"),
-    TokenCategory("image_input", "image_input_tokens", "image input tokens"),
+    TokenCategory("input", "input_tokens", "uncached input tokens (text, incl. video)",
+                  price_key="input_cost_per_token"),
+    TokenCategory("cache_read", "cache_read_tokens", "input tokens read from the provider's prompt cache",
+                  price_key="cache_read_input_token_cost", fallback="input"),
+    TokenCategory("cache_write_5m", "cache_write_5m_tokens", "input tokens written to the prompt cache (5-minute TTL)",
+                  price_key="cache_creation_input_token_cost", fallback="input"),
+    TokenCategory("cache_write_1h", "cache_write_1h_tokens", "input tokens written to the prompt cache (1-hour TTL)",
+                  price_key="cache_creation_input_token_cost_above_1hr", fallback="cache_write_5m"),
+    TokenCategory("output", "output_tokens", "output tokens, reasoning included, audio excluded",
+                  price_key="output_cost_per_token"),
+    TokenCategory("reasoning", "reasoning_tokens", "reasoning tokens (a subset of output)", additive=False,
+                  price_key="output_cost_per_reasoning_token", fallback="output"),
+    TokenCategory("audio_input", "audio_input_tokens", "audio input tokens",
+                  price_key="input_cost_per_audio_token", fallback="input"),
+    TokenCategory("audio_output", "audio_output_tokens", "audio output tokens",
+                  price_key="output_cost_per_audio_token", fallback="output"),
+    TokenCategory("image_input", "image_input_tokens", "image input tokens",
+                  price_key="input_cost_per_image_token", fallback="input"),
     TokenCategory("web_search", "web_search_requests", "web search requests (a count, not tokens)", additive=False),
 )
 
 CATEGORY_BY_NAME = {c.name: c for c in CATEGORIES}
 CATEGORY_NAMES = tuple(c.name for c in CATEGORIES)
 CATEGORY_COLUMNS = tuple(c.column for c in CATEGORIES)
+# Categories with a cost column of their own after re-pricing, in column order.
+COSTED_CATEGORIES = tuple(c for c in CATEGORIES if c.cost_column)
+# The categories a provider may bill one prompt's tokens under: uncached input and the
+# cache reads and writes carved out of it (a bill and a log can split them differently).
+INPUT_SIDE = ("input", "cache_read", "cache_write_5m", "cache_write_1h")
 
 # Raw usage fields, each looked up under every usage root (in order) at these relative
 # paths; the first one present wins.

@@ -141,3 +141,28 @@ def test_categories_add_back_up_to_the_logged_prompt(text, cache_read, cache_wri
     assert got["cache_write_1h"] == write_1h
     assert got["output"] == completion
     assert got["reasoning"] == reasoning
+
+
+def test_the_category_vocabulary_derives_price_keys_fallbacks_and_cost_columns():
+    from litecost.pricing.keys import CATEGORY_FALLBACK, CATEGORY_KEYS
+    from litecost.pricing.repricing import BASE_COSTS, COST_COLUMNS
+    from litecost.tokens import CATEGORIES, COSTED_CATEGORIES
+
+    assert CATEGORY_KEYS["cache_write_1h"] == "cache_creation_input_token_cost_above_1hr"
+    assert len(set(CATEGORY_KEYS.values())) == len(CATEGORY_KEYS)
+    assert all(target in CATEGORY_KEYS for target in CATEGORY_FALLBACK.values())
+    # Every priced category is costed on its own column, except reasoning (inside output).
+    assert [c.name for c in COSTED_CATEGORIES] == [n for n in CATEGORY_KEYS if n != "reasoning"]
+    assert COST_COLUMNS == tuple(f"cost_{n}" for n in BASE_COSTS)
+    assert "web_search" not in CATEGORY_KEYS and len(CATEGORIES) == 10
+
+
+def test_one_rule_names_the_billing_provider():
+    from litecost.pricing.entries import PriceEntry
+    from litecost.providers import billing_provider
+
+    assert [billing_provider(p) for p in ("azure_ai", "vertex_ai-language-models", "bedrock_converse", None, "OpenAI")] == [
+        "azure", "vertex_ai", "bedrock", "unknown", "openai"]
+    # A price entry for Azure prices Azure AI Foundry calls of the same name, as the bill does.
+    entry = PriceEntry(2, "overrides.yaml", "gpt-4o", provider="azure")
+    assert entry.matches("gpt-4o", "azure_ai") and not entry.matches("gpt-4o", "openai")

@@ -201,18 +201,6 @@ def normalize_logged_model(provider: str | None, model: str | None) -> str | Non
     return family_key(model)
 
 
-def provider_family(provider: str | None) -> str:
-    """The billing provider of a LiteLLM provider name."""
-    p = (provider or "").lower()
-    if p.startswith("vertex_ai"):
-        return "vertex_ai"
-    if p.startswith("bedrock"):
-        return "bedrock"
-    if p in ("azure", "azure_ai"):
-        return "azure"
-    return p or "unknown"
-
-
 # LiteLLM's evidence of the model a call is billed under, strongest first: evidence name →
 # `calls` column.
 LOG_MODEL_EVIDENCE = (

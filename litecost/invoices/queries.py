@@ -82,7 +82,8 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
     names a model no evidence matches."""
     from collections import defaultdict
 
-    from litecost.invoices.models import LOG_MODEL_EVIDENCE, billing_model_key, model_key_function, provider_family
+    from litecost.invoices.models import LOG_MODEL_EVIDENCE, billing_model_key, model_key_function
+    from litecost.providers import billing_provider
 
     current = "" if include_superseded else " AND f.superseded_by IS NULL"
     rows = rows_of(store.con.execute(
@@ -97,7 +98,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
     billed: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         if row["model"]:
-            billed[provider_family(row["provider"])].add(row["model"])
+            billed[billing_provider(row["provider"])].add(row["model"])
     logged: dict[tuple[str, str], list[str]] = defaultdict(list)
     if rows:
         start = min(row["first_start"] for row in rows)
@@ -109,7 +110,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
             " GROUP BY ALL ORDER BY calls DESC, model",
             {"start": start, "end": end},
         )):
-            family = provider_family(call["provider"])
+            family = billing_provider(call["provider"])
             model, evidence = billing_model_key(call["provider"], call, billed[family], key)
             if model in billed[family]:
                 value = call[dict(LOG_MODEL_EVIDENCE)[evidence]]
@@ -118,7 +119,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
                 logged[(family, model)].append(f"{call['model']} ({evidence}{shown}, {calls})")
     for row in rows:
         del row["first_start"], row["last_end"]
-        row["logged_as"] = logged.get((provider_family(row["provider"]), row["model"]), [])
+        row["logged_as"] = logged.get((billing_provider(row["provider"]), row["model"]), [])
     return rows
 
 

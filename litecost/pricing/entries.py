@@ -20,6 +20,7 @@ from litecost.pricing.keys import (
     price_key,
 )
 from litecost.pricing.off_peak import Schedule
+from litecost.providers import billing_provider
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class PriceEntry:
     off_peak: OffPeak | None = None  # LiteLLM's off_peak_pricing
 
     def matches(self, name: str, provider: str | None) -> bool:
-        if self.provider and provider and _provider_family(self.provider) != _provider_family(provider):
+        if self.provider and provider and billing_provider(self.provider) != billing_provider(provider):
             return False
         if self.match_kind == "exact":
             return name == self.pattern
@@ -78,7 +79,7 @@ class Adjustment:
     valid_to: datetime | None = None
 
     def applies(self, name: str, provider: str | None) -> bool:
-        if self.provider and _provider_family(self.provider) != _provider_family(provider or ""):
+        if self.provider and billing_provider(self.provider) != billing_provider(provider or ""):
             return False
         if self.pattern is None:
             return True
@@ -87,15 +88,6 @@ class Adjustment:
         if self.match_kind == "glob":
             return fnmatch.fnmatchcase(name, self.pattern)
         return re.fullmatch(self.pattern, name) is not None
-
-
-def _provider_family(provider: str) -> str:
-    """LiteLLM's provider spellings that bill through the same provider."""
-    if provider.startswith("vertex_ai"):
-        return "vertex_ai"
-    if provider.startswith("bedrock"):
-        return "bedrock"
-    return provider
 
 
 @dataclass(frozen=True)

@@ -9,34 +9,17 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litecost.errors import UsageError
+from litecost.tokens import CATEGORIES
 
 SERVICE_TIERS = ("standard", "batch", "priority", "flex")
 _TIER_SUFFIX = {"standard": "", "batch": "_batches", "priority": "_priority", "flex": "_flex"}
 
-# Token-priced categories and their LiteLLM price keys. `web_search` is a count and is
-# not priced per token; it is reported, not re-priced.
-CATEGORY_KEYS: dict[str, str] = {
-    "input": "input_cost_per_token",
-    "cache_read": "cache_read_input_token_cost",
-    "cache_write_5m": "cache_creation_input_token_cost",
-    "cache_write_1h": "cache_creation_input_token_cost_above_1hr",
-    "output": "output_cost_per_token",
-    "reasoning": "output_cost_per_reasoning_token",
-    "audio_input": "input_cost_per_audio_token",
-    "audio_output": "output_cost_per_audio_token",
-    "image_input": "input_cost_per_image_token",
-}
+# Token-priced categories and their LiteLLM price keys (from `tokens`). `web_search` is a
+# count and is not priced per token; it is reported, not re-priced.
+CATEGORY_KEYS: dict[str, str] = {c.name: c.price_key for c in CATEGORIES if c.price_key}
 PRICED_CATEGORIES = tuple(CATEGORY_KEYS)
 # When a category has no price of its own, LiteLLM bills it at this category's rate.
-CATEGORY_FALLBACK: dict[str, str] = {
-    "cache_read": "input",
-    "cache_write_5m": "input",
-    "cache_write_1h": "cache_write_5m",
-    "reasoning": "output",
-    "audio_input": "input",
-    "audio_output": "output",
-    "image_input": "input",
-}
+CATEGORY_FALLBACK: dict[str, str] = {c.name: c.fallback for c in CATEGORIES if c.fallback}
 BATCH_DEFAULT_MULTIPLIER = Decimal("0.5")
 
 _KEY_RE = re.compile(

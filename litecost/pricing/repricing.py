@@ -15,19 +15,16 @@ from litecost.pricing.off_peak import (
     open_schedules_sql,
 )
 from litecost.sql import MONEY
+from litecost.tokens import COSTED_CATEGORIES
 
 # -- re-pricing calls in SQL ----------------------------------------------------------
 
-# Per category: tokens of a call (alias c) times the rate of its price row (alias s).
+# Per costed category: tokens of a call (alias c) times the rate of its price row (alias s).
+# Reasoning tokens are inside output's count and cost, at the reasoning rate.
 BASE_COSTS = {
-    "input": "{c}.input_tokens * {s}.rate_input",
-    "cache_read": "{c}.cache_read_tokens * {s}.rate_cache_read",
-    "cache_write_5m": "{c}.cache_write_5m_tokens * {s}.rate_cache_write_5m",
-    "cache_write_1h": "{c}.cache_write_1h_tokens * {s}.rate_cache_write_1h",
+    c.name: f"{{c}}.{c.column} * {{s}}.rate_{c.name}" for c in COSTED_CATEGORIES
+} | {
     "output": "({c}.output_tokens - {c}.reasoning_tokens) * {s}.rate_output + {c}.reasoning_tokens * {s}.rate_reasoning",
-    "audio_input": "{c}.audio_input_tokens * {s}.rate_audio_input",
-    "audio_output": "{c}.audio_output_tokens * {s}.rate_audio_output",
-    "image_input": "{c}.image_input_tokens * {s}.rate_image_input",
 }
 
 
@@ -45,8 +42,7 @@ def _adjusted(expr: str) -> str:
 
 MULTIPLIER = "DECIMAL(20, 10)"
 _RATE_COLUMNS = tuple(f"rate_{c}" for c in PRICED_CATEGORIES)
-COST_COLUMNS = ("cost_input", "cost_cache_read", "cost_cache_write_5m", "cost_cache_write_1h", "cost_output",
-                "cost_audio_input", "cost_audio_output", "cost_image_input")
+COST_COLUMNS = tuple(c.cost_column for c in COSTED_CATEGORIES)
 
 
 PRICE_IDENTITY = ("provider", "model", "model_map_key", "model_group", "deployment_id", "regional", "off_peak")
