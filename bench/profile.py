@@ -68,7 +68,7 @@ def report_timings(phases: list[tuple[str, float]], con: TimedConnection) -> Non
 
 
 def profile_ingest(args: argparse.Namespace) -> None:
-    from litecost.ingest import detect_files, ingest
+    from litecost.sources.ingest import detect_files, ingest
     from litecost.store import Store
 
     db = Path(args.db or Path(args.path).with_suffix(".profile.duckdb"))

@@ -68,10 +68,6 @@ class Report:
     notes: list[str] = field(default_factory=list)
     previous: Report | None = None
 
-    @property
-    def metric_names(self) -> list[str]:
-        return ["requests", "failed_requests", "unpriced_requests", *TOKEN_METRICS, *COST_METRICS, "share_pct"]
-
 
 def parse_dimensions(text: str) -> tuple[str, ...]:
     dims = tuple(d.strip() for d in text.split(",") if d.strip())

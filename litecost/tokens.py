@@ -168,8 +168,3 @@ def category_select(prompt: str = "prompt_tokens", completion: str = "completion
         f"{image_in} AS image_input_tokens",
         "coalesce(u_web_search, 0) AS web_search_requests",
     ]
-
-
-def count_sql(expr: str) -> str:
-    """Public form of the whole-number rule, for top-level token counts."""
-    return _count(expr)

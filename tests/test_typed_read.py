@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, slp, write_jsonl
 
 from litecost.files import digest_of
-from litecost.ingest import detect_files, ingest
+from litecost.sources.ingest import detect_files, ingest
 from litecost.store import Store
 
 SAMPLE = Path(__file__).parent.parent / "sample_data"

@@ -38,7 +38,7 @@ def ingest_command(
     wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
 ) -> None:
     from litecost.cli.common import warn
-    from litecost.ingest import detect_files, ingest
+    from litecost.sources.ingest import detect_files, ingest
     from litecost.periods import zone_info
     from litecost.store import Store
 

@@ -33,9 +33,9 @@ with different rows), and an overlap between them is only noted. So import the
 parts of one export together, and successive re-issues in separate runs, oldest
 first.
 
-Only files with `superseded_by IS NULL` are current: reports and reconcile must read
-`invoice_lines` joined to `invoice_files WHERE superseded_by IS NULL` (see
-`queries.CURRENT_LINES`). Superseded files stay stored and listable (`--all`).
+Only files with `superseded_by IS NULL` are current: listings show those, and reconcile
+reads the files it is given (`litecost reconcile` names superseded ones). Superseded
+files stay stored and listable (`--all`).
 A file's period is [min(line period_start), max(line period_end)) in UTC; its
 accounts are the distinct `account` values of its lines.
 """

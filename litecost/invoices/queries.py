@@ -7,17 +7,13 @@ from typing import TYPE_CHECKING, Any
 from litecost.errors import UsageError
 from litecost.store import rows_of
 from litecost.invoices.charges import INVOICE_CATEGORIES
+from litecost.sql import string_list
 
 if TYPE_CHECKING:
     from litecost.invoices.models import ModelAliases
     from litecost.store import Store
 
-# The lines reconcile and reports must use: those of files not superseded.
-CURRENT_LINES = (
-    "SELECT l.* FROM invoice_lines l JOIN invoice_files f USING (invoice_file_id) WHERE f.superseded_by IS NULL"
-)
-
-_CATEGORY_ORDER = "[" + ", ".join(f"'{c}'" for c in INVOICE_CATEGORIES) + "]"
+_CATEGORY_ORDER = string_list(INVOICE_CATEGORIES)
 
 GROUPINGS = {
     "kind": ("kind",),
