@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import time
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -149,3 +151,56 @@ def test_upgrading_rebuilds_calls_without_the_key_index_and_keeps_every_call(cli
             "chatcmpl-1",
             "chatcmpl-2",
         ]
+
+
+# -- the schema, frozen ------------------------------------------------------------
+
+SCHEMA_SNAPSHOT = Path(__file__).parent / "data" / "schema.txt"
+
+
+def _schema(con) -> str:
+    """Every table's columns (type, nullability, default) and every sequence, one per line."""
+    columns = con.execute(
+        "SELECT table_name, column_name, data_type, is_nullable, column_default FROM duckdb_columns()"
+        " WHERE database_name = current_database() AND schema_name = 'main' ORDER BY table_name, column_index"
+    ).fetchall()
+    sequences = con.execute(
+        "SELECT sequence_name FROM duckdb_sequences() WHERE database_name = current_database() ORDER BY 1"
+    ).fetchall()
+    lines = [f"{t}.{c} {ty}{'' if nullable else ' NOT NULL'}{f' DEFAULT {d}' if d else ''}" for t, c, ty, nullable, d in columns]
+    return "\n".join(lines + [f"sequence {s}" for (s,) in sequences]) + "\n"
+
+
+def test_a_new_database_has_the_snapshot_schema(db):
+    """A change to the schema is a new migration and a new snapshot line, on purpose:
+    regenerate with LITECOST_UPDATE_SCHEMA=1 and read the diff."""
+    with Store.open(db) as store:
+        actual = _schema(store.con)
+    if os.environ.get("LITECOST_UPDATE_SCHEMA"):
+        SCHEMA_SNAPSHOT.write_text(actual)
+    assert actual == SCHEMA_SNAPSHOT.read_text()
+
+
+@pytest.mark.parametrize("stopped_at", range(1, SCHEMA_VERSION))
+def test_a_database_from_any_earlier_version_upgrades_to_the_same_schema(tmp_path, monkeypatch, stopped_at):
+    older = tmp_path / "older.duckdb"
+    monkeypatch.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:stopped_at])
+    monkeypatch.setattr(store_module, "SCHEMA_VERSION", stopped_at)
+    Store.open(older).close()
+    monkeypatch.undo()
+    with Store.open(older) as store:
+        assert store.applied_version() == SCHEMA_VERSION
+        assert _schema(store.con) == SCHEMA_SNAPSHOT.read_text()
+
+
+def test_migrations_are_literal_text():
+    """No migration may take a name or a type from today's code: its module imports nothing."""
+    import ast
+
+    import litecost.store.migrations as migrations
+
+    tree = ast.parse(Path(migrations.__file__).read_text())
+    imports = [n for n in ast.walk(tree) if isinstance(n, (ast.Import, ast.ImportFrom)) and n.module != "__future__"]
+    assert imports == []
+    assert not any(isinstance(n, ast.JoinedStr) for n in ast.walk(tree))
+    assert [number for number, _, _ in migrations.MIGRATIONS] == list(range(1, SCHEMA_VERSION + 1))
