@@ -41,7 +41,7 @@ from litecost.providers import billing_provider
 from litecost.periods import Period
 from litecost.pricing.book import PriceBook
 from litecost.pricing.repricing import GroupPricing
-from litecost.render import money_text
+from litecost.money import money_text
 from litecost.store import fetch_rows
 from litecost.tokens import COSTED_CATEGORIES, INPUT_SIDE
 

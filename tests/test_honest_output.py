@@ -131,7 +131,7 @@ def test_a_litellm_price_map_with_a_bad_price_is_a_one_line_error(cli, tmp_path,
 def test_money_for_reading_never_shows_minus_zero():
     from decimal import Decimal
 
-    from litecost.render import money_text
+    from litecost.money import money_text
 
     assert money_text(Decimal("-0.001")) == "0.00"
     assert money_text(Decimal("-1234.5")) == "-1,234.50"

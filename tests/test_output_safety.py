@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import slp, write_jsonl
-from litecost.render import Column, to_csv, to_markdown
+from litecost.cli.render import Column, to_csv, to_markdown
 
 LITECOST = [sys.executable, "-m", "litecost"]
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", " =HYPERLINK(\"x\")", "\t=1", "\r=1", "a\r=cmd|' /C calc'!A0",

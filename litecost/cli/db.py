@@ -23,13 +23,13 @@ def _open(ctx: typer.Context, wait: float):  # noqa: ANN202
 def info(ctx: typer.Context, fmt: Optional[OutputFormat] = FORMAT_OPTION, wait: float = _WAIT) -> None:
     """Tables and row counts, the time range of stored calls, the file size."""
     from litecost.dbinfo import database_info
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         info_doc = database_info(store)
     if fmt is OutputFormat.json:
-        from litecost.render import to_json_document
+        from litecost.cli.render import to_json_document
 
         write_output(to_json_document(info_doc))
         return
@@ -58,7 +58,7 @@ def ingests(
 ) -> None:
     """The ingest ledger: one row per ingested file with its counts."""
     from litecost.dbinfo import list_ingests
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
@@ -83,7 +83,7 @@ def rejects(
 ) -> None:
     """Rejected input records: file, line, reason and a short redacted excerpt."""
     from litecost.dbinfo import list_rejects
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
@@ -103,7 +103,7 @@ def conflicts(
 ) -> None:
     """Duplicate request ids whose content differed from the stored call (first version kept)."""
     from litecost.dbinfo import list_conflicts
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:

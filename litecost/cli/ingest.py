@@ -52,7 +52,7 @@ def ingest_command(
             result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, on_file=on_file)
 
     if fmt is OutputFormat.json:
-        from litecost.render import to_json_document
+        from litecost.cli.render import to_json_document
 
         write_output(to_json_document(result.to_dict()))
     else:
@@ -75,7 +75,7 @@ def ingest_command(
 def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
     """One row per file (and a total row for several); machine formats add the ingest id,
     format, reader and sha256 of each file."""
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     columns = [Column("path", "file"), Column("kind"), *(Column(n, n.replace("_", " "), "int") for n in _SUMMARY_COLUMNS)]
     if fmt is not OutputFormat.table:

@@ -80,7 +80,7 @@ def import_command(
         result = import_invoices(store, sources, aliases=loaded_aliases)
 
     if fmt is SummaryFormat.json:
-        from litecost.render import to_json_document
+        from litecost.cli.render import to_json_document
 
         write_output(to_json_document(result.to_dict()))
     else:
@@ -98,7 +98,7 @@ def _period(row: dict[str, Any]) -> str:
 
 
 def _import_table(result):  # noqa: ANN001, ANN202
-    from litecost.render import Column, to_rich_table
+    from litecost.cli.render import Column, to_rich_table
 
     rows = []
     for f in result.files:
@@ -140,7 +140,7 @@ def list_command(
     files only."""
     fmt = choose_format(fmt)
     from litecost.invoices.queries import list_invoice_files
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
     from litecost.store import Store
 
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
@@ -179,7 +179,7 @@ def show_command(
     """The lines of one imported invoice file, as stored or aggregated."""
     fmt = choose_format(fmt)
     from litecost.invoices.queries import GROUPINGS, invoice_file, invoice_lines
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
     from litecost.store import Store
 
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
@@ -227,7 +227,7 @@ def models_command(
     stored lines, or to `invoices import` for new files)."""
     fmt = choose_format(fmt)
     from litecost.invoices.queries import apply_model_aliases, invoice_models
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
     from litecost.store import Store
 
     if aliases is not None:
@@ -252,7 +252,7 @@ def models_command(
         write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="models"))
         return
     # A terminal: the evidence is sentences, one per billed model under the table.
-    from litecost.render import Bullets
+    from litecost.cli.render import Bullets
 
     write_output(render_rows(fmt.value, rows, [c for c in columns if c.key != "logged_as"]))
     matched = [f"{r['provider']} · {r['model_raw']}: {'; '.join(r['logged_as'])}" for r in rows if r["logged_as"]]

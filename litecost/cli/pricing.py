@@ -40,7 +40,7 @@ def show(
     from litecost.periods import parse_instant
     from litecost.pricing.keys import PRICED_CATEGORIES, SERVICE_TIERS
     from litecost.pricing.litellm_map import call_names
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
 
     book = load_book(pricing)
     instant = parse_instant(at, "UTC", what="--at") if at else datetime.now(timezone.utc)
@@ -104,7 +104,7 @@ def check(
     from litecost.errors import PricingIncompleteError
     from litecost.pricing.repricing import install_priced_calls
     from litecost.pricing.diff import calls_without_usage, unpriced_models
-    from litecost.render import Column, render_rows
+    from litecost.cli.render import Column, render_rows
     from litecost.store import Store
 
     book = load_book(pricing)
@@ -146,7 +146,7 @@ def diff(
     from litecost.periods import resolve_period
     from litecost.pricing.repricing import install_priced_calls
     from litecost.pricing.diff import DIFF_DIMENSIONS, diff_by, largest_differences, reason_summary
-    from litecost.render import Column, render_rows, to_json_document
+    from litecost.cli.render import Column, render_rows, to_json_document
     from litecost.store import Store
 
     if by not in DIFF_DIMENSIONS:
@@ -191,7 +191,7 @@ def sync_command(
 ) -> None:
     """Replace the bundled price snapshot (explicit only; records where and when it came from)."""
     from litecost.pricing.sync import sync
-    from litecost.render import Column, render_rows, to_json_document
+    from litecost.cli.render import Column, render_rows, to_json_document
 
     record = sync(url=url, from_file=str(from_file) if from_file else None, now=datetime.now(timezone.utc))
     if fmt is OutputFormat.json:

@@ -77,6 +77,7 @@ def reconcile_command(
     from litecost.reconcile import ReconcileSpec, reconcile
     from litecost.reconcile_threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
+    from litecost.invoices.queries import require_invoice_files
 
     zone_info(tz)
     if grain not in ("period", "day"):
@@ -106,7 +107,7 @@ def reconcile_command(
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         if files:
             ids += _import(store, files, provider, mapping, aliases)
-        _check_ids(store, ids)
+        require_invoice_files(store, ids)
         result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates)), model_key, book)
         from litecost.invoices.queries import invoice_file
 
@@ -137,15 +138,6 @@ def _import(store, files: list[str], provider: str, mapping: Path | None, aliase
     return [f.invoice_file_id for f in result.files]
 
 
-def _check_ids(store, ids: list[int]) -> None:  # noqa: ANN001
-    from litecost.errors import UsageError
-
-    known = {r[0] for r in store.con.execute("SELECT invoice_file_id FROM invoice_files").fetchall()}
-    missing = [i for i in ids if i not in known]
-    if missing:
-        raise UsageError(f"no imported invoice file with id {missing[0]}", hint="see `litecost invoices list`")
-    if not ids:
-        raise UsageError("no invoices to reconcile")
 
 
 def _row_place(row: dict) -> str:
@@ -176,7 +168,7 @@ ROW_COLUMNS = (
 
 
 def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None) -> None:  # noqa: ANN001
-    from litecost.render import Bullets, Column, render_rows, to_json_document
+    from litecost.cli.render import Bullets, Column, render_rows, to_json_document
 
     day_grain = result.spec.grain == "day"
     columns = [Column(k, h, kind) for k, h, kind in ROW_COLUMNS if day_grain or k != "day"]

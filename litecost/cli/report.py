@@ -90,7 +90,7 @@ def report_command(
 
 
 def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
-    from litecost.render import Column
+    from litecost.cli.render import Column
     from litecost.report import TOKEN_METRICS
 
     dims = [Column(d) for d in report.spec.dimensions]
@@ -120,7 +120,7 @@ def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
 
 
 def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, series, totals: bool) -> None:  # noqa: ANN001
-    from litecost.render import render_rows, to_json_document
+    from litecost.cli.render import render_rows, to_json_document
 
     spec = report.spec
     columns = _columns(report, fmt)

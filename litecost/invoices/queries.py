@@ -46,6 +46,17 @@ def invoice_file(store: Store, file_id: int) -> dict[str, Any]:
     return rows[0]
 
 
+def require_invoice_files(store: Store, ids: list[int]) -> None:
+    """Refuse an empty list, or an id no imported invoice file has."""
+    if not ids:
+        raise UsageError("no invoices to reconcile")
+    known = {r[0] for r in store.con.execute(
+        "SELECT invoice_file_id FROM invoice_files WHERE list_contains($ids, invoice_file_id)", {"ids": ids}).fetchall()}
+    missing = [i for i in ids if i not in known]
+    if missing:
+        raise UsageError(f"no imported invoice file with id {missing[0]}", hint="see `litecost invoices list`")
+
+
 def invoice_lines(store: Store, file_id: int, by: str | None = None) -> list[dict[str, Any]]:
     """The file's lines in source order, or aggregated by kind/model/category/day/provider."""
     invoice_file(store, file_id)

@@ -17,6 +17,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from litecost.money import money_text
+
 FORMATS = ("table", "csv", "json", "jsonl", "markdown")
 
 
@@ -92,12 +94,6 @@ def _plain(value: Any, column: Column | None = None, csv_guard: bool = False) ->
     if csv_guard and (column is None or not column.numeric):
         return guard_formula(text)
     return text
-
-
-def money_text(value: Decimal | float | int, places: int = 2, suffix: str = "") -> str:
-    """A figure for reading: rounded, with thousands separators, never "-0.00"."""
-    text = f"{Decimal(value):,.{places}f}"
-    return (text[1:] if text.startswith("-") and not text.strip("-0.,") else text) + suffix
 
 
 def _display(value: Any, column: Column) -> str:
