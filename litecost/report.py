@@ -68,6 +68,43 @@ class Report:
     notes: list[str] = field(default_factory=list)
     previous: Report | None = None
 
+    def column_names(self) -> list[str]:
+        """The columns of every row, in order: the dimensions, then the metrics."""
+        comparison = ["previous_repriced_cost", "change", "change_pct"] if self.previous else []
+        return [*self.spec.dimensions, *_COUNTS, *TOKEN_METRICS, *COST_METRICS, "share_pct", *comparison]
+
+    def to_document(self) -> dict[str, Any]:
+        """The versioned JSON document `litecost report --format json` prints."""
+        spec, names = self.spec, self.column_names()
+        return {
+            "schema_version": 1,
+            "period": spec.period.to_dict() if spec.period else None,
+            "tz": spec.tz,
+            "by": list(spec.dimensions),
+            "filters": [{"dimension": d, "value": redact(v)} for d, v in spec.filters],
+            "tag_split": spec.tag_split,
+            "rows": [{n: r.get(n) for n in names} for r in self.rows],
+            "totals": {n: self.totals.get(n) for n in names},
+            "previous_period": self.previous.spec.period.to_dict() if self.previous else None,
+            "notes": self.notes,
+        }
+
+    def to_polars(self, *, totals: bool = False):  # noqa: ANN201 - a polars.DataFrame
+        """The rows as a polars DataFrame (money exact, as Decimal(38, 18)); `totals` appends
+        the (total) row."""
+        import polars as pl
+
+        def dtype(name: str):  # noqa: ANN202
+            if name in self.spec.dimensions:
+                return pl.String
+            if name in (*COST_METRICS, "previous_repriced_cost", "change"):
+                return pl.Decimal(38, 18)
+            return pl.Decimal(38, 2) if name.endswith("_pct") else pl.Int64
+
+        names = self.column_names()
+        rows = [*self.rows, self.totals] if totals else self.rows
+        return pl.DataFrame([{n: r.get(n) for n in names} for r in rows], schema={n: dtype(n) for n in names})
+
 
 def parse_dimensions(text: str) -> tuple[str, ...]:
     dims = tuple(d.strip() for d in text.split(",") if d.strip())

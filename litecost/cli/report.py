@@ -132,19 +132,7 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
     if spec.tag_split == "even" and any(d.startswith("tag") for d in spec.dimensions):
         title += " · tags split evenly"
     if fmt is OutputFormat.json:
-        document = {
-            "schema_version": 1,
-            "period": spec.period.to_dict() if spec.period else None,
-            "tz": spec.tz,
-            "by": list(spec.dimensions),
-            "filters": [{"dimension": d, "value": redact(v)} for d, v in spec.filters],
-            "tag_split": spec.tag_split,
-            "rows": [{c.key: r.get(c.key) for c in columns} for r in report.rows],
-            "totals": {c.key: report.totals.get(c.key) for c in columns},
-            "previous_period": report.previous.spec.period.to_dict() if report.previous else None,
-            "notes": report.notes,
-        }
-        write_output(to_json_document(document), output)
+        write_output(to_json_document(report.to_document()), output)
         return
     rows = [*report.rows, report.totals] if totals else list(report.rows)
     if fmt is OutputFormat.table:

@@ -1,0 +1,118 @@
+"""The Python API: what the CLI does, for a notebook or a script.
+
+    import litecost
+
+    with litecost.open("litecost.duckdb") as lc:
+        lc.ingest("spendlogs_2026-10.csv")
+        by_team = lc.report(by="team", period="2026-10")
+        by_team.to_polars()      # a polars DataFrame, money as Decimal(38, 18)
+        by_team.to_document()    # the JSON document `litecost report --format json` prints
+
+Arguments mean what the CLI's options mean and are checked the same way; errors are the
+same `litecost.errors` exceptions (each with a one-line message and a hint).
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from litecost.pricing.book import PriceBook, load_book
+from litecost.report import Report
+from litecost.sources.ingest import IngestResult
+from litecost.store import Store, resolve_db_path
+
+PathLike = str | os.PathLike[str]
+
+
+def open(  # noqa: A001 - litecost.open(db), like sqlite3.connect or duckdb.connect
+    db: PathLike | None = None, *, pricing: Iterable[PathLike] | None = None, wait_seconds: float = 0.0,
+) -> Litecost:
+    """The litecost database at `db` (else LITECOST_DB, else ./litecost.duckdb), created
+    and migrated if needed, priced with the snapshot under `pricing` files (else those
+    LITECOST_PRICING names)."""
+    return Litecost(resolve_db_path(db), load_book(pricing), wait_seconds)
+
+
+class Litecost:
+    """An open litecost database and the price book it is priced with. Each call opens
+    the store for as long as it needs, so other litecost processes can run between calls."""
+
+    def __init__(self, db: Path, book: PriceBook, wait_seconds: float = 0.0) -> None:
+        self.db, self.book, self.wait_seconds = db, book, wait_seconds
+        Store.open(db, wait_seconds=wait_seconds).close()  # create or migrate it now, not mid-notebook
+
+    def __enter__(self) -> Litecost:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Nothing stays open between calls; kept so `with litecost.open(…)` reads as it should."""
+
+    def ingest(self, *paths: PathLike, kind: str = "auto", source_tz: str = "UTC", strict: bool = False,
+               keep_payloads: bool = False) -> IngestResult:
+        """Ingest LiteLLM logs (files, directories or globs) in one transaction, as `litecost ingest`."""
+        from litecost.periods import zone_info
+        from litecost.sources.ingest import detect_files, ingest
+
+        zone_info(source_tz)
+        sources = detect_files([str(p) for p in paths], kind)
+        with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
+            return ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads)
+
+    def report(self, by: str | builtins.list[str], *, period: str | None = None, since: str | None = None,
+               until: str | None = None, tz: str = "UTC", where: dict[str, str] | None = None,
+               tag_split: str = "full", top: int | None = None, compare: str | None = None,
+               include_user_agent_tags: bool = False) -> Report:
+        """Spend by `by` (e.g. "team" or ["team", "model"]), as `litecost report`."""
+        from litecost.errors import UsageError
+        from litecost.periods import resolve_period, zone_info
+        from litecost.report import ReportSpec, compare as add_comparison, parse_dimensions, parse_filters
+        from litecost.report import previous_report, spend_report
+
+        zone_info(tz)
+        if tag_split not in ("full", "even"):
+            raise UsageError(f"tag_split {tag_split!r} is not full or even")
+        if compare not in (None, "previous"):
+            raise UsageError(f"compare {compare!r} is not supported", hint='use compare="previous"')
+        window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
+        if compare and window is None:
+            raise UsageError('compare="previous" needs a period or since/until')
+        dimensions = parse_dimensions(by if isinstance(by, str) else ",".join(by))
+        filters = parse_filters([f"{k}={v}" for k, v in (where or {}).items()])
+        spec = ReportSpec(dimensions, window, tz, filters, tag_split, top, include_user_agent_tags)
+        with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
+            report = spend_report(store.con, spec, self.book)
+            if compare:
+                add_comparison(report, previous_report(store.con, spec, self.book))
+        return report
+
+    def priced_calls(self, *, period: str | None = None, since: str | None = None, until: str | None = None,
+                     tz: str = "UTC") -> Any:
+        """Every stored call in the period with its re-priced cost per category and in all
+        (`cost_*`, `repriced_cost`; NULL where the book has no price), as a polars DataFrame."""
+        import polars as pl
+
+        from litecost.periods import resolve_period, zone_info
+        from litecost.pricing.repricing import install_priced_calls
+        from litecost.sql import Statement
+
+        zone_info(tz)
+        window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
+        with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
+            install_priced_calls(store.con, self.book)
+            sql = "SELECT * FROM priced_calls"
+            params: dict[str, Any] = {}
+            if window is not None:
+                sql += " WHERE start_time >= $start AND start_time < $end"
+                params = {"start": window.start, "end": window.end}
+            cursor = Statement(sql + " ORDER BY start_time, request_id", params).execute(store.con)
+            names = [d[0] for d in cursor.description]
+            # Through Python values, not Arrow: pyarrow is not a dependency.
+            return pl.DataFrame(cursor.fetchall(), schema=names, orient="row", infer_schema_length=None)
