@@ -69,6 +69,16 @@ class ReconcileSpec:
     usd_rates: tuple[tuple[str, Decimal], ...] = ()  # (currency, USD per unit) for non-USD invoices
 
 
+# The fields of a reconciliation row, in order (`day` only at day grain).
+ROW_FIELDS = (
+    "provider", "model", "category", "day", "invoice_quantity", "log_quantity", "invoice_amount", "logged_cost",
+    "repriced_cost", "delta_amount", "delta_pct", "status", "explanation", "invoice_model", "log_model", "evidence",
+)
+# What the document says of each invoice file reconciled.
+INVOICE_FIELDS = ("invoice_file_id", "path", "provider", "layout", "period_start", "period_end", "total_amount",
+                  "currency", "superseded_by")
+
+
 @dataclass
 class Reconciliation:
     spec: ReconcileSpec
@@ -77,6 +87,41 @@ class Reconciliation:
     rows: list[dict[str, Any]]
     summary: dict[str, Any]
     offsets: dict[tuple[str, str], int] = field(default_factory=dict)
+    invoices: list[dict[str, Any]] = field(default_factory=list)  # the files' headers (invoices.queries.invoice_file)
+
+    def row_fields(self) -> list[str]:
+        return [f for f in ROW_FIELDS if self.spec.grain == "day" or f != "day"]
+
+    def period(self) -> dict[str, Any]:
+        start, end = self.window
+        return {"start": start.isoformat(), "end": end.isoformat(), "tz": self.spec.tz,
+                "label": self.spec.period.label if self.spec.period else "the invoices' own period"}
+
+    def time_shifts(self) -> list[dict[str, Any]]:
+        return [{"provider": p, "model": m, "offset_hours": h} for (p, m), h in sorted(self.offsets.items())]
+
+    def to_document(self) -> dict[str, Any]:
+        """The versioned JSON document `litecost reconcile --format json` prints."""
+        fields = self.row_fields()
+        return {
+            "schema_version": 1, "period": self.period(), "grain": self.spec.grain,
+            "tolerance_pct": self.spec.tolerance_pct, "providers": self.providers,
+            "invoices": [{k: h.get(k) for k in INVOICE_FIELDS} for h in self.invoices],
+            "summary": {**self.summary, "time_shifts": self.time_shifts()},
+            "rows": [{**{f: r.get(f) for f in fields}, "litellm_bugs": r.get("litellm_bugs", [])} for r in self.rows],
+        }
+
+    def to_polars(self):  # noqa: ANN201 - a polars.DataFrame
+        """The rows as a polars DataFrame: amounts exact as Decimal(38, 18), quantities as
+        Decimal(38, 6), delta_pct as Decimal(38, 2)."""
+        import polars as pl
+
+        money = ("invoice_amount", "logged_cost", "repriced_cost", "delta_amount")
+        schema = {f: pl.Decimal(38, 18) if f in money else pl.Decimal(38, 6) if f.endswith("_quantity")
+                  else pl.Decimal(38, 2) if f == "delta_pct" else pl.String for f in self.row_fields()}
+        rows = [{f: (str(r.get(f)) if schema[f] == pl.String and r.get(f) is not None else r.get(f)) for f in schema}
+                for r in self.rows]
+        return pl.DataFrame(rows, schema=schema)
 
 
 # -- reading both sides ------------------------------------------------------------------
@@ -233,6 +278,17 @@ def _shifted_quantities(hours: dict[datetime, Decimal], offset: int, start: date
         if start <= moved < end:
             out[_day_of(moved, tz) if day_grain else None] += quantity
     return out
+
+
+def reconcile_files(store, spec: ReconcileSpec, model_key: Callable[[str, str | None, str], str],  # noqa: ANN001
+                    book: PriceBook) -> Reconciliation:
+    """`reconcile` over stored invoice files, refusing ids no file has, with the files' headers."""
+    from litecost.invoices.queries import invoice_file, require_invoice_files
+
+    require_invoice_files(store, list(spec.invoice_file_ids))
+    result = reconcile(store.con, spec, model_key, book)
+    result.invoices = [invoice_file(store, i) for i in spec.invoice_file_ids]
+    return result
 
 
 def reconcile(

@@ -66,3 +66,23 @@ def test_bad_arguments_are_the_cli_s_one_line_errors(month):
         with pytest.raises(UsageError, match="needs a period"):
             lc.report(by="team", compare="previous")
         assert lc.report(by="team").rows == []
+
+
+def test_reconcile_through_the_api_is_the_cli_s_reconciliation(month, cli):
+    bill = REPO / "sample_data" / "invoices" / "openai_costs_2026-10.csv"
+    with litecost.open(month / "api.duckdb") as lc:
+        lc.ingest(SPENDLOGS.name)
+        result = lc.reconcile(bill, period="2026-10", grain="day")
+        again = lc.reconcile(1, period="2026-10", grain="day")  # the bill, now stored as invoice file 1
+        with pytest.raises(UsageError, match="no imported invoice file with id 9"):
+            lc.reconcile(9, period="2026-10")
+        with pytest.raises(UsageError, match="not a positive number"):
+            lc.reconcile(1, rates={"EUR": "0"})
+    assert cli("ingest", SPENDLOGS).exit_code == 0
+    printed = cli("reconcile", bill, "--period", "2026-10", "--grain", "day", "--format", "json").json()
+    document = json.loads(to_json_document(result.to_document()), parse_float=Decimal)
+    assert document["rows"] == printed["rows"] and document["summary"] == printed["summary"]
+    assert again.to_document()["rows"] == result.to_document()["rows"]
+    frame = result.to_polars()
+    assert frame.height == len(printed["rows"]) and "day" in frame.columns
+    assert frame["delta_amount"].sum() == sum(r["delta_amount"] for r in result.rows)

@@ -74,10 +74,9 @@ def reconcile_command(
     from litecost.errors import ExitCode, UsageError
     from litecost.invoices.models import ModelAliases, model_key_function
     from litecost.periods import parse_period, zone_info
-    from litecost.reconcile import ReconcileSpec, reconcile
+    from litecost.reconcile import ReconcileSpec, reconcile_files
     from litecost.reconcile_threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
-    from litecost.invoices.queries import require_invoice_files
 
     zone_info(tz)
     if grain not in ("period", "day"):
@@ -107,13 +106,10 @@ def reconcile_command(
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         if files:
             ids += _import(store, files, provider, mapping, aliases)
-        require_invoice_files(store, ids)
-        result = reconcile(store.con, ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates)), model_key, book)
-        from litecost.invoices.queries import invoice_file
+        spec = ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates))
+        result = reconcile_files(store, spec, model_key, book)
 
-        headers = [invoice_file(store, i) for i in dict.fromkeys(ids)]
-
-    _render(result, headers, fmt, output)
+    _render(result, fmt, output)
     check = check_threshold(result.rows, result.summary["invoice_total"], threshold)
     if check.breached:
         sys.stderr.write(_breach_text(check))
@@ -158,37 +154,20 @@ def _breach_text(check) -> str:  # noqa: ANN001
     return "".join(f"{line}\n" for line in lines)
 
 
-ROW_COLUMNS = (
-    ("provider", None, "text"), ("model", None, "text"), ("category", None, "text"), ("day", None, "text"),
-    ("invoice_quantity", None, "int"), ("log_quantity", None, "int"), ("invoice_amount", None, "money"),
-    ("logged_cost", None, "money"), ("repriced_cost", None, "money"), ("delta_amount", None, "money"),
-    ("delta_pct", None, "pct"), ("status", None, "text"), ("explanation", None, "text"),
-    ("invoice_model", None, "text"), ("log_model", None, "text"), ("evidence", None, "text"),
-)
+# How each row field is shown (the rest is text).
+_KINDS = {"invoice_quantity": "int", "log_quantity": "int", "invoice_amount": "money", "logged_cost": "money",
+          "repriced_cost": "money", "delta_amount": "money", "delta_pct": "pct"}
 
 
-def _render(result, headers: list[dict], fmt: OutputFormat, output: Path | None) -> None:  # noqa: ANN001
+def _render(result, fmt: OutputFormat, output: Path | None) -> None:  # noqa: ANN001
     from litecost.cli.render import Bullets, Column, render_rows, to_json_document
 
-    day_grain = result.spec.grain == "day"
-    columns = [Column(k, h, kind) for k, h, kind in ROW_COLUMNS if day_grain or k != "day"]
+    columns = [Column(k, None, _KINDS.get(k, "text")) for k in result.row_fields()]
     start, end = result.window
-    period = {"start": start.isoformat(), "end": end.isoformat(), "tz": result.spec.tz,
-              "label": result.spec.period.label if result.spec.period else "the invoices' own period"}
-    summary = dict(result.summary)
-    summary["time_shifts"] = [
-        {"provider": p, "model": m, "offset_hours": h} for (p, m), h in sorted(result.offsets.items())
-    ]
+    period = result.period()
+    summary = {**result.summary, "time_shifts": result.time_shifts()}
     if fmt is OutputFormat.json:
-        write_output(to_json_document({
-            "schema_version": 1, "period": period, "grain": result.spec.grain,
-            "tolerance_pct": result.spec.tolerance_pct, "providers": result.providers,
-            "invoices": [{k: h.get(k) for k in ("invoice_file_id", "path", "provider", "layout", "period_start",
-                                                 "period_end", "total_amount", "currency", "superseded_by")} for h in headers],
-            "summary": summary,
-            "rows": [{**{c.key: r.get(c.key) for c in columns}, "litellm_bugs": r.get("litellm_bugs", [])}
-                     for r in result.rows],
-        }), output)
+        write_output(to_json_document(result.to_document()), output)
         return
     if fmt in (OutputFormat.csv, OutputFormat.jsonl):
         write_output(render_rows(fmt.value, result.rows, columns), output)
