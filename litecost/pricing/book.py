@@ -238,9 +238,7 @@ class PriceBook:
             multiplier = Decimal(1)
             notes = []
             for adjustment in adjustments:
-                if (adjustment.valid_from is None or adjustment.valid_from <= probe) and (
-                    adjustment.valid_to is None or probe < adjustment.valid_to
-                ):
+                if adjustment.valid_at(probe):
                     multiplier *= adjustment.multiplier
                     notes.append(adjustment.note)
             off_peak_rates = resolve_rates(off_peak_prices(prices, off_peak), batch_multiplier)[0] if off_peak else None

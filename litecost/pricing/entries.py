@@ -53,16 +53,10 @@ class PriceEntry:
     def matches(self, name: str, provider: str | None) -> bool:
         if self.provider and provider and billing_provider(self.provider) != billing_provider(provider):
             return False
-        if self.match_kind == "exact":
-            return name == self.pattern
-        if self.match_kind == "glob":
-            return fnmatch.fnmatchcase(name, self.pattern)
-        return re.fullmatch(self.pattern, name) is not None
+        return _name_matches(self.match_kind, self.pattern, name)
 
     def valid_at(self, instant: datetime) -> bool:
-        return (self.valid_from is None or self.valid_from <= instant) and (
-            self.valid_to is None or instant < self.valid_to
-        )
+        return _in_force(self.valid_from, self.valid_to, instant)
 
 
 @dataclass
@@ -83,11 +77,24 @@ class Adjustment:
             return False
         if self.pattern is None:
             return True
-        if self.match_kind == "exact":
-            return name == self.pattern
-        if self.match_kind == "glob":
-            return fnmatch.fnmatchcase(name, self.pattern)
-        return re.fullmatch(self.pattern, name) is not None
+        return _name_matches(self.match_kind, self.pattern, name)
+
+    def valid_at(self, instant: datetime) -> bool:
+        return _in_force(self.valid_from, self.valid_to, instant)
+
+
+def _name_matches(match_kind: str, pattern: str, name: str) -> bool:
+    """An entry's or adjustment's pattern against a call's name: exact, glob or regex."""
+    if match_kind == "exact":
+        return name == pattern
+    if match_kind == "glob":
+        return fnmatch.fnmatchcase(name, pattern)
+    return re.fullmatch(pattern, name) is not None
+
+
+def _in_force(valid_from: datetime | None, valid_to: datetime | None, instant: datetime) -> bool:
+    """Whether `instant` falls in the half-open validity [valid_from, valid_to)."""
+    return (valid_from is None or valid_from <= instant) and (valid_to is None or instant < valid_to)
 
 
 @dataclass(frozen=True)
