@@ -75,7 +75,7 @@ def reconcile_command(
     from litecost.invoices.models import ModelAliases, model_key_function
     from litecost.periods import parse_period, zone_info
     from litecost.reconcile import ReconcileSpec, reconcile_files
-    from litecost.reconcile_threshold import Threshold, check_threshold, parse_fail_on
+    from litecost.reconcile.threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
 
     zone_info(tz)

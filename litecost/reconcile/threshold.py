@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from litecost.errors import UsageError
-from litecost.reconcile import EXPLAINED, FAILING_CLASSES, discrepancy
+from litecost.reconcile.result import EXPLAINED, FAILING_CLASSES, discrepancy
 
 UNEXPLAINED_CLASSES = tuple(s for s in FAILING_CLASSES if s not in EXPLAINED)
 # The words --fail-on takes besides a class name.
