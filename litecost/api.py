@@ -104,7 +104,7 @@ class Litecost:
         per unit of another invoice currency, e.g. {"EUR": "1.08"}."""
         from litecost.errors import UsageError
         from litecost.invoices.detect import detect_files
-        from litecost.invoices.generic import load_mapping
+        from litecost.invoices.mapping import load_mapping
         from litecost.invoices.importer import import_invoices
         from litecost.invoices.models import ModelAliases, model_key_function
         from litecost.periods import parse_period, zone_info

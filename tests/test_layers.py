@@ -29,3 +29,21 @@ def test_the_cli_holds_no_sql():
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL.search(node.value):
                 found.append(f"{path.name}:{node.lineno}: {node.value[:60]!r}")
     assert found == []
+
+
+def test_only_the_registry_and_an_explicit_mapping_name_an_adapter():
+    """General modules reach adapters through the registry (`invoices.adapters`), never by
+    name: a new provider is one module and one line in `adapters.MODULES`. Detection names
+    the generic adapter for an explicit --mapping, which is what a mapping means."""
+    adapter = re.compile(r"litecost\.invoices\.adapters\.(\w+)|from litecost\.invoices\.adapters import (\w+)")
+    allowed = {("invoices/detect.py", "generic")}
+    found = set()
+    for path in sorted((REPO / "litecost").rglob("*.py")):
+        where = path.relative_to(REPO / "litecost").as_posix()
+        if where.startswith("invoices/adapters/"):
+            continue
+        for match in adapter.finditer(path.read_text()):
+            name = match.group(1) or match.group(2)
+            if name not in ("adapter_for", "all_layouts", "adapters"):
+                found.add((where, name))
+    assert found <= allowed, sorted(found - allowed)

@@ -66,7 +66,7 @@ def import_command(
     wait: float = _WAIT,
 ) -> None:
     from litecost.invoices.detect import detect_files
-    from litecost.invoices.generic import load_mapping
+    from litecost.invoices.mapping import load_mapping
     from litecost.invoices.importer import import_invoices
     from litecost.invoices.models import ModelAliases
     from litecost.store import Store

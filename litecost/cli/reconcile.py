@@ -118,7 +118,7 @@ def reconcile_command(
 
 def _import(store, files: list[str], provider: str, mapping: Path | None, aliases: Path | None) -> list[int]:  # noqa: ANN001
     from litecost.invoices.detect import detect_files
-    from litecost.invoices.generic import load_mapping
+    from litecost.invoices.mapping import load_mapping
     from litecost.invoices.importer import import_invoices
 
     sources = detect_files(files, provider, load_mapping(mapping) if mapping else None)

@@ -1,13 +1,15 @@
 """Invoice adapters: provider billing and usage exports → canonical `invoice_lines`.
 
-One module per provider layout family (`openai`, `anthropic`, `azure`, `aws`,
-`gcp`, `focus`, `generic`); `detect` recognises a file by its columns, `reading`
+One module per provider family under `adapters/` (`openai`, `anthropic`, `azure`, `aws`,
+`gcp`, `focus`, `generic`), each declaring its `ADAPTER` (layouts, and how it reads the
+provider's charge labels) for the registry in `adapters/__init__.py`; `layouts` is what
+an adapter is; `detect` recognises a file by its columns, `reading`
 loads it into DuckDB, `staging` runs the layout's SQL and validates it, and
 `importer.import_invoices` stores files and lines in one transaction (its docstring
 states the supersede rule). `models` maps invoice and logged model names to one
 family key; `queries` reads files and lines back for the CLI.
 
-Canonical line (`invoice_lines`, schema in `store.py`):
+Canonical line (`invoice_lines`, schema in `store/migrations.py`):
 * `provider`: LiteLLM's provider name (openai, anthropic, azure, bedrock, vertex_ai,
   gemini); rows of other cloud services keep `aws` / `gcp`.
 * `period_start`/`period_end`: UTC, half-open, the provider's own bucket (day, hour,

@@ -31,15 +31,6 @@ SUPPORTED = (
 )
 
 
-def all_layouts() -> tuple[Layout, ...]:
-    # Imported here so `litecost --help` never loads the adapters.
-    from litecost.invoices import anthropic, aws, azure, focus, gcp, generic, openai
-
-    # Most specific first: FOCUS before Azure (Azure's FOCUS export has both vocabularies).
-    return (*focus.LAYOUTS, *openai.LAYOUTS, *anthropic.LAYOUTS, *azure.LAYOUTS, *aws.LAYOUTS, *gcp.LAYOUTS,
-            *generic.LAYOUTS)
-
-
 @dataclass(frozen=True)
 class InvoiceSource:
     path: Path
@@ -172,11 +163,14 @@ def detect(path: Path, provider: str = "auto", mapping: Any = None) -> InvoiceSo
     shape, fmt = file_shape(path)
     size = path.stat().st_size
     if mapping is not None:
-        from litecost.invoices import generic
+        from litecost.invoices.adapters.generic import layout_for
+        from litecost.invoices.mapping import check_columns
 
-        layout = generic.layout_for(mapping)
-        generic.check_columns(path, mapping, shape)
+        layout = layout_for(mapping)
+        check_columns(path, mapping, shape)
         return InvoiceSource(path, layout, fmt, size, sha256_of(path), shape.names, (("mapping", mapping),))
+    from litecost.invoices.adapters import all_layouts
+
     for layout in all_layouts():
         if layout.explicit_only or fmt.kind not in layout.formats:
             continue

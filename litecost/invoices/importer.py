@@ -112,7 +112,7 @@ def import_invoices(
     on_file: Callable[[int, InvoiceSource], None] | None = None,
 ) -> ImportResult:
     """Import billing exports; detection of every file happens before anything is written."""
-    from litecost.invoices.generic import load_mapping
+    from litecost.invoices.mapping import load_mapping
     from litecost.invoices.models import ModelAliases
 
     if isinstance(mapping, (str, Path)):
@@ -189,7 +189,7 @@ def _import_file(
 
 
 def stored_file_summary(con: duckdb.DuckDBPyConnection, file_id: int) -> dict[str, Any]:
-    from litecost.invoices.detect import all_layouts
+    from litecost.invoices.adapters import all_layouts
 
     (path, sha, provider, layout, start, end, accounts, rows, lines, total, currency, superseded_by) = con.execute(
         "SELECT path, sha256, provider, layout, period_start, period_end, accounts, rows_read, lines, total_amount,"

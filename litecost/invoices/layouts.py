@@ -127,3 +127,20 @@ class Layout:
     matches: Callable[[Shape], bool]
     stage: Callable[[StageContext], Stage]
     explicit_only: bool = False  # never auto-detected (the generic mapping)
+
+
+@dataclass(frozen=True)
+class Adapter:
+    """One provider family's export layouts and its reading of the provider's charge labels.
+
+    General modules ask the registry (`invoices.adapters`) for these, never an adapter by name:
+    `classify` turns a label into a `Charge` (FOCUS rows reuse it for their provider),
+    `model_text` finds the words of a label that name the model, `route` the deployment type
+    or routing a label names where it changes the price (None: it names none)."""
+
+    family: str  # the --provider value
+    providers: tuple[str, ...]  # the LiteLLM provider names its lines carry
+    layouts: tuple[Layout, ...]
+    classify: Callable[[str], Charge] | None = None
+    model_text: Callable[[str], str | None] | None = None
+    route: Callable[[str], str | None] | None = None

@@ -150,37 +150,20 @@ class ModelAliases:
 
 def _invoice_model_text(provider: str | None, model_raw: str) -> str | None:
     """The part of a provider's charge label that names the model."""
-    if provider == "azure":
-        from litecost.invoices.azure import parse_meter
+    from litecost.invoices.adapters import adapter_for
 
-        return parse_meter(model_raw).model  # None for meters that name no model (PTU units)
-    if provider == "bedrock":
-        from litecost.invoices.aws import model_text
-
-        return model_text(model_raw)
-    if provider in ("vertex_ai", "gemini"):
-        from litecost.invoices.gcp import sku_model
-
-        return sku_model(model_raw) or model_raw
-    return model_raw
+    adapter = adapter_for(provider)
+    return adapter.model_text(model_raw) if adapter is not None and adapter.model_text is not None else model_raw
 
 
 def billed_route(provider: str | None, model_raw: str | None) -> str | None:
     """The deployment type or routing a bill's charge label names, where it changes the price:
     Azure `global` / `datazone` / `regional` meters, Bedrock `cross-region-global` usage types
     (None: the label names none, e.g. Bedrock in-region)."""
-    if not model_raw:
-        return None
-    if provider == "azure":
-        from litecost.invoices.azure import parse_meter
+    from litecost.invoices.adapters import adapter_for
 
-        return parse_meter(model_raw).deployment
-    if provider == "bedrock":
-        from litecost.invoices.aws import parse_usage_type
-
-        parsed = parse_usage_type(model_raw)
-        return parsed.route if parsed else None
-    return None
+    adapter = adapter_for(provider)
+    return adapter.route(model_raw) if model_raw and adapter is not None and adapter.route is not None else None
 
 
 def normalize_invoice_model(provider: str | None, model_raw: str | None, aliases: ModelAliases | None = None) -> str | None:

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
 from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
 
 _USAGE_TYPE = re.compile(r"^(?:(?P<region>[A-Z]{2,4}\d?)-)?(?P<rest>.+)$")
@@ -173,3 +173,11 @@ LAYOUTS = (
     Layout("aws_cur2", "bedrock", "AWS CUR 2.0 (Data Exports)", "cost", ("csv", "parquet"),
            lambda s: _cur(s) and not _legacy(s), stage),
 )
+
+
+def _route(usage_type: str) -> str | None:
+    parsed = parse_usage_type(usage_type)
+    return parsed.route if parsed else None
+
+ADAPTER = Adapter("bedrock", ("bedrock", "aws"), LAYOUTS, classify=classify_usage_type, model_text=model_text,
+                  route=_route)

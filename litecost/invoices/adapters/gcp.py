@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
 from litecost.invoices.sql import Check, currency_code, instant, money, number, problem, text
 
 _GEMINI_WORDS = {"pro", "flash", "lite", "ultra", "nano", "live", "tts", "embedding", "exp"}
@@ -177,3 +177,6 @@ LAYOUTS = (
     Layout("gcp_billing_json", "gcp", "GCP Cloud Billing export (JSON)", "cost", ("json",),
            lambda s: s.format == "json" and not s.page and _gcp(s), stage),
 )
+
+ADAPTER = Adapter("gcp", ("vertex_ai", "gemini", "gcp"), LAYOUTS, classify=parse_sku,
+                  model_text=lambda sku: sku_model(sku) or sku)

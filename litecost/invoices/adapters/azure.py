@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 
 from litecost.invoices.charges import Charge, keyword_kind, names_a_model
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
 from litecost.invoices.sql import Check, block_of_unit, currency_code, day_start, money, number, problem, text
 
 PROVIDER = "azure"
@@ -208,3 +208,7 @@ LAYOUTS = (
     Layout("azure_ea_legacy", "azure", "Azure cost export (older EA schema: Cost, BillingCurrency)", "cost",
            ("csv", "parquet"), lambda s: _azure(s) and not s.has("costinbillingcurrency"), stage),
 )
+
+ADAPTER = Adapter("azure", ("azure",), LAYOUTS, classify=classify_meter,
+                  model_text=lambda meter: parse_meter(meter).model,  # None: the meter names no model (PTU units)
+                  route=lambda meter: parse_meter(meter).deployment)

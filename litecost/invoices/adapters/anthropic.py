@@ -17,7 +17,7 @@ than `not_available` is kept as the line's region.
 
 from __future__ import annotations
 
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
 from litecost.invoices.sql import Check, currency_code, day_start, instant, money, number, problem, text
 
 PROVIDER = "anthropic"
@@ -214,3 +214,5 @@ LAYOUTS = (
            lambda s: s.format == "csv" and s.has("usagedateutc") and s.any("usageinputtokensnocache", "usageoutputtokens"),
            stage_console_usage),
 )
+
+ADAPTER = Adapter("anthropic", ("anthropic",), LAYOUTS)

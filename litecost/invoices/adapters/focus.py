@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Layout, Stage, StageContext, staged_select
+from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext, staged_select
 from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
 
 _SEP = "\x1f"
@@ -54,23 +54,13 @@ def classify_text(description: str) -> Charge:
 
 
 def classify(label: str) -> Charge:
+    """A FOCUS row's charge, read as its provider's own adapter reads that provider's labels."""
+    from litecost.invoices.adapters import adapter_for
+
     provider, _, text_ = label.partition(_SEP)
-    if provider == "openai":
-        from litecost.invoices.openai import classify_line_item
-
-        return classify_line_item(text_)
-    if provider == "azure":
-        from litecost.invoices.azure import classify_meter
-
-        return classify_meter(text_)
-    if provider in ("bedrock", "aws"):
-        from litecost.invoices.aws import classify_usage_type
-
-        return classify_usage_type(text_)
-    if provider in ("vertex_ai", "gemini", "gcp"):
-        from litecost.invoices.gcp import parse_sku
-
-        return parse_sku(text_)
+    adapter = adapter_for(provider)
+    if adapter is not None and adapter.classify is not None:
+        return adapter.classify(text_)
     return classify_text(text_)
 
 
@@ -172,3 +162,5 @@ LAYOUTS = (
     Layout("focus", "focus", "FinOps FOCUS cost and usage export", "cost", ("csv", "parquet"),
            lambda s: s.format in ("csv", "parquet") and s.has("billedcost", "chargeperiodstart"), stage),
 )
+
+ADAPTER = Adapter("focus", (), LAYOUTS)

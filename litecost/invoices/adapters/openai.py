@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
 from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
 
 PROVIDER = "openai"
@@ -195,3 +195,5 @@ LAYOUTS = (
     Layout("openai_usage_json", "openai", "OpenAI Usage API JSON page", "usage", ("json",),
            lambda s: s.format == "json" and _is_usage(s), stage_usage),
 )
+
+ADAPTER = Adapter("openai", ("openai",), LAYOUTS, classify=classify_line_item)
