@@ -47,17 +47,21 @@ STAGED_COLUMNS: tuple[tuple[str, str], ...] = (
 )
 
 
-def staged_select(values: dict[str, str], source: str) -> str:
+def staged_select(values: dict[str, str], *, checks: list[Check] = (), label: str | None = None,
+                  source: str = "inv_src", where: str | None = None) -> str:
     """SELECT producing the staged columns from `values` (SQL per column; missing → NULL).
 
-    Every line carries the identity of the `inv_src` row it came from (`source_row`,
-    `ref`), so `source` must name that row `inv_src`."""
-    values = {"source_row": "inv_src.source_row", "ref": "inv_src.ref", **values}
+    `checks` name each row's first malformed cell (`problem`); `label`, the SQL of the text a
+    layout classifies, joins that text's classification as `l` (`l.kind`, `l.category`…).
+    Every line carries the identity of the `inv_src` row it came from (`source_row`, `ref`),
+    so `source` must name that row `inv_src`."""
+    values = {"source_row": "inv_src.source_row", "ref": "inv_src.ref", "problem": problem(list(checks)), **values}
     unknown = set(values) - {name for name, _ in STAGED_COLUMNS}
     if unknown:  # pragma: no cover - a programming error in an adapter
         raise ValueError(f"unknown staged columns {sorted(unknown)}")
     items = [f"CAST({values.get(name, 'NULL')} AS {sqltype}) AS {name}" for name, sqltype in STAGED_COLUMNS]
-    return "SELECT " + ", ".join(items) + " " + source
+    joined = f" LEFT JOIN inv_labels l ON l.label = {label}" if label else ""
+    return "SELECT " + ", ".join(items) + f" FROM {source}{joined}" + (f" WHERE {where}" if where else "")
 
 
 def wide_usage_select(values: dict[str, str], items: list[tuple[str, str]], checks: list[Check], start: str, end: str) -> str:
@@ -78,7 +82,7 @@ def wide_usage_select(values: dict[str, str], items: list[tuple[str, str]], chec
         "amount": "0",
         "currency": "'USD'",
     }
-    return staged_select({**shared, **values}, f"FROM ({inner}) inv_src WHERE {keep_token_line()}")
+    return staged_select({**shared, **values}, source=f"({inner}) inv_src", where=keep_token_line())
 
 
 @dataclass(frozen=True)
@@ -112,9 +116,15 @@ class Stage:
     """An adapter's staging plan for one file."""
 
     sql: str  # SELECT with STAGED_COLUMNS (built with `staged_select`)
-    labels_sql: str | None = None  # SELECT DISTINCT label texts to classify (one column)
+    label: str | None = None  # SQL over inv_src: the text `classify` reads (the `label` staged_select joins on)
     classify: Callable[[str], Charge] | None = None
     notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def classified(cls, values: dict[str, str], checks: list[Check], label: str,
+                   classify: Callable[[str], Charge]) -> Stage:
+        """One staged line per source row, its charge read from `label` by `classify`."""
+        return cls(staged_select(values, checks=checks, label=label), label, classify)
 
 
 @dataclass(frozen=True)

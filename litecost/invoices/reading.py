@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from litecost.errors import BadInputError
+from litecost.invoices.sql import Check
 
 if TYPE_CHECKING:
     import duckdb
@@ -75,6 +76,11 @@ class Columns:
         if not keys:
             return "CAST(NULL AS VARCHAR)"
         return "coalesce(" + ", ".join(f"NULLIF(trim(inv_src.{self.idents[k]}), '')" for k in keys) + ", NULL)"
+
+    def check(self, *names: str, parsed: str, what: str, required: bool = False) -> Check:
+        """The first present of `names` must parse (`parsed`, NULL when it does not) as `what`;
+        `required` also refuses an empty cell."""
+        return Check(self.label(*names), self(*names), parsed, what, required)
 
     def label(self, *names: str) -> str:
         """The user-visible name of the first present column (for error messages)."""

@@ -44,14 +44,14 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple], w
         )
 
 
-def _classify_labels(con: duckdb.DuckDBPyConnection, labels_sql: str | None, classify: Callable | None) -> None:
+def _classify_labels(con: duckdb.DuckDBPyConnection, label: str | None, classify: Callable | None) -> None:
     con.execute(
         "CREATE OR REPLACE TEMP TABLE inv_labels (label VARCHAR, kind VARCHAR, category VARCHAR, model_raw VARCHAR,"
         " service_tier VARCHAR, context_tier VARCHAR, block BIGINT, route VARCHAR)"
     )
-    if not labels_sql or classify is None:
+    if not label or classify is None:
         return
-    labels = [r[0] for r in con.execute(labels_sql).fetchall() if r[0] is not None]
+    labels = [r[0] for r in con.execute(f"SELECT DISTINCT {label} FROM inv_src WHERE {label} IS NOT NULL").fetchall()]
     rows = []
     for label in labels:
         charge = classify(label)
@@ -133,7 +133,7 @@ def stage_file(
     columns = load_source(con, src.path, src.fmt)
     stage = src.layout.stage(StageContext(src.path, columns, src.option_dict))
     try:
-        _classify_labels(con, stage.labels_sql, stage.classify)
+        _classify_labels(con, stage.label, stage.classify)
         con.execute(f"CREATE OR REPLACE TEMP TABLE staged AS {stage.sql}")
     except (duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.InvalidInputException,
             duckdb.IOException) as exc:

@@ -18,7 +18,7 @@ than `not_available` is kept as the line's region.
 from __future__ import annotations
 
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
-from litecost.invoices.sql import Check, currency_code, day_start, instant, money, number, problem, text
+from litecost.invoices.sql import Check, currency_code, day_start, instant, money, number, text
 
 PROVIDER = "anthropic"
 
@@ -60,14 +60,13 @@ def stage_cost_report(ctx: StageContext) -> Stage:
     start, end = instant(c("starting_at")), instant(c("ending_at"))
     cents = money(c("amount"))
     checks = [
-        Check(c.label("starting_at"), c("starting_at"), start, "an RFC 3339 time", required=True),
-        Check(c.label("ending_at"), c("ending_at"), end, "an RFC 3339 time", required=True),
-        Check(c.label("amount"), c("amount"), cents, "a decimal amount in cents", required=True),
+        c.check("starting_at", parsed=start, what="an RFC 3339 time", required=True),
+        c.check("ending_at", parsed=end, what="an RFC 3339 time", required=True),
+        c.check("amount", parsed=cents, what="a decimal amount in cents", required=True),
     ]
     token_type, cost_type = text(c("token_type")), text(c("cost_type"))
     kind = _COST_TYPES.format(t=cost_type, tt=token_type)
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": end,
         "provider": f"'{PROVIDER}'",
@@ -83,7 +82,7 @@ def stage_cost_report(ctx: StageContext) -> Stage:
         "currency": currency_code(c("currency")),
         "description": f"coalesce({text(c('description'))}, {cost_type})",
     }
-    return Stage(sql=staged_select(values, "FROM inv_src"))
+    return Stage(sql=staged_select(values, checks=checks))
 
 
 def _usage_items(c, names: dict[str, tuple[str, ...]]) -> tuple[list[tuple[str, str]], list[Check]]:  # noqa: ANN001
@@ -91,7 +90,7 @@ def _usage_items(c, names: dict[str, tuple[str, ...]]) -> tuple[list[tuple[str, 
     for category, candidates in names.items():
         present = [n for n in candidates if c.has(n)]
         for n in present:
-            checks.append(Check(c.label(n), c(n), number(c(n)), "a token count"))
+            checks.append(c.check(n, parsed=number(c(n)), what="a token count"))
         items.append((category, "coalesce(" + ", ".join([number(c(n)) for n in present] + ["0"]) + ")"))
     return items, checks
 
@@ -118,8 +117,8 @@ def stage_usage_report(ctx: StageContext) -> Stage:
         "web_search": ("server_tool_use.web_search_requests",),
     })
     checks = [
-        Check(c.label("starting_at"), c("starting_at"), start, "an RFC 3339 time", required=True),
-        Check(c.label("ending_at"), c("ending_at"), end, "an RFC 3339 time", required=True),
+        c.check("starting_at", parsed=start, what="an RFC 3339 time", required=True),
+        c.check("ending_at", parsed=end, what="an RFC 3339 time", required=True),
         *checks,
     ]
     return _usage_stage(ctx, items, checks, start, end, {
@@ -134,7 +133,7 @@ def stage_usage_report(ctx: StageContext) -> Stage:
 
 def _day(c) -> tuple[str, str, Check]:  # noqa: ANN001
     start = day_start(c("usage_date_utc"))
-    return start, f"{start} + INTERVAL 1 DAY", Check(c.label("usage_date_utc"), c("usage_date_utc"), start, "a date (YYYY-MM-DD)", required=True)
+    return start, f"{start} + INTERVAL 1 DAY", c.check("usage_date_utc", parsed=start, what="a date (YYYY-MM-DD)", required=True)
 
 
 def stage_console_cost(ctx: StageContext) -> Stage:
@@ -143,15 +142,14 @@ def stage_console_cost(ctx: StageContext) -> Stage:
     cost, listed = money(c("cost_usd")), money(c("list_price_usd"))
     checks = [
         day_check,
-        Check(c.label("cost_usd"), c("cost_usd"), cost, "a decimal amount", required=True),
-        Check(c.label("list_price_usd"), c("list_price_usd"), listed, "a decimal amount"),
+        c.check("cost_usd", parsed=cost, what="a decimal amount", required=True),
+        c.check("list_price_usd", parsed=listed, what="a decimal amount"),
     ]
     token_type, cost_type = text(c("token_type")), text(c("cost_type"))
     kind = _COST_TYPES.format(t=cost_type, tt=token_type)
     usage_type = f"lower({text(c('usage_type'))})"
     half_of_list = f"({cost} <> 0 AND {listed} = {cost} * 2)"
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": end,
         "provider": f"'{PROVIDER}'",
@@ -173,7 +171,7 @@ def stage_console_cost(ctx: StageContext) -> Stage:
             " THEN 'service tier batch inferred from cost_usd = list_price_usd / 2' END"
         ),
     }
-    return Stage(sql=staged_select(values, "FROM inv_src"))
+    return Stage(sql=staged_select(values, checks=checks))
 
 
 def stage_console_usage(ctx: StageContext) -> Stage:

@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext
+from litecost.invoices.sql import block_of_unit, currency_code, instant, money, number, text
 
 _USAGE_TYPE = re.compile(r"^(?:(?P<region>[A-Z]{2,4}\d?)-)?(?P<rest>.+)$")
 _TOKEN_TYPE = re.compile(
@@ -104,10 +104,10 @@ def stage(ctx: StageContext) -> Stage:
     cost = money(c("line_item_unblended_cost"))
     qty = number(c("line_item_usage_amount"))
     checks = [
-        Check(c.label("line_item_usage_start_date"), c("line_item_usage_start_date"), start, "a UTC time", required=True),
-        Check(c.label("line_item_usage_end_date"), c("line_item_usage_end_date"), end, "a UTC time", required=True),
-        Check(c.label("line_item_unblended_cost"), c("line_item_unblended_cost"), cost, "a decimal amount", required=True),
-        Check(c.label("line_item_usage_amount"), c("line_item_usage_amount"), qty, "a number"),
+        c.check("line_item_usage_start_date", parsed=start, what="a UTC time", required=True),
+        c.check("line_item_usage_end_date", parsed=end, what="a UTC time", required=True),
+        c.check("line_item_unblended_cost", parsed=cost, what="a decimal amount", required=True),
+        c.check("line_item_usage_amount", parsed=qty, what="a number"),
     ]
     usage_type = text(c("line_item_usage_type"))
     product = text(c("product"))
@@ -131,7 +131,6 @@ def stage(ctx: StageContext) -> Stage:
         f" LIKE '%bedrock%' THEN true ELSE lower(coalesce({product_name}, '')) LIKE '%bedrock%' END"
     )
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": end,
         "provider": f"CASE WHEN {bedrock} THEN 'bedrock' ELSE 'aws' END",
@@ -152,11 +151,7 @@ def stage(ctx: StageContext) -> Stage:
             " THEN 'Bedrock usage amount taken as 1K-token units (pricing_unit states no block size)' END"
         ),
     }
-    return Stage(
-        sql=staged_select(values, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {usage_type}"),
-        labels_sql=f"SELECT DISTINCT {usage_type} FROM inv_src",
-        classify=classify_usage_type,
-    )
+    return Stage.classified(values, checks, label=usage_type, classify=classify_usage_type)
 
 
 def _cur(shape: Shape) -> bool:

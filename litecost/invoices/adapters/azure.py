@@ -27,8 +27,8 @@ import re
 from dataclasses import dataclass
 
 from litecost.invoices.charges import Charge, keyword_kind, names_a_model
-from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, day_start, money, number, problem, text
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext
+from litecost.invoices.sql import block_of_unit, currency_code, day_start, money, number, text
 
 PROVIDER = "azure"
 
@@ -132,9 +132,9 @@ def stage(ctx: StageContext) -> Stage:
     qty = number(c("quantity"))
     cost = money(c(*cost_col))
     checks = [
-        Check(c.label(*date_col), c(*date_col), start, "a date (MM/DD/YYYY or YYYY-MM-DD)", required=True),
-        Check(c.label(*cost_col), c(*cost_col), cost, "a decimal amount", required=True),
-        Check(c.label("quantity"), c("quantity"), qty, "a number"),
+        c.check(*date_col, parsed=start, what="a date (MM/DD/YYYY or YYYY-MM-DD)", required=True),
+        c.check(*cost_col, parsed=cost, what="a decimal amount", required=True),
+        c.check("quantity", parsed=qty, what="a number"),
     ]
     meter = text(c("meter_name"))
     charge_type = f"lower({text(c('charge_type'))})"
@@ -162,7 +162,6 @@ def stage(ctx: StageContext) -> Stage:
     )
     is_token = f"({kind}) = 'token'"
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": f"{start} + INTERVAL 1 DAY",
         "provider": f"'{PROVIDER}'",
@@ -188,11 +187,7 @@ def stage(ctx: StageContext) -> Stage:
             " ELSE 'Azure Quantity assumed in blocks (no price to check against)' END END"
         ),
     }
-    return Stage(
-        sql=staged_select(values, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {meter}"),
-        labels_sql=f"SELECT DISTINCT {meter} FROM inv_src",
-        classify=classify_meter,
-    )
+    return Stage.classified(values, checks, label=meter, classify=classify_meter)
 
 
 def _azure(shape: Shape) -> bool:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
+from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext
+from litecost.invoices.sql import block_of_unit, currency_code, instant, money, number, text
 
 _SEP = "\x1f"
 _X_CATEGORIES = {
@@ -85,11 +85,11 @@ def stage(ctx: StageContext) -> Stage:
     cost = money(c("billed_cost"))
     consumed, pricing = number(c("consumed_quantity")), number(c("pricing_quantity"))
     checks = [
-        Check(c.label("charge_period_start"), c("charge_period_start"), start, "a UTC time", required=True),
-        Check(c.label("charge_period_end"), c("charge_period_end"), end, "a UTC time", required=True),
-        Check(c.label("billed_cost"), c("billed_cost"), cost, "a decimal amount", required=True),
-        Check(c.label("consumed_quantity"), c("consumed_quantity"), consumed, "a number"),
-        Check(c.label("pricing_quantity"), c("pricing_quantity"), pricing, "a number"),
+        c.check("charge_period_start", parsed=start, what="a UTC time", required=True),
+        c.check("charge_period_end", parsed=end, what="a UTC time", required=True),
+        c.check("billed_cost", parsed=cost, what="a decimal amount", required=True),
+        c.check("consumed_quantity", parsed=consumed, what="a number"),
+        c.check("pricing_quantity", parsed=pricing, what="a number"),
     ]
     provider = provider_sql(c)
     charge_text = (
@@ -124,7 +124,6 @@ def stage(ctx: StageContext) -> Stage:
     )
     price_id_tier = f"lower(regexp_extract({text(c('sku_price_id'))}, '[|:/]([A-Za-z]+)$', 1))"
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": end,
         "provider": provider,
@@ -151,11 +150,7 @@ def stage(ctx: StageContext) -> Stage:
         ),
         "label": label,
     }
-    return Stage(
-        sql=staged_select(values, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {label}"),
-        labels_sql=f"SELECT DISTINCT {label} FROM inv_src",
-        classify=classify,
-    )
+    return Stage.classified(values, checks, label=label, classify=classify)
 
 
 LAYOUTS = (

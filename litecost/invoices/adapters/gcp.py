@@ -25,7 +25,7 @@ import re
 
 from litecost.invoices.charges import Charge, keyword_kind
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, currency_code, instant, money, number, problem, text
+from litecost.invoices.sql import Check, currency_code, instant, money, number, text
 
 _GEMINI_WORDS = {"pro", "flash", "lite", "ultra", "nano", "live", "tts", "embedding", "exp"}
 _WORD_SPLIT = re.compile(r"[\s\-]+")
@@ -95,11 +95,11 @@ def stage(ctx: StageContext) -> Stage:
     qty = number(c("usage_amount"))
     flat_credit = money(c("credits_amount"))
     checks = [
-        Check(c.label("usage_start_time"), c("usage_start_time"), start, "a UTC time", required=True),
-        Check(c.label("usage_end_time"), c("usage_end_time"), end, "a UTC time", required=True),
-        Check(c.label("cost"), c("cost"), cost, "a decimal amount", required=True),
-        Check(c.label("usage_amount"), c("usage_amount"), qty, "a number"),
-        Check(c.label("credits_amount"), c("credits_amount"), flat_credit, "a decimal amount"),
+        c.check("usage_start_time", parsed=start, what="a UTC time", required=True),
+        c.check("usage_end_time", parsed=end, what="a UTC time", required=True),
+        c.check("cost", parsed=cost, what="a decimal amount", required=True),
+        c.check("usage_amount", parsed=qty, what="a number"),
+        c.check("credits_amount", parsed=flat_credit, what="a decimal amount"),
     ]
     sku = text(c("sku_description"))
     cost_type = f"lower({text(c('cost_type'))})"
@@ -123,7 +123,6 @@ def stage(ctx: StageContext) -> Stage:
     }
     base = staged_select({
         **shared,
-        "problem": problem(checks),
         "kind": kind,
         "category": f"CASE WHEN {kind} IN ('token', 'web_search') THEN l.category END",
         "quantity": qty,
@@ -133,7 +132,7 @@ def stage(ctx: StageContext) -> Stage:
         ),
         "amount": cost,
         "description": f"concat_ws(' · ', {sku}, {text(c('service_description'))})",
-    }, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {sku}")
+    }, checks=checks, label=sku)
     parts = [base]
     credit_line = {**shared, "kind": "'credit'", "service_tier": "coalesce(l.service_tier, 'standard')"}
     if c.has("credits"):
@@ -146,23 +145,22 @@ def stage(ctx: StageContext) -> Stage:
         amount_text = "json_extract_string(inv_src.credit, '$.amount')"
         parts.append(staged_select({
             **credit_line,
-            "problem": problem([Check(c.label("credits") + ".amount", amount_text, money(amount_text), "a decimal amount",
-                                      required=True)]),
             "amount": money(amount_text),
             "description": (
                 "concat_ws(' · ', 'credit', json_extract_string(inv_src.credit, '$.full_name'),"
                 f" json_extract_string(inv_src.credit, '$.name'), json_extract_string(inv_src.credit, '$.type'), {sku})"
             ),
-        }, f"FROM {entries} inv_src LEFT JOIN inv_labels l ON l.label = {sku}"))
+        }, checks=[Check(c.label("credits") + ".amount", amount_text, money(amount_text), "a decimal amount", required=True)],
+            label=sku, source=f"{entries} inv_src"))
     elif c.has("credits_amount"):
         parts.append(staged_select({
             **credit_line,
             "amount": flat_credit,
             "description": f"concat_ws(' · ', 'credit', {text(c('credits_name', 'credits_type'))}, {sku})",
-        }, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {sku} WHERE coalesce({flat_credit}, 0) <> 0"))
+        }, label=sku, where=f"coalesce({flat_credit}, 0) <> 0"))
     return Stage(
         sql=" UNION ALL ".join(parts),
-        labels_sql=f"SELECT DISTINCT {sku} FROM inv_src",
+        label=sku,
         classify=parse_sku,
     )
 

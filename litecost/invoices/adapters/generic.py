@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext, staged_select
 from litecost.invoices.mapping import Mapping
-from litecost.invoices.sql import Check, currency_code, instant, lit, money, number, problem, text
+from litecost.invoices.sql import Check, currency_code, instant, lit, money, number, text
 
 
 def _mapped(mapping: Mapping, role: str, raw_sql: str) -> str:
@@ -57,7 +57,6 @@ def stage(ctx: StageContext) -> Stage:
     period_end = end if "period_end" in cols else f"{period_start} + INTERVAL 1 {mapping.period.upper()}"
     provider = value("provider") if "provider" in cols else lit(mapping.provider)
     values = {
-        "problem": problem(checks),
         "period_start": period_start,
         "period_end": period_end,
         "provider": f"coalesce({provider}, {lit(mapping.provider)}, 'unknown')",
@@ -74,7 +73,7 @@ def stage(ctx: StageContext) -> Stage:
         "currency": currency_code(col("currency"), mapping.defaults.get("currency", "USD")),
         "description": text(col("description")) if "description" in cols else value("model"),
     }
-    return Stage(sql=staged_select(values, "FROM inv_src"))
+    return Stage(sql=staged_select(values, checks=checks))
 
 
 def layout_for(mapping: Mapping) -> Layout:

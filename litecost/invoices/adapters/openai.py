@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 
 from litecost.invoices.charges import Charge, keyword_kind
-from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, problem, text
+from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, wide_usage_select
+from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, text
 
 PROVIDER = "openai"
 _TIME_KEYS = ("starttime", "endtime")
@@ -93,13 +93,12 @@ def stage_costs(ctx: StageContext) -> Stage:
     block = block_of_unit(c("quantity_unit"))
     qty = number(c("quantity"))
     checks += [
-        Check(c.label("amount_value", "amount"), c("amount_value", "amount"), money(c("amount_value", "amount")),
-              "a decimal amount", required=True),
-        Check(c.label("quantity"), c("quantity"), qty, "a number"),
+        c.check("amount_value", "amount", parsed=money(c("amount_value", "amount")), what="a decimal amount",
+                required=True),
+        c.check("quantity", parsed=qty, what="a number"),
     ]
     token_unit = f"({block} IS NOT NULL OR (l.kind = 'token' AND {text(c('quantity_unit'))} IS NULL))"
     values = {
-        "problem": problem(checks),
         "period_start": start,
         "period_end": end,
         "provider": f"'{PROVIDER}'",
@@ -116,11 +115,7 @@ def stage_costs(ctx: StageContext) -> Stage:
         "description": f"coalesce({label}, 'all line items (export not grouped by line item)')",
         "label": label,
     }
-    return Stage(
-        sql=staged_select(values, f"FROM inv_src LEFT JOIN inv_labels l ON l.label = {label}"),
-        labels_sql=f"SELECT DISTINCT {label} FROM inv_src WHERE {label} IS NOT NULL",
-        classify=classify_line_item,
-    )
+    return Stage.classified(values, checks, label=label, classify=classify_line_item)
 
 
 def stage_usage(ctx: StageContext) -> Stage:
@@ -130,7 +125,7 @@ def stage_usage(ctx: StageContext) -> Stage:
              "input_audio_tokens", "input_cached_audio_tokens", "input_image_tokens", "input_cached_image_tokens",
              "output_tokens", "output_audio_tokens")
     n = {name: number(c(name)) for name in names}
-    checks += [Check(c.label(name), c(name), n[name], "a token count") for name in names if c.has(name)]
+    checks += [c.check(name, parsed=n[name], what="a token count") for name in names if c.has(name)]
     zero = {name: f"coalesce({n[name]}, 0)" for name in names}
     audio_in = f"greatest({zero['input_audio_tokens']} - {zero['input_cached_audio_tokens']}, 0)"
     image_in = f"greatest({zero['input_image_tokens']} - {zero['input_cached_image_tokens']}, 0)"
