@@ -50,3 +50,32 @@ def test_a_statement_without_a_named_value_is_refused_before_it_runs() -> None:
 def test_json_paths_and_regex_anchors_are_not_parameters() -> None:
     statement = Statement.using("SELECT json_extract('{}', '$.a'), regexp_matches('x', 'x$')", {"a": 1})
     assert statement.params == {}
+
+
+def test_one_instant_parser_reads_every_form_logs_and_bills_write():
+    """Logs (naive in --source-tz) and bills (naive in UTC) share one parser: the forms below
+    are the ones LiteLLM and the providers' exports write, and each has one UTC meaning."""
+    import duckdb
+
+    from litecost.sql import instant
+
+    cases = {
+        "1700000000": "2023-11-14 22:13:20+00", "1700000000123": "2023-11-14 22:13:20.123+00",
+        "2025-11-01": "2025-11-01 00:00:00+00", "2025-11-01 12:34": "2025-11-01 12:34:00+00",
+        "2025-11-01T12:34:56Z": "2025-11-01 12:34:56+00", "2025-11-01 12:34:56 UTC": "2025-11-01 12:34:56+00",
+        "2025-11-01T12:34:56.1234567Z": "2025-11-01 12:34:56.123456+00",
+        "2025-11-01T12:34:56+02:00": "2025-11-01 10:34:56+00", "2025-11-01T12:34:56-0500": "2025-11-01 17:34:56+00",
+        "2025-11-01 12:34:56 America/New_York": "2025-11-01 16:34:56+00",
+        "": None, "not a date": None, "2025-02-30": None, "13/45/2025": None,
+    }
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for text, expected in cases.items():
+        got = con.execute(f"SELECT CAST({instant('$v')} AS VARCHAR)", {"v": text}).fetchone()[0]
+        assert got == expected, text
+    # Naive times take the zone they were written in; times that name their own zone keep it.
+    berlin = f"SELECT CAST({instant('$v', naive_zone=chr(39) + 'Europe/Berlin' + chr(39))} AS VARCHAR)"
+    assert con.execute(berlin, {"v": "2025-11-01 12:00"}).fetchone()[0] == "2025-11-01 11:00:00+00"
+    assert con.execute(berlin, {"v": "2025-11-01T12:00:00Z"}).fetchone()[0] == "2025-11-01 12:00:00+00"
+    us = f"SELECT CAST({instant('$v', us_dates=True)} AS VARCHAR)"
+    assert con.execute(us, {"v": "11/01/2025"}).fetchone()[0] == "2025-11-01 00:00:00+00"

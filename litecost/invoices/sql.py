@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litecost.sql import MONEY, QUANTITY
+from litecost.sql import MONEY, QUANTITY, instant  # noqa: F401 - adapters import instant from here
 from litecost.sql import string_literal as lit
 
 
@@ -27,27 +27,6 @@ def money(expr: str) -> str:
 def number(expr: str) -> str:
     """A decimal quantity from text; NULL when malformed."""
     return f"TRY_CAST({text(expr)} AS {QUANTITY})"
-
-
-def instant(expr: str, *, us_dates: bool = False) -> str:
-    """A UTC instant from ISO 8601 (with or without offset), `... UTC`, Unix seconds, or
-    (with `us_dates`) Azure's `MM/DD/YYYY`. Naive values are UTC (the store's session
-    time zone is UTC). The plain cast comes first: it is the common case and cheap."""
-    raw = text(expr)
-    # Azure writes 7 fractional digits; DuckDB keeps microseconds.
-    t = f"regexp_replace({raw}, '(\\.\\d{{6}})\\d+', '\\1')"
-    us = (
-        f" WHEN regexp_full_match({raw}, '\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}')"
-        f" THEN CAST(TRY_STRPTIME({raw}, '%m/%d/%Y') AS TIMESTAMPTZ)"
-        if us_dates
-        else ""
-    )
-    return (
-        f"coalesce(TRY_CAST({raw} AS TIMESTAMPTZ), CASE WHEN {raw} IS NULL THEN NULL"
-        f" WHEN regexp_full_match({raw}, '\\d{{9,11}}(\\.\\d+)?')"
-        f" THEN to_timestamp(TRY_CAST({raw} AS DOUBLE)){us}"
-        f" ELSE TRY_CAST(regexp_replace({t}, '\\s*UTC$', '+00:00') AS TIMESTAMPTZ) END)"
-    )
 
 
 def day_start(expr: str, *, us_dates: bool = False) -> str:

@@ -76,17 +76,16 @@ def to_decimal(value: Any) -> Decimal | None:
     return None
 
 def parse_instant(value: Any, *, what: str) -> datetime:
-    """A date or datetime from a price file → an aware UTC datetime (dates are UTC midnight)."""
+    """A date or datetime from a price file (YAML gives dates, datetimes or text; text reads as
+    `periods.parse_instant` reads --since, in UTC) → an aware UTC datetime."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
     if isinstance(value, date):
         return datetime.combine(value, time(), tzinfo=timezone.utc)
     if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(f"{what} {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time") from None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        from litecost.periods import parse_instant as parse_text
+
+        return parse_text(value, "UTC", what=what)
     raise UsageError(f"{what} {value!r} is not a date", hint="use YYYY-MM-DD or an ISO 8601 time")
 
 

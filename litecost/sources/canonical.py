@@ -11,9 +11,10 @@ number, a cost that is not a USD amount, malformed metadata or tags.
 from __future__ import annotations
 
 from litecost import tokens
+from litecost.providers import stored_provider_sql
 from litecost.redact import hash_secret_sql, redact_sql, secret_hint_sql
 from litecost.sources.records import content_id_sql
-from litecost.sql import MONEY
+from litecost.sql import MONEY, instant
 
 # Tokens beyond this in one call are a corrupt record, not traffic.
 MAX_TOKENS_PER_CALL = 10**11
@@ -27,27 +28,10 @@ _LABELS = (
 )
 _IDENTITIES = ("request_id", "litellm_call_id", "api_key")
 
-_TIME_WITH_OFFSET = r"\d{2}:\d{2}(:\d{2}(\.\d*)?)?\s*(Z|z|[+-]\d{2}(:?\d{2})?|UTC)$"
 
 
 def _quoted(expr: str) -> str:
     return f"('\"' || {expr} || '\"')"
-
-
-def timestamp_sql(expr: str) -> str:
-    """SQL: a TIMESTAMPTZ from text in any of the forms LiteLLM writes.
-
-    Epoch seconds (callback payloads), epoch milliseconds, ISO 8601 with an offset or
-    `Z`, and naive timestamps (Postgres export), which are read in `$source_tz`.
-    """
-    t = f"trim({expr})"
-    return (
-        f"CASE WHEN {expr} IS NULL OR {t} = '' THEN NULL"
-        f" WHEN regexp_full_match({t}, '\\d{{9,11}}(\\.\\d*)?') THEN to_timestamp(TRY_CAST({t} AS DOUBLE))"
-        f" WHEN regexp_full_match({t}, '\\d{{12,14}}(\\.\\d*)?') THEN to_timestamp(TRY_CAST({t} AS DOUBLE) / 1000)"
-        f" WHEN regexp_matches({t}, '{_TIME_WITH_OFFSET}') THEN TRY_CAST(regexp_replace({t}, '\\s*UTC$', '+00:00') AS TIMESTAMPTZ)"
-        f" ELSE timezone($source_tz, TRY_CAST({t} AS TIMESTAMP)) END"
-    )
 
 
 def _count_check(name: str, raw: str) -> str:
@@ -146,8 +130,9 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
     # A second usage object that repeats the first (LiteLLM logs the same one in
     # metadata and hidden_params) adds nothing: skip parsing it again.
     usage_roots = ["usage_a", "CASE WHEN usage_b::VARCHAR IS DISTINCT FROM usage_a::VARCHAR THEN usage_b END"]
-    start = timestamp_sql("start_raw")
-    end = timestamp_sql("end_raw")
+    # Naive times are read in the zone the user says the logs were written in.
+    start = instant("start_raw", naive_zone="$source_tz")
+    end = instant("end_raw", naive_zone="$source_tz")
     checks = [
         "parse_error",
         "field_error",
@@ -200,11 +185,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         CASE lower(coalesce(status, 'success')) WHEN 'failure' THEN 'failure' WHEN 'success' THEN 'success'
              ELSE lower(status) END AS status,
         call_type,
-        CASE WHEN starts_with(coalesce(provider, ''), 'vertex_ai') THEN 'vertex_ai'
-             -- A model with no provider logged names it by its prefix; `converse/` and `invoke/`
-             -- are LiteLLM's Bedrock routes, left on the model it logs for Bedrock calls.
-             ELSE coalesce(provider, CASE WHEN split_part(model, '/', 1) IN ('converse', 'invoke') THEN 'bedrock'
-                                          WHEN contains(model, '/') THEN split_part(model, '/', 1) END) END AS provider,
+        {stored_provider_sql('provider', 'model')} AS provider,
         model,
         model_resolved,
         model_group,
