@@ -73,22 +73,11 @@ class Litecost:
                tag_split: str = "full", top: int | None = None, compare: str | None = None,
                include_user_agent_tags: bool = False) -> Report:
         """Spend by `by` (e.g. "team" or ["team", "model"]), as `litecost report`."""
-        from litecost.errors import UsageError
-        from litecost.periods import resolve_period, zone_info
-        from litecost.report import ReportSpec, compare as add_comparison, parse_dimensions, parse_filters
-        from litecost.report import previous_report, spend_report
+        from litecost.report import compare as add_comparison, previous_report, report_spec, spend_report
 
-        zone_info(tz)
-        if tag_split not in ("full", "even"):
-            raise UsageError(f"tag_split {tag_split!r} is not full or even")
-        if compare not in (None, "previous"):
-            raise UsageError(f"compare {compare!r} is not supported", hint='use compare="previous"')
-        window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
-        if compare and window is None:
-            raise UsageError('compare="previous" needs a period or since/until')
-        dimensions = parse_dimensions(by if isinstance(by, str) else ",".join(by))
-        filters = parse_filters([f"{k}={v}" for k, v in (where or {}).items()])
-        spec = ReportSpec(dimensions, window, tz, filters, tag_split, top, include_user_agent_tags)
+        spec = report_spec(by, period=period, since=since, until=until, tz=tz,
+                           where=[f"{k}={v}" for k, v in (where or {}).items()], tag_split=tag_split, top=top,
+                           compare=compare, include_user_agent_tags=include_user_agent_tags)
         with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
             report = spend_report(store.con, spec, self.book)
             if compare:

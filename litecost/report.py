@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -104,6 +105,26 @@ class Report:
         names = self.column_names()
         rows = [*self.rows, self.totals] if totals else self.rows
         return pl.DataFrame([{n: r.get(n) for n in names} for r in rows], schema={n: dtype(n) for n in names})
+
+
+def report_spec(by: str | list[str] | tuple[str, ...], *, period: str | None = None, since: str | None = None,
+                until: str | None = None, tz: str = "UTC", where: list[str] | tuple[str, ...] = (),
+                tag_split: str = "full", top: int | None = None, compare: str | None = None,
+                include_user_agent_tags: bool = False, now: datetime | None = None) -> ReportSpec:
+    """The spec of a report from what a user asked (the CLI's options, the API's arguments),
+    checked; messages name the CLI's options, which the API's arguments mirror."""
+    from litecost.periods import resolve_period, zone_info
+
+    zone_info(tz)
+    if tag_split not in ("full", "even"):
+        raise UsageError(f"--tag-split {tag_split!r} is not full or even")
+    if compare not in (None, "previous"):
+        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
+    window = resolve_period(period, since, until, tz, now=now or datetime.now(timezone.utc))
+    if compare and window is None:
+        raise UsageError("--compare previous needs a --period or --since/--until")
+    dimensions = parse_dimensions(by if isinstance(by, str) else ",".join(by))
+    return ReportSpec(dimensions, window, tz, parse_filters(list(where)), tag_split, top, include_user_agent_tags)
 
 
 def parse_dimensions(text: str) -> tuple[str, ...]:

@@ -63,7 +63,7 @@ def test_bad_arguments_are_the_cli_s_one_line_errors(month):
     with litecost.open(month / "x.duckdb") as lc:
         with pytest.raises(UsageError, match="is not a dimension"):
             lc.report(by="colour")
-        with pytest.raises(UsageError, match="needs a period"):
+        with pytest.raises(UsageError, match="needs a --period"):
             lc.report(by="team", compare="previous")
         assert lc.report(by="team").rows == []
 

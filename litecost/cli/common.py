@@ -32,9 +32,6 @@ class SummaryFormat(str, Enum):
     json = "json"
 
 
-FORMAT_OPTION = typer.Option(
-    None, "--format", help="table (the default on a terminal), csv (the default when piped), json, jsonl, markdown."
-)
 _FORMAT_BY_SUFFIX = {".csv": OutputFormat.csv, ".json": OutputFormat.json, ".jsonl": OutputFormat.jsonl,
                      ".ndjson": OutputFormat.jsonl, ".md": OutputFormat.markdown, ".markdown": OutputFormat.markdown}
 

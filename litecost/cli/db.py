@@ -6,11 +6,10 @@ from typing import Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, choose_format, db_path, write_output
+from litecost.cli import options
+from litecost.cli.common import LitecostGroup, OutputFormat, choose_format, db_path, write_output
 
 app = typer.Typer(cls=LitecostGroup, help="Inspect the database: contents, ingest ledger, rejected records.", no_args_is_help=True)
-
-_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
 
 
 def _open(ctx: typer.Context, wait: float):  # noqa: ANN202
@@ -20,7 +19,7 @@ def _open(ctx: typer.Context, wait: float):  # noqa: ANN202
 
 
 @app.command("info")
-def info(ctx: typer.Context, fmt: Optional[OutputFormat] = FORMAT_OPTION, wait: float = _WAIT) -> None:
+def info(ctx: typer.Context, fmt: Optional[OutputFormat] = options.FORMAT, wait: float = options.WAIT) -> None:
     """Tables and row counts, the time range of stored calls, the file size."""
     from litecost.dbinfo import database_info
     from litecost.cli.render import Column, render_rows
@@ -52,9 +51,9 @@ def info(ctx: typer.Context, fmt: Optional[OutputFormat] = FORMAT_OPTION, wait: 
 @app.command("ingests")
 def ingests(
     ctx: typer.Context,
-    limit: Optional[int] = typer.Option(None, "--limit", help="Show only the newest N."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    limit: Optional[int] = options.LIMIT,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """The ingest ledger: one row per ingested file with its counts."""
     from litecost.dbinfo import list_ingests
@@ -73,40 +72,44 @@ def ingests(
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="ingests"))
 
 
-@app.command("rejects")
-def rejects(
-    ctx: typer.Context,
-    ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
-) -> None:
-    """Rejected input records: file, line, reason and a short redacted excerpt."""
-    from litecost.dbinfo import list_rejects
-    from litecost.cli.render import Column, render_rows
+def _ledger_rows(ctx: typer.Context, wait: float, fmt: Optional[OutputFormat], list_rows, columns, rows_key: str) -> None:  # noqa: ANN001
+    """One of the ingest ledger's lists, in the chosen format."""
+    from litecost.cli.render import render_rows
 
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
-        rows = list_rejects(store, ingest_id, limit)
+        rows = list_rows(store)
+    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key=rows_key))
+
+
+@app.command("rejects")
+def rejects(
+    ctx: typer.Context,
+    ingest_id: Optional[int] = options.INGEST_ID,
+    limit: Optional[int] = options.LIMIT,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
+) -> None:
+    """Rejected input records: file, line, reason and a short redacted excerpt."""
+    from litecost.cli.render import Column
+    from litecost.dbinfo import list_rejects
+
     columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("reason", prose=True),
                Column("excerpt", prose=True)]
-    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="rejects"))
+    _ledger_rows(ctx, wait, fmt, lambda store: list_rejects(store, ingest_id, limit), columns, "rejects")
 
 
 @app.command("conflicts")
 def conflicts(
     ctx: typer.Context,
-    ingest_id: Optional[int] = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID"),
-    limit: Optional[int] = typer.Option(None, "--limit", help="Show at most N."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    ingest_id: Optional[int] = options.INGEST_ID,
+    limit: Optional[int] = options.LIMIT,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """Duplicate request ids whose content differed from the stored call (first version kept)."""
+    from litecost.cli.render import Column
     from litecost.dbinfo import list_conflicts
-    from litecost.cli.render import Column, render_rows
 
-    fmt = choose_format(fmt)
-    with _open(ctx, wait) as store:
-        rows = list_conflicts(store, ingest_id, limit)
     columns = [Column("ingest_id", "ingest", "int"), Column("path"), Column("line", kind="int"), Column("request_id"), Column("differences")]
-    write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="conflicts"))
+    _ledger_rows(ctx, wait, fmt, lambda store: list_conflicts(store, ingest_id, limit), columns, "conflicts")

@@ -9,7 +9,8 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, write_output
+from litecost.cli import options
+from litecost.cli.common import OutputFormat, choose_format, db_path, note, write_output
 
 HELP = """Ingest LiteLLM logs into the database (idempotent).
 
@@ -34,8 +35,8 @@ def ingest_command(
         False, "--keep-payloads",
         help="Also store prompts and responses (table call_payloads, secrets redacted). Off by default.",
     ),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     from litecost.cli.common import warn
     from litecost.sources.ingest import detect_files, ingest

@@ -8,7 +8,8 @@ from typing import Any, List, Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, SummaryFormat, choose_format, db_path, note, write_output
+from litecost.cli import options
+from litecost.cli.common import LitecostGroup, OutputFormat, SummaryFormat, choose_format, db_path, note, write_output
 
 app = typer.Typer(
     cls=LitecostGroup,
@@ -36,7 +37,6 @@ class Grouping(str, Enum):
     provider = "provider"
 
 
-_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS")
 
 IMPORT_HELP = """Import provider billing/usage exports (idempotent, one transaction).
 
@@ -58,12 +58,12 @@ def import_command(
     ctx: typer.Context,
     paths: List[str] = typer.Argument(..., help="Files, directories or glob patterns.", metavar="FILE..."),
     provider: InvoiceProvider = typer.Option(InvoiceProvider.auto, "--provider", help="Layout family, or auto-detect."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML column mapping for the generic adapter.", metavar="MAP.yaml"),
+    mapping: Optional[Path] = options.MAPPING,
     aliases: Optional[Path] = typer.Option(
         None, "--aliases", help="YAML {invoice model name or glob: logged model} for model matching.", metavar="FILE"
     ),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
-    wait: float = _WAIT,
+    wait: float = options.WAIT,
 ) -> None:
     from litecost.invoices.detect import detect_files
     from litecost.invoices.mapping import load_mapping
@@ -128,9 +128,9 @@ _LIST_COLUMNS = (
 @app.command("list")
 def list_command(
     ctx: typer.Context,
-    show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    show_all: bool = options.SHOW_ALL,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """Imported invoice files; only current (not superseded) ones unless --all.
 
@@ -173,8 +173,8 @@ def show_command(
     ctx: typer.Context,
     invoice_file_id: int = typer.Argument(..., help="Invoice file id (see `litecost invoices list`).", metavar="ID"),
     by: Optional[Grouping] = typer.Option(None, "--by", help="Aggregate lines by kind, model, category, day or provider."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """The lines of one imported invoice file, as stored or aggregated."""
     fmt = choose_format(fmt)
@@ -213,9 +213,9 @@ def models_command(
     aliases: Optional[Path] = typer.Option(
         None, "--aliases", help="Apply this alias file to every stored line first.", metavar="FILE"
     ),
-    show_all: bool = typer.Option(False, "--all", help="Include superseded files."),
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    show_all: bool = options.SHOW_ALL,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """Model names as billed, the family key they match logs by, and the logged models
     that match each one, with the LiteLLM evidence that decided (model_map_key,

@@ -8,16 +8,12 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, LitecostGroup, OutputFormat, choose_format, db_path, note, warn, write_output
+from litecost.cli import options
+from litecost.cli.common import LitecostGroup, OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.pricing.book import load_book
 
 app = typer.Typer(cls=LitecostGroup, help="The price book: show, check, diff, sync, import-config.", no_args_is_help=True)
 
-PRICING_OPTION = typer.Option(
-    None, "--pricing", help="Price file to layer over the bundled snapshot: LiteLLM-format JSON or litecost YAML "
-    "overrides (repeatable; later wins) [env: LITECOST_PRICING, ':'-separated].", metavar="FILE",
-)
-_WAIT = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS")
 
 
 def _per_million(value) -> str:  # noqa: ANN001
@@ -31,8 +27,8 @@ def show(
     model: str = typer.Argument(..., help="A model name as logged or as listed in the price map."),
     provider: Optional[str] = typer.Option(None, "--provider", help="The call's provider (for provider/model keys)."),
     at: Optional[str] = typer.Option(None, "--at", help="Prices in effect at this date/time (UTC).", metavar="DATE"),
-    pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
+    pricing: Optional[List[str]] = options.PRICING,
+    fmt: Optional[OutputFormat] = options.FORMAT,
 ) -> None:
     """The resolved prices for MODEL and the layer each came from (USD per 1M tokens)."""
     fmt = choose_format(fmt)
@@ -95,9 +91,9 @@ def show(
 def check(
     ctx: typer.Context,
     strict: bool = typer.Option(False, "--strict", help="Exit 4 when any model in the database has no price."),
-    pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    pricing: Optional[List[str]] = options.PRICING,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """Models in the database that the price book cannot price."""
     fmt = choose_format(fmt)
@@ -130,15 +126,15 @@ def check(
 @app.command("diff")
 def diff(
     ctx: typer.Context,
-    period: Optional[str] = typer.Option(None, "--period", help="2026-10, 2026-Q4, 2026-W41, 2026-10-05, last-month…"),
-    since: Optional[str] = typer.Option(None, "--since", help="Start (inclusive), date or time."),
-    until: Optional[str] = typer.Option(None, "--until", help="End (exclusive), date or time."),
-    tz: str = typer.Option("UTC", "--tz", help="Calendar for --period edges."),
+    period: Optional[str] = options.PERIOD,
+    since: Optional[str] = options.SINCE,
+    until: Optional[str] = options.UNTIL,
+    tz: str = options.TZ,
     by: str = typer.Option("model", "--by", help="model, provider, price_model or service_tier."),
     top: int = typer.Option(10, "--top", help="How many individual calls to list."),
-    pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    wait: float = _WAIT,
+    pricing: Optional[List[str]] = options.PRICING,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    wait: float = options.WAIT,
 ) -> None:
     """Logged cost (LiteLLM's spend) vs re-priced cost, with the likely reason for each gap."""
     fmt = choose_format(fmt)

@@ -9,8 +9,8 @@ from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
-from litecost.cli.pricing import PRICING_OPTION
+from litecost.cli import options
+from litecost.cli.common import OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.pricing.book import load_book
 
 HELP = """Compare provider invoices with the logged calls over the same UTC-aligned window,
@@ -53,7 +53,7 @@ def reconcile_command(
     ctx: typer.Context,
     invoices: List[str] = typer.Argument(..., help="Billing export files, or imported invoice file ids.", metavar="INVOICE..."),
     provider: str = typer.Option("auto", "--provider", help="Layout of the files: auto, openai, anthropic, azure, bedrock, gcp, focus, generic."),
-    mapping: Optional[Path] = typer.Option(None, "--mapping", help="YAML column mapping for the generic adapter.", metavar="MAP.yaml"),
+    mapping: Optional[Path] = options.MAPPING,
     aliases: Optional[Path] = typer.Option(None, "--aliases", help="YAML {invoice model name or glob: logged model}.", metavar="FILE"),
     period: Optional[str] = typer.Option(None, "--period", help="Reconcile this period instead of the invoices' own."),
     tz: str = typer.Option("UTC", "--tz", help="Calendar for --period and day rows.", metavar="ZONE"),
@@ -63,10 +63,10 @@ def reconcile_command(
     fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the discrepancy exceeds USD.", metavar="USD"),
     fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Rows the thresholds weigh: all (default), unexplained, or classes, e.g. missing_logs,price_mismatch (repeatable).", metavar="CLASSES"),
     rate: Optional[List[str]] = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE"),
-    pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
-    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for another litecost writer.", metavar="SECONDS"),
+    pricing: Optional[List[str]] = options.PRICING,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    output: Optional[Path] = options.OUTPUT,
+    wait: float = options.WAIT,
 ) -> None:
     import sys
     from datetime import datetime, timezone

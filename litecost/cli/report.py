@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import List, Optional
 
 import typer
 
-from litecost.cli.common import FORMAT_OPTION, OutputFormat, choose_format, db_path, note, warn, write_output
-from litecost.cli.pricing import PRICING_OPTION
+from litecost.cli import options
+from litecost.cli.common import OutputFormat, choose_format, db_path, note, warn, write_output
 from litecost.pricing.book import load_book
 from litecost.errors import ExitCode
 from litecost.redact import redact
@@ -37,38 +36,29 @@ def _bar(value: Decimal | None, largest: Decimal) -> str:
 def report_command(
     ctx: typer.Context,
     by: str = typer.Option(..., "--by", help="Dimension(s), comma-separated, e.g. tag or team,model.", metavar="DIM[,DIM…]"),
-    period: Optional[str] = typer.Option(None, "--period", help="2026-10, 2026-Q4, 2026-W41, 2026-10-05, last-month, this-month, yesterday…"),
-    since: Optional[str] = typer.Option(None, "--since", help="Start (inclusive): date or time.", metavar="WHEN"),
-    until: Optional[str] = typer.Option(None, "--until", help="End (exclusive): date or time.", metavar="WHEN"),
-    tz: str = typer.Option("UTC", "--tz", help="Calendar for periods and day/week/month buckets.", metavar="ZONE"),
+    period: Optional[str] = options.PERIOD,
+    since: Optional[str] = options.SINCE,
+    until: Optional[str] = options.UNTIL,
+    tz: str = options.TZ,
     where: Optional[List[str]] = typer.Option(None, "--where", help="Filter DIM=VALUE (repeatable), e.g. tag=env:prod.", metavar="DIM=VALUE"),
     tag_split: str = typer.Option("full", "--tag-split", help="full (each tag gets the whole call) or even (split exactly)."),
     top: Optional[int] = typer.Option(None, "--top", help="Keep the N largest rows and fold the rest into (other).", min=1),
     compare: Optional[str] = typer.Option(None, "--compare", help="previous: add the previous equal-length period and the change."),
     include_user_agent_tags: bool = typer.Option(False, "--include-user-agent-tags", help="Count LiteLLM's automatic 'User-Agent: …' tags too."),
     chart: bool = typer.Option(False, "--chart", help="Also draw re-priced spend per day (terminal table format)."),
-    pricing: Optional[List[str]] = PRICING_OPTION,
-    fmt: Optional[OutputFormat] = FORMAT_OPTION,
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to FILE atomically instead of stdout."),
+    pricing: Optional[List[str]] = options.PRICING,
+    fmt: Optional[OutputFormat] = options.FORMAT,
+    output: Optional[Path] = options.OUTPUT,
     no_csv_guard: bool = typer.Option(False, "--no-csv-guard", help="Do not neutralise spreadsheet formulas (=,+,-,@) in CSV text cells."),
-    wait: float = typer.Option(0.0, "--wait", help="Wait up to SECONDS for a running writer.", metavar="SECONDS"),
+    wait: float = options.WAIT,
     fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
     no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the (total) row (table, csv, jsonl, markdown)."),
 ) -> None:
-    from litecost.errors import UsageError
-    from litecost.periods import resolve_period, zone_info
-    from litecost.report import ReportSpec, compare as add_comparison, daily_series, parse_dimensions, parse_filters, previous_report, spend_report
+    from litecost.report import compare as add_comparison, daily_series, previous_report, report_spec, spend_report
     from litecost.store import Store
 
-    zone_info(tz)
-    if tag_split not in ("full", "even"):
-        raise UsageError(f"--tag-split {tag_split!r} is not full or even")
-    if compare not in (None, "previous"):
-        raise UsageError(f"--compare {compare!r} is not supported", hint="use --compare previous")
-    window = resolve_period(period, since, until, tz, now=datetime.now(timezone.utc))
-    if compare and window is None:
-        raise UsageError("--compare previous needs a --period or --since/--until")
-    spec = ReportSpec(parse_dimensions(by), window, tz, parse_filters(where or []), tag_split, top, include_user_agent_tags)
+    spec = report_spec(by, period=period, since=since, until=until, tz=tz, where=where or [], tag_split=tag_split,
+                       top=top, compare=compare, include_user_agent_tags=include_user_agent_tags)
     fmt = choose_format(fmt, output)
 
     book = load_book(pricing)
