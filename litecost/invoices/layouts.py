@@ -146,7 +146,8 @@ class Adapter:
     General modules ask the registry (`invoices.adapters`) for these, never an adapter by name:
     `classify` turns a label into a `Charge` (FOCUS rows reuse it for their provider),
     `model_text` finds the words of a label that name the model, `route` the deployment type
-    or routing a label names where it changes the price (None: it names none)."""
+    or routing a label names where it changes the price (None: it names none); `service_provider`
+    tells a cloud's model lines from its other services (FOCUS rows reuse it)."""
 
     family: str  # the --provider value
     providers: tuple[str, ...]  # the LiteLLM provider names its lines carry
@@ -154,3 +155,4 @@ class Adapter:
     classify: Callable[[str], Charge] | None = None
     model_text: Callable[[str], str | None] | None = None
     route: Callable[[str], str | None] | None = None
+    service_provider: Callable[[str], str] | None = None  # SQL: the provider of a line of this cloud service name

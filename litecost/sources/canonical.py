@@ -34,14 +34,17 @@ def _quoted(expr: str) -> str:
     return f"('\"' || {expr} || '\"')"
 
 
+def _reject_unless(name: str, raw: str, valid: str, what: str) -> str:
+    """SQL: a reject reason when a present value (`raw`) is not `valid` (SQL; NULL counts as not)."""
+    return (f"CASE WHEN NOT {_absent(raw)} AND NOT coalesce({valid}, false)"
+            f" THEN '{name} ' || {_quoted(f'left({raw}, 40)')} || ' is not {what}' END")
+
+
 def _count_check(name: str, raw: str) -> str:
     """SQL: a reject reason when a top-level token count is not a whole non-negative number."""
     d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
-    return (
-        f"CASE WHEN {raw} IS NOT NULL AND trim({raw}) NOT IN ('', 'null') AND NOT coalesce("
-        f"{d} >= 0 AND {d} = floor({d}) AND {d} <= {MAX_TOKENS_PER_CALL} AND NOT isnan({d}), false)"
-        f" THEN '{name} ' || {_quoted(f'left({raw}, 40)')} || ' is not a whole, non-negative token count' END"
-    )
+    valid = f"{d} >= 0 AND {d} = floor({d}) AND {d} <= {MAX_TOKENS_PER_CALL} AND NOT isnan({d})"
+    return _reject_unless(name, raw, valid, "a whole, non-negative token count")
 
 
 def _absent(raw: str) -> str:
@@ -53,11 +56,7 @@ def _count_value(raw: str) -> str:
 
 
 def _money_check(name: str, raw: str) -> str:
-    return (
-        f"CASE WHEN {raw} IS NOT NULL AND trim({raw}) NOT IN ('', 'null') AND NOT coalesce("
-        f"TRY_CAST(trim({raw}) AS {MONEY}) >= 0, false)"
-        f" THEN '{name} ' || {_quoted(f'left({raw}, 40)')} || ' is not a non-negative USD amount' END"
-    )
+    return _reject_unless(name, raw, f"TRY_CAST(trim({raw}) AS {MONEY}) >= 0", "a non-negative USD amount")
 
 
 def _money_value(raw: str) -> str:

@@ -170,9 +170,14 @@ LAYOUTS = (
 )
 
 
+def _service_provider(service: str) -> str:
+    """SQL: Bedrock by its service's name; any other AWS service is `aws`."""
+    return f"CASE WHEN lower(coalesce({service}, '')) LIKE '%bedrock%' THEN 'bedrock' ELSE 'aws' END"
+
+
 def _route(usage_type: str) -> str | None:
     parsed = parse_usage_type(usage_type)
     return parsed.route if parsed else None
 
 ADAPTER = Adapter("bedrock", ("bedrock", "aws"), LAYOUTS, classify=classify_usage_type, model_text=model_text,
-                  route=_route)
+                  route=_route, service_provider=_service_provider)

@@ -65,15 +65,17 @@ def classify(label: str) -> Charge:
 
 
 def provider_sql(c) -> str:  # noqa: ANN001
+    from litecost.invoices.adapters import adapter_for
+
     name = f"lower({c.coalesce('service_provider_name', 'provider_name', 'publisher_name', 'host_provider_name', 'invoice_issuer_name')})"
-    service = f"lower(coalesce({c.coalesce('service_name', 'x_service_code')}, ''))"
+    service = c.coalesce("service_name", "x_service_code")
+    # A cloud's rows are told apart by service, as that cloud's own export is.
+    aws, google = (adapter_for(p).service_provider(service) for p in ("bedrock", "vertex_ai"))
     return (
         f"CASE WHEN {name} LIKE '%openai%' THEN 'openai' WHEN {name} LIKE '%anthropic%' THEN 'anthropic'"
         f" WHEN {name} LIKE '%microsoft%' OR {name} LIKE '%azure%' THEN 'azure'"
-        f" WHEN {name} LIKE '%amazon%' OR {name} LIKE '%aws%'"
-        f"  THEN CASE WHEN {service} LIKE '%bedrock%' THEN 'bedrock' ELSE 'aws' END"
-        f" WHEN {name} LIKE '%google%' OR {name} LIKE '%gcp%' THEN CASE WHEN {service} LIKE '%vertex%' THEN 'vertex_ai'"
-        f"  WHEN {service} LIKE '%gemini%' OR {service} LIKE '%generative language%' THEN 'gemini' ELSE 'gcp' END"
+        f" WHEN {name} LIKE '%amazon%' OR {name} LIKE '%aws%' THEN {aws}"
+        f" WHEN {name} LIKE '%google%' OR {name} LIKE '%gcp%' THEN {google}"
         f" WHEN {name} LIKE '%openrouter%' THEN 'openrouter'"
         f" ELSE coalesce(NULLIF(regexp_replace({name}, '[^a-z0-9]+', '_', 'g'), ''), 'unknown') END"
     )

@@ -81,7 +81,8 @@ def parse_sku(description: str) -> Charge:
 
 
 def _provider(service: str) -> str:
-    s = f"lower({service})"
+    """SQL: Vertex AI and the Gemini API by their service's name; any other service is `gcp`."""
+    s = f"lower(coalesce({service}, ''))"
     return (
         f"CASE WHEN {s} LIKE '%vertex%' THEN 'vertex_ai'"
         f" WHEN {s} LIKE '%gemini%' OR {s} LIKE '%generative language%' THEN 'gemini' ELSE 'gcp' END"
@@ -177,4 +178,4 @@ LAYOUTS = (
 )
 
 ADAPTER = Adapter("gcp", ("vertex_ai", "gemini", "gcp"), LAYOUTS, classify=parse_sku,
-                  model_text=lambda sku: sku_model(sku) or sku)
+                  model_text=lambda sku: sku_model(sku) or sku, service_provider=_provider)
