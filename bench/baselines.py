@@ -36,7 +36,7 @@ import sys
 PERIOD_START = "2026-10-01 00:00:00+00"
 PERIOD_END = "2026-11-01 00:00:00+00"
 
-# The StandardLoggingPayload fields litecost reads (sources/records.py), as DuckDB types.
+# The StandardLoggingPayload fields litecost reads (sources/callbacks.py), as DuckDB types.
 _USAGE = "JSON"
 JSONL_COLUMNS = {
     "id": "VARCHAR",
@@ -86,7 +86,7 @@ CSV_TYPES = {
     "startTime": "TIMESTAMP", "endTime": "TIMESTAMP", "completionStartTime": "TIMESTAMP",
     "request_duration_ms": "BIGINT", "created_at": "TIMESTAMP", "updated_at": "TIMESTAMP",
 }
-# The columns litecost reads (sources/records.py SPENDLOGS_COLUMNS).
+# The columns litecost reads (sources/spendlogs.py SPENDLOGS_COLUMNS).
 CSV_NEEDED = (
     "request_id", "call_type", "api_key", "spend", "total_tokens", "prompt_tokens", "completion_tokens",
     "startTime", "endTime", "model", "model_id", "model_group", "custom_llm_provider", "user", "metadata",

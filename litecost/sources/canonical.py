@@ -13,7 +13,7 @@ from __future__ import annotations
 from litecost import tokens
 from litecost.providers import stored_provider_sql
 from litecost.redact import hash_secret_sql, redact_sql, secret_hint_sql
-from litecost.sources.records import content_id_sql
+from litecost.sources.readers import content_id_sql
 from litecost.sql import MONEY, instant
 
 # Tokens beyond this in one call are a corrupt record, not traffic.

@@ -20,15 +20,8 @@ from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import SourceFile, expand_paths, sniff
-from litecost.sources.records import (
-    REJECTS_TABLE,
-    load_pre_calls,
-    numbered_after_staging,
-    numbered_rows_sql,
-    read_rejects_sql,
-    rejected_excerpts_sql,
-    typed_read_applies,
-)
+from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
+from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
 from litecost.store import Store
 from litecost.redact import redact, redact_sql
 
