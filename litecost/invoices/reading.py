@@ -242,11 +242,10 @@ def json_rows_sql(path: Path, fmt: FileFormat, *, first_document_only: bool = Fa
 
 
 def run_statement(con: duckdb.DuckDBPyConnection, statement: str, path: Path) -> None:
-    """Execute, binding `$path` only where the statement reads the file."""
-    if "$path" in statement:
-        con.execute(statement, {"path": str(path)})
-    else:
-        con.execute(statement)
+    """Execute, binding `$path` where the statement reads the file."""
+    from litecost.sql import Statement
+
+    Statement.using(statement, {"path": str(path)}).execute(con)
 
 
 def json_field_paths(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:

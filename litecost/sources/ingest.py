@@ -22,6 +22,7 @@ from litecost.sources.canonical import distinct_values_sql, staged_calls_select,
 from litecost.sources.detect import SourceFile, expand_paths, sniff
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
+from litecost.sql import Statement
 from litecost.store import Store
 from litecost.redact import redact, redact_sql
 
@@ -263,10 +264,8 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
     if typed:
         try:
             source = load_pre_calls(con, src, keep_payloads, typed=True)
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}",
-                {**stage_params, "path": str(src.path)},
-            )
+            Statement.using(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}",
+                            {**stage_params, "path": str(src.path)}).execute(con)
         except (duckdb.InterruptException, duckdb.OutOfMemoryException):
             raise  # not the file's fault: the general reader would fail the same way, slower
         # DuckDB quotes the offending line in its message and may cut it inside a UTF-8
@@ -282,9 +281,8 @@ def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool
             con.execute(f"CREATE OR REPLACE TEMP VIEW staged_calls AS {numbered_rows_sql('staged_rows', 1, False)}")
             return "typed"
     source = load_pre_calls(con, src, keep_payloads)
-    if "$path" in source:
-        stage_params["path"] = str(src.path)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}", stage_params)
+    Statement.using(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {staged_calls_select(src.kind, source)}",
+                    {**stage_params, "path": str(src.path)}).execute(con)
     first_line = numbered_after_staging(src)
     if first_line is None:
         con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")

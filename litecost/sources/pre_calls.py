@@ -6,6 +6,7 @@ from litecost.sources.callbacks import callbacks_pre_calls_sql
 from litecost.sources.detect import SourceFile
 from litecost.sources.readers import REJECTS_TABLE
 from litecost.sources.spendlogs import spendlogs_pre_calls_sql
+from litecost.sql import Statement
 
 
 def numbered_after_staging(src: SourceFile) -> int | None:
@@ -39,5 +40,5 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: boo
             if any_rejects is None:
                 any_rejects = con.execute(f"SELECT count(*) > 0 FROM {REJECTS_TABLE}").fetchone()[0]
             statement = statement(any_rejects)
-        con.execute(statement, params if "$path" in statement else None)
+        Statement.using(statement, params).execute(con)
     return "(" + select + ")"
