@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 
 from litecost.errors import BadInputError
 from litecost.invoices.sql import Check
+from litecost.sql import Statement
 
 if TYPE_CHECKING:
     import duckdb
@@ -243,8 +244,6 @@ def json_rows_sql(path: Path, fmt: FileFormat, *, first_document_only: bool = Fa
 
 def run_statement(con: duckdb.DuckDBPyConnection, statement: str, path: Path) -> None:
     """Execute, binding `$path` where the statement reads the file."""
-    from litecost.sql import Statement
-
     Statement.using(statement, {"path": str(path)}).execute(con)
 
 

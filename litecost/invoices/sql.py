@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litecost.sql import MONEY, QUANTITY, instant  # noqa: F401 - adapters import instant from here
+from litecost.sql import MONEY, QUANTITY, instant
 from litecost.sql import string_literal as lit
 
 

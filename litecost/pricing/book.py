@@ -72,7 +72,8 @@ class PriceBook:
             snapshot = snapshot_paths()[0]
             if not snapshot.exists():
                 raise UsageError(f"the LiteLLM price snapshot {snapshot} is missing", hint="run `litecost pricing sync` (or --from-file PATH)")
-            book.add(_snapshot_entries(snapshot, snapshot.stat().st_mtime_ns, snapshot.stat().st_size), name=snapshot_layer_name())
+            version = snapshot.stat()
+            book.add(_snapshot_entries(snapshot, version.st_mtime_ns, version.st_size), name=snapshot_layer_name())
         for rank, path in enumerate(files, start=2):
             path = Path(path)
             if path.suffix.lower() in (".yaml", ".yml"):

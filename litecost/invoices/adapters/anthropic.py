@@ -18,7 +18,8 @@ than `not_available` is kept as the line's region.
 from __future__ import annotations
 
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select, wide_usage_select
-from litecost.invoices.sql import Check, currency_code, day_start, instant, money, number, text
+from litecost.invoices.sql import Check, currency_code, day_start, money, number, text
+from litecost.sql import instant
 
 PROVIDER = "anthropic"
 

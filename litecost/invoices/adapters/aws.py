@@ -28,7 +28,8 @@ from dataclasses import dataclass
 
 from litecost.invoices.charges import Charge, keyword_kind
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext
-from litecost.invoices.sql import block_of_unit, currency_code, instant, money, number, text
+from litecost.invoices.sql import block_of_unit, currency_code, money, number, text
+from litecost.sql import instant
 
 _USAGE_TYPE = re.compile(r"^(?:(?P<region>[A-Z]{2,4}\d?)-)?(?P<rest>.+)$")
 _TOKEN_TYPE = re.compile(

@@ -20,7 +20,8 @@ import re
 
 from litecost.invoices.charges import Charge, keyword_kind
 from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext
-from litecost.invoices.sql import block_of_unit, currency_code, instant, money, number, text
+from litecost.invoices.sql import block_of_unit, currency_code, money, number, text
+from litecost.sql import instant
 
 _SEP = "\x1f"
 _X_CATEGORIES = {

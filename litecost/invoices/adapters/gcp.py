@@ -25,7 +25,8 @@ import re
 
 from litecost.invoices.charges import Charge, keyword_kind
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, staged_select
-from litecost.invoices.sql import Check, currency_code, instant, money, number, text
+from litecost.invoices.sql import Check, currency_code, money, number, text
+from litecost.sql import instant
 
 _GEMINI_WORDS = {"pro", "flash", "lite", "ultra", "nano", "live", "tts", "embedding", "exp"}
 _WORD_SPLIT = re.compile(r"[\s\-]+")

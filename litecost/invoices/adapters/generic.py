@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from litecost.invoices.layouts import Adapter, Layout, Stage, StageContext, staged_select
 from litecost.invoices.mapping import Mapping
-from litecost.invoices.sql import Check, currency_code, instant, lit, money, number, text
+from litecost.invoices.sql import Check, currency_code, money, number, text
+from litecost.sql import instant, string_literal as lit
 
 
 def _mapped(mapping: Mapping, role: str, raw_sql: str) -> str:

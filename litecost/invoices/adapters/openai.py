@@ -24,7 +24,8 @@ import re
 
 from litecost.invoices.charges import Charge, keyword_kind
 from litecost.invoices.layouts import Adapter, Layout, Shape, Stage, StageContext, wide_usage_select
-from litecost.invoices.sql import Check, block_of_unit, currency_code, instant, money, number, text
+from litecost.invoices.sql import Check, block_of_unit, currency_code, money, number, text
+from litecost.sql import instant
 
 PROVIDER = "openai"
 _TIME_KEYS = ("starttime", "endtime")
