@@ -95,7 +95,7 @@ class Litecost:
         from litecost.invoices.detect import detect_files
         from litecost.invoices.mapping import load_mapping
         from litecost.invoices.importer import import_invoices
-        from litecost.invoices.models import ModelAliases, model_key_function
+        from litecost.invoices.models import ModelAliases
         from litecost.periods import parse_period, zone_info
         from litecost.reconcile import ReconcileSpec, reconcile_files
 
@@ -107,13 +107,13 @@ class Litecost:
         window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
         ids = [int(i) for i in invoices if isinstance(i, int)]
         files = [str(i) for i in invoices if not isinstance(i, int)]
-        model_key = model_key_function(ModelAliases.load(aliases) if aliases is not None else None)
+        user_aliases = ModelAliases.load(aliases) if aliases is not None else None
         with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
             if files:
                 sources = detect_files(files, provider, load_mapping(mapping) if mapping else None)
                 ids += [f.invoice_file_id for f in import_invoices(store, sources, aliases=aliases).files]
             spec = ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance, usd_rates=usd_rates)
-            return reconcile_files(store, spec, model_key, self.book)
+            return reconcile_files(store, spec, self.book, user_aliases)
 
     def priced_calls(self, *, period: str | None = None, since: str | None = None, until: str | None = None,
                      tz: str = "UTC") -> Any:

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from conftest import slp, write_jsonl
+from litecost.invoices.models import normalize_invoice_model
 from litecost.pricing.book import PriceBook
 from litecost.pricing.repricing import install_priced_calls
 from litecost.reconcile import ReconcileSpec, reconcile
@@ -16,13 +17,6 @@ from litecost.store import Store
 
 OCT = datetime(2026, 10, 1, tzinfo=timezone.utc)
 DAYS = 3
-
-
-def key(provider, name, side):
-    # Test stand-in for invoice/log model normalisation: drop a date snapshot suffix.
-    import re
-
-    return re.sub(r"-\d{4}-\d{2}-\d{2}$", "", name or "")
 
 
 def call(request_id, when, model="gpt-4o-mini", provider="openai", prompt=1500, cached=500, completion=200):
@@ -72,14 +66,14 @@ def load_invoice(store, lines, provider="openai"):
         con.execute(
             "INSERT INTO invoice_lines VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, 'standard', NULL, NULL, ?, 'tokens', ?, 'USD', ?)",
             [file_id, index, day, day + timedelta(days=1), line.get("provider", provider), line.get("kind", "token"),
-             line["model"], line.get("key", line["model"]), line.get("category"), line.get("quantity"), line["amount"], line.get("description")],
+             line["model"], line.get("key") or normalize_invoice_model(provider, line["model"]), line.get("category"), line.get("quantity"), line["amount"], line.get("description")],
         )
     return file_id
 
 
 def run(store, lines, **kwargs):
     file_id = load_invoice(store, lines)
-    result = reconcile(store.con, ReconcileSpec((file_id,), **kwargs), key, PriceBook.load())
+    result = reconcile(store.con, ReconcileSpec((file_id,), **kwargs), PriceBook.load())
     return result, {(r["model"], r["category"], r["day"]): r for r in result.rows}
 
 
@@ -301,8 +295,6 @@ def _deployment_call(request_id, when, deployment, *, model_map_key=None, model_
 def _bill_each_deployment(cli, db, tmp_path, records, meters, **spec):
     """Ingest the calls, bill each deployment on its meter (`meters`: deployment → (meter
     stem, price factor over the book)), and reconcile with the real model keys."""
-    from litecost.invoices.models import model_key_function, normalize_invoice_model
-
     write_jsonl(tmp_path / "azure.jsonl", records)
     assert cli("ingest", tmp_path / "azure.jsonl").exit_code == 0
     with Store.open(db) as s:
@@ -320,7 +312,7 @@ def _bill_each_deployment(cli, db, tmp_path, records, meters, **spec):
                 lines.append({"day": day, "model": meter.format(label), "key": key, "category": category,
                               "quantity": Decimal(quantity), "amount": amount * factor})
         file_id = load_invoice(s, lines, provider="azure")
-        return reconcile(s.con, ReconcileSpec((file_id,), **spec), model_key_function(), PriceBook.load())
+        return reconcile(s.con, ReconcileSpec((file_id,), **spec), PriceBook.load())
 
 
 def test_freely_named_deployments_match_their_bill_through_litellm_evidence(cli, db, tmp_path):
@@ -361,3 +353,25 @@ def test_a_regional_uplift_is_a_price_mismatch_that_names_the_route(cli, db, tmp
     assert {r["status"] for r in rows.values()} == {"price_mismatch"}
     assert "regional meters billed" in rows["output"]["explanation"] and "(+10.0%)" in rows["output"]["explanation"]
     assert "global meters as the price book" in rows["output"]["explanation"]
+
+
+def test_a_bill_model_aliased_on_the_stored_lines_is_matched_under_its_alias(store):
+    """`invoices models --aliases` rewrites `invoice_lines.model`; reconcile matches by that
+    column (it used to recompute the key from the raw name and ignore the alias), and an
+    alias given to reconcile itself wins over the stored key without changing it."""
+    from litecost.invoices.models import ModelAliases
+    from litecost.invoices.queries import apply_model_aliases
+
+    file_id = load_invoice(store, mirror_lines(store, model="Contoso Meter 7"))
+
+    def reconciled(aliases=None):
+        result = reconcile(store.con, ReconcileSpec((file_id,)), PriceBook.load(), aliases)
+        return {(r["model"], r["status"]) for r in result.rows}
+
+    assert reconciled() == {("contoso-meter-7", "unmatched_invoice_line"), ("gpt-4o-mini", "unmatched_log_model")}
+    assert apply_model_aliases(store, ModelAliases.from_mapping({"contoso meter *": "gpt-4o-mini"})) == 3 * DAYS
+    assert reconciled() == {("gpt-4o-mini", "matched")}
+
+    elsewhere = ModelAliases.from_mapping({"contoso meter 7": "gpt-4.1"})
+    assert reconciled(elsewhere) == {("gpt-4.1", "unmatched_invoice_line"), ("gpt-4o-mini", "unmatched_log_model")}
+    assert {m for (m,) in store.con.execute("SELECT DISTINCT model FROM invoice_lines").fetchall()} == {"gpt-4o-mini"}

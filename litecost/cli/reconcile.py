@@ -72,7 +72,7 @@ def reconcile_command(
     from datetime import datetime, timezone
 
     from litecost.errors import ExitCode, UsageError
-    from litecost.invoices.models import ModelAliases, model_key_function
+    from litecost.invoices.models import ModelAliases
     from litecost.periods import parse_period, zone_info
     from litecost.reconcile import ReconcileSpec, reconcile_files
     from litecost.reconcile.threshold import Threshold, check_threshold, parse_fail_on
@@ -102,12 +102,12 @@ def reconcile_command(
     ids = [int(v) for v in invoices if v.isascii() and v.isdigit()]
     files = [v for v in invoices if not (v.isascii() and v.isdigit())]
     book = load_book(pricing)
-    model_key = model_key_function(ModelAliases.load(aliases) if aliases is not None else None)
+    user_aliases = ModelAliases.load(aliases) if aliases is not None else None
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         if files:
             ids += _import(store, files, provider, mapping, aliases)
         spec = ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates))
-        result = reconcile_files(store, spec, model_key, book)
+        result = reconcile_files(store, spec, book, user_aliases)
 
     _render(result, fmt, output)
     check = check_threshold(result.rows, result.summary["invoice_total"], threshold)

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable, Container, Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -166,17 +166,21 @@ def billed_route(provider: str | None, model_raw: str | None) -> str | None:
     return adapter.route(model_raw) if model_raw and adapter is not None and adapter.route is not None else None
 
 
-def normalize_invoice_model(provider: str | None, model_raw: str | None, aliases: ModelAliases | None = None) -> str | None:
-    """The family key of a model as a bill names it (meter, usage type, SKU, display name)."""
-    if model_raw is None or not model_raw.strip():
+def aliased_invoice_model(provider: str | None, model_raw: str | None, aliases: ModelAliases | None) -> str | None:
+    """The family key a user alias gives a bill's model name; None when no alias names it."""
+    if aliases is None or model_raw is None or not model_raw.strip():
         return None
     text = _invoice_model_text(provider, model_raw)
-    key = family_key(text)
-    if aliases is not None:
-        alias = aliases.lookup(model_raw, text, key)
-        if alias is not None:
-            return normalize_logged_model(provider, alias)
-    return key
+    alias = aliases.lookup(model_raw, text, family_key(text))
+    return normalize_logged_model(provider, alias) if alias is not None else None
+
+
+def normalize_invoice_model(provider: str | None, model_raw: str | None, aliases: ModelAliases | None = None) -> str | None:
+    """The family key of a model as a bill names it (meter, usage type, SKU, display name),
+    stored as `invoice_lines.model` at import."""
+    if model_raw is None or not model_raw.strip():
+        return None
+    return aliased_invoice_model(provider, model_raw, aliases) or family_key(_invoice_model_text(provider, model_raw))
 
 
 def normalize_logged_model(provider: str | None, model: str | None) -> str | None:
@@ -192,31 +196,23 @@ LOG_MODEL_EVIDENCE = (
     ("response_model", "model_resolved"),
     ("model", "model"),
 )
-ModelKey = Callable[[str, "str | None", str], str]
+NO_MODEL = "(no model)"
 
 
-def model_key_function(aliases: ModelAliases | None = None) -> ModelKey:
-    """`key(provider, name, side)`: the family key of a bill's ('invoice') or a log's ('log')
-    model name, with the user's aliases applied to the bill's names."""
-
-    @lru_cache(maxsize=None)
-    def key(provider: str, name: str | None, side: str) -> str:
-        if side == "invoice":
-            return normalize_invoice_model(provider, name, aliases) or "(no model)"
-        return normalize_logged_model(provider, name) or "(no model)"
-
-    return key
+@lru_cache(maxsize=None)
+def logged_model_key(provider: str | None, name: str | None) -> str:
+    """The key a logged model name is matched to a bill by (`NO_MODEL` when it has none)."""
+    return normalize_logged_model(provider, name) or NO_MODEL
 
 
-def billing_model_key(provider: str, call: Mapping[str, str | None], billed: Container[str],
-                      key: ModelKey) -> tuple[str, str]:
+def billing_model_key(provider: str, call: Mapping[str, str | None], billed: Container[str]) -> tuple[str, str]:
     """(model key, evidence) of a group of logged calls: the key of the first evidence in
     `LOG_MODEL_EVIDENCE` order that the bill names (`billed`: keys of the bill's models at
     this provider); when none does, the logged name's key, with evidence 'model'."""
     for evidence, column in LOG_MODEL_EVIDENCE:
         name = call.get(column)
         if name and name.strip():
-            candidate = key(provider, name, "log")
+            candidate = logged_model_key(provider, name)
             if candidate in billed:
                 return candidate, evidence
-    return key(provider, call.get("model"), "log"), "model"
+    return logged_model_key(provider, call.get("model")), "model"

@@ -89,7 +89,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
     names a model no evidence matches."""
     from collections import defaultdict
 
-    from litecost.invoices.models import LOG_MODEL_EVIDENCE, billing_model_key, model_key_function
+    from litecost.invoices.models import LOG_MODEL_EVIDENCE, billing_model_key
     from litecost.providers import billing_provider
 
     current = "" if include_superseded else " AND f.superseded_by IS NULL"
@@ -110,7 +110,6 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
     if rows:
         start = min(row["first_start"] for row in rows)
         end = max(row["last_end"] for row in rows)
-        key = model_key_function()
         for call in rows_of(store.con.execute(
             "SELECT provider, model, model_map_key, model_group, model_resolved, count(*) AS calls FROM calls"
             " WHERE start_time >= $start AND start_time < $end AND NOT cache_hit"
@@ -118,7 +117,7 @@ def invoice_models(store: Store, *, include_superseded: bool = False) -> list[di
             {"start": start, "end": end},
         )):
             family = billing_provider(call["provider"])
-            model, evidence = billing_model_key(call["provider"], call, billed[family], key)
+            model, evidence = billing_model_key(call["provider"], call, billed[family])
             if model in billed[family]:
                 value = call[dict(LOG_MODEL_EVIDENCE)[evidence]]
                 shown = f" {value}" if value != call["model"] else ""

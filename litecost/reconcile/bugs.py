@@ -16,7 +16,7 @@ from litecost.reconcile.time_shift import day_of
 
 
 def name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetime, providers: list[str],  # noqa: ANN001
-                       model_key: Callable[[str, str | None, str], str], spec: ReconcileSpec) -> dict[str, int]:
+                       model_key: Callable[[str, str | None], str], spec: ReconcileSpec) -> dict[str, int]:
     """Give each row the LiteLLM bugs its logged calls show (`litellm_bugs`: code, issue, calls,
     USD) and name them in its explanation; return the calls each bug touched (a call counts
     once, though its gap may fall on several category rows).
@@ -31,7 +31,7 @@ def name_litellm_bugs(rows, con, book: PriceBook, start: datetime, end: datetime
 
     def row_key(provider: str, model: str) -> tuple[str, str] | None:
         family = billing_provider(provider)
-        return (family, model_key(provider, model, "log")) if family in providers else None
+        return (family, model_key(provider, model)) if family in providers else None
 
     day_grain = spec.grain == "day"
     found: dict[tuple, dict[str, dict[str, Any]]] = defaultdict(dict)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import lru_cache
 from decimal import Decimal
 from typing import Any
 
 from litecost.errors import BadInputError, UsageError
-from litecost.invoices.models import billed_route, billing_model_key
+from litecost.invoices.models import NO_MODEL, ModelAliases, aliased_invoice_model, billed_route, billing_model_key, logged_model_key
 from litecost.money import money_text
 from litecost.pricing.book import PriceBook
 from litecost.pricing.repricing import GroupPricing
@@ -26,13 +26,13 @@ from litecost.tokens import INPUT_SIDE
 INVOICE_CATEGORY_ALIASES = {"reasoning": "output"}
 
 
-def reconcile_files(store, spec: ReconcileSpec, model_key: Callable[[str, str | None, str], str],  # noqa: ANN001
-                    book: PriceBook) -> Reconciliation:
+def reconcile_files(store, spec: ReconcileSpec, book: PriceBook,  # noqa: ANN001
+                    aliases: ModelAliases | None = None) -> Reconciliation:
     """`reconcile` over stored invoice files, refusing ids no file has, with the files' headers."""
     from litecost.invoices.queries import invoice_file, require_invoice_files
 
     require_invoice_files(store, list(spec.invoice_file_ids))
-    result = reconcile(store.con, spec, model_key, book)
+    result = reconcile(store.con, spec, book, aliases)
     result.invoices = [invoice_file(store, i) for i in spec.invoice_file_ids]
     return result
 
@@ -40,12 +40,19 @@ def reconcile_files(store, spec: ReconcileSpec, model_key: Callable[[str, str | 
 def reconcile(
     con,  # noqa: ANN001
     spec: ReconcileSpec,
-    model_key: Callable[[str, str | None, str], str],
     book: PriceBook,
+    aliases: ModelAliases | None = None,
 ) -> Reconciliation:
     """The logged calls, re-priced with `book`, against the selected invoices.
-    `model_key(provider, name, side)` maps invoice ('invoice') and logged ('log') model
-    names to one comparable key."""
+
+    A bill's line is matched under the model key stored with it (`invoice_lines.model`: the
+    import's, or the last `invoices models --aliases`), or under the key `aliases` give its
+    name; logged calls under the key of LiteLLM's evidence the bill names (`billing_model_key`)."""
+
+    @lru_cache(maxsize=None)
+    def invoice_key(provider: str, model_raw: str | None, stored: str | None) -> str:
+        return aliased_invoice_model(provider, model_raw, aliases) or stored or NO_MODEL
+
     window = (spec.period.start, spec.period.end) if spec.period else invoice_window(con, spec.invoice_file_ids)
     if window is None:
         raise UsageError("the selected invoices have no lines to reconcile")
@@ -82,7 +89,7 @@ def reconcile(
         if line["kind"] != "token":
             non_token.append({**line, "provider": provider})
             continue
-        key_model = model_key(line["provider"], line["model_raw"] or line["model"], "invoice")
+        key_model = invoice_key(line["provider"], line["model_raw"], line["model"])
         category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
         key = (provider, key_model, category, line["day"] if day_grain else None)
         entry = inv[key]
@@ -108,7 +115,7 @@ def reconcile(
         if line["kind"] != "token":
             continue
         provider = billing_provider(line["provider"])
-        key_model = model_key(line["provider"], line["model_raw"] or line["model"], "invoice")
+        key_model = invoice_key(line["provider"], line["model_raw"], line["model"])
         category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
         entry = inv[(provider, key_model, category, line["day"] if day_grain else None)]
         if bool(line["usage_only"]) == (not entry["quantity_known"] and entry["usage_known"]):
@@ -127,7 +134,7 @@ def reconcile(
     def log_key(h: dict[str, Any]) -> str:
         ident = (h["provider"], h["model"], h["model_map_key"], h["model_group"], h["model_resolved"])
         if ident not in resolved:
-            resolved[ident] = billing_model_key(h["provider"], h, billed[billing_provider(h["provider"])], model_key)
+            resolved[ident] = billing_model_key(h["provider"], h, billed[billing_provider(h["provider"])])
         return resolved[ident][0]
 
     logs: dict[tuple, dict[str, Any]] = defaultdict(lambda: {"quantity": ZERO, "repriced": ZERO, "logged": ZERO, "names": set(), "calls": 0})
@@ -239,8 +246,8 @@ def reconcile(
     # Bug groups name only (provider, model): each goes where that model's calls were matched.
     matched_as = {(ident[0], ident[1]): key for ident, (key, _evidence) in resolved.items()}
 
-    def bug_model_key(provider: str, name: str | None, _side: str) -> str:
-        return matched_as.get((provider, name)) or model_key(provider, name, "log")
+    def bug_model_key(provider: str, name: str | None) -> str:
+        return matched_as.get((provider, name)) or logged_model_key(provider, name)
 
     bug_calls = name_litellm_bugs(rows, con, book, start, end, providers, bug_model_key, spec)
     if not day_grain:
