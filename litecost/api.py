@@ -18,7 +18,7 @@ import builtins
 import os
 from collections.abc import Iterable
 from datetime import datetime, timezone
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -91,29 +91,12 @@ class Litecost:
         """The logged calls against provider bills, as `litecost reconcile`: `invoices` are
         stored invoice file ids or bill files (imported first, idempotently); `rates` gives USD
         per unit of another invoice currency, e.g. {"EUR": "1.08"}."""
-        from litecost.errors import UsageError
-        from litecost.invoices.detect import detect_files
-        from litecost.invoices.mapping import load_mapping
-        from litecost.invoices.importer import import_invoices
-        from litecost.invoices.models import ModelAliases
-        from litecost.periods import parse_period, zone_info
-        from litecost.reconcile import ReconcileSpec, reconcile_files
+        from litecost.reconcile import bill_inputs, reconcile_invoices, reconcile_spec
 
-        zone_info(tz)
-        if grain not in ("period", "day"):
-            raise UsageError(f"grain {grain!r} is not period or day")
-        tolerance = _decimal(tolerance_pct, "tolerance_pct")
-        usd_rates = tuple((c.upper(), _decimal(v, f"rates[{c!r}]", positive=True)) for c, v in (rates or {}).items())
-        window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
-        ids = [int(i) for i in invoices if isinstance(i, int)]
-        files = [str(i) for i in invoices if not isinstance(i, int)]
-        user_aliases = ModelAliases.load(aliases) if aliases is not None else None
+        spec = reconcile_spec(period=period, tz=tz, grain=grain, tolerance_pct=tolerance_pct, rates=rates)
+        inputs = bill_inputs(invoices, provider=provider, mapping=mapping, aliases=aliases)
         with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
-            if files:
-                sources = detect_files(files, provider, load_mapping(mapping) if mapping else None)
-                ids += [f.invoice_file_id for f in import_invoices(store, sources, aliases=aliases).files]
-            spec = ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance, usd_rates=usd_rates)
-            return reconcile_files(store, spec, self.book, user_aliases)
+            return reconcile_invoices(store, inputs, spec, self.book)
 
     def priced_calls(self, *, period: str | None = None, since: str | None = None, until: str | None = None,
                      tz: str = "UTC") -> Any:
@@ -138,15 +121,3 @@ class Litecost:
             names = [d[0] for d in cursor.description]
             # Through Python values, not Arrow: pyarrow is not a dependency.
             return pl.DataFrame(cursor.fetchall(), schema=names, orient="row", infer_schema_length=None)
-
-
-def _decimal(value: Decimal | str | int, what: str, *, positive: bool = False) -> Decimal:
-    from litecost.errors import UsageError
-
-    try:
-        number = Decimal(str(value))
-    except InvalidOperation:
-        raise UsageError(f"{what} {value!r} is not a number") from None
-    if not number.is_finite() or number < 0 or (positive and number == 0):
-        raise UsageError(f"{what} {value!r} is not a {'positive' if positive else 'non-negative'} number")
-    return number

@@ -375,3 +375,13 @@ def test_a_bill_model_aliased_on_the_stored_lines_is_matched_under_its_alias(sto
     elsewhere = ModelAliases.from_mapping({"contoso meter 7": "gpt-4.1"})
     assert reconciled(elsewhere) == {("gpt-4.1", "unmatched_invoice_line"), ("gpt-4o-mini", "unmatched_log_model")}
     assert {m for (m,) in store.con.execute("SELECT DISTINCT model FROM invoice_lines").fetchall()} == {"gpt-4o-mini"}
+
+
+def test_a_bill_file_no_layout_reads_is_refused_before_the_database_is_created(cli, tmp_path):
+    """The invoices are detected before the store opens: nothing is created for a bad file."""
+    bad = tmp_path / "bill.csv"
+    bad.write_text("when,what\n2026-10-01,lunch\n", encoding="utf-8")
+    db = tmp_path / "fresh.duckdb"
+    run = cli("--db", db, "reconcile", bad)
+    assert run.exit_code == 3, run.stderr
+    assert not db.exists()

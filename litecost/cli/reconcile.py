@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import List, Optional
 
@@ -29,26 +27,6 @@ unexplained (or a list of classes) weighs only those rows. stderr names the thre
 and the rows; the report is printed in full either way."""
 
 
-# Bounds of the numbers options take: far beyond any real one, within what DuckDB's
-# DECIMAL(38, 18) arithmetic holds.
-_LARGEST = Decimal("1e15")
-
-
-def _decimal(value: str | None, option: str, *, positive: bool = False, largest: Decimal = _LARGEST) -> Decimal | None:
-    from litecost.errors import UsageError
-
-    if value is None:
-        return None
-    try:
-        result = Decimal(value)
-    except InvalidOperation:
-        raise UsageError(f"{option} {value!r} is not a number") from None
-    if not result.is_finite() or result < 0 or (positive and result == 0) or result > largest:
-        low = "above 0" if positive else "≥ 0"
-        raise UsageError(f"{option} {value!r} must be a number {low} and at most {largest:,f}")
-    return result
-
-
 def reconcile_command(
     ctx: typer.Context,
     invoices: List[str] = typer.Argument(..., help="Billing export files, or imported invoice file ids.", metavar="INVOICE..."),
@@ -69,45 +47,40 @@ def reconcile_command(
     wait: float = options.WAIT,
 ) -> None:
     import sys
-    from datetime import datetime, timezone
 
     from litecost.errors import ExitCode, UsageError
-    from litecost.invoices.models import ModelAliases
-    from litecost.periods import parse_period, zone_info
-    from litecost.reconcile import ReconcileSpec, reconcile_files
+    from litecost.reconcile import bill_inputs, reconcile_invoices, reconcile_spec
+    from litecost.reconcile.run import bounded_decimal
     from litecost.reconcile.threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
 
-    zone_info(tz)
-    if grain not in ("period", "day"):
-        raise UsageError(f"--grain {grain!r} is not period or day")
-    tolerance_pct = _decimal(tolerance, "--tolerance")
-    fail_pct = _decimal(fail_over, "--fail-over")
-    fail_amount = _decimal(fail_over_amount, "--fail-over-amount")
+    rates = {}
+    for item in rate or []:
+        currency, sep, value = item.partition("=")
+        if not sep or not value.strip():
+            raise UsageError(f"--rate {item!r} is not CUR=RATE (a three-letter currency code)", hint="e.g. --rate EUR=1.08")
+        rates[currency] = value
+    spec = reconcile_spec(period=period, tz=tz, grain=grain, tolerance_pct=tolerance, rates=rates)
+    fail_pct = bounded_decimal(fail_over, "--fail-over")
+    fail_amount = bounded_decimal(fail_over_amount, "--fail-over-amount")
     if fail_on and fail_pct is None and fail_amount is None:
         raise UsageError("--fail-on names the rows a threshold weighs, but no threshold was given",
                          hint="add --fail-over PCT or --fail-over-amount USD (0 fails on any such row)")
     threshold = Threshold(fail_pct, fail_amount, parse_fail_on(fail_on))
-    rates = []
-    for item in rate or []:
-        currency, _, value = item.partition("=")
-        if not re.fullmatch(r"[A-Za-z]{3}", currency.strip()) or not value:
-            raise UsageError(f"--rate {item!r} is not CUR=RATE (a three-letter currency code)", hint="e.g. --rate EUR=1.08")
-        # USD per unit: a rate of 0 would zero the bill, one beyond a million is a typo.
-        rates.append((currency.strip().upper(), _decimal(value, "--rate", positive=True, largest=Decimal(1_000_000))))
-    window = parse_period(period, tz, now=datetime.now(timezone.utc)) if period else None
     fmt = choose_format(fmt, output)
 
     # An id is ASCII digits: `²` is a digit to str.isdigit but no number to int().
-    ids = [int(v) for v in invoices if v.isascii() and v.isdigit()]
-    files = [v for v in invoices if not (v.isascii() and v.isdigit())]
+    inputs = bill_inputs([int(v) if v.isascii() and v.isdigit() else v for v in invoices],
+                         provider=provider, mapping=mapping, aliases=aliases)
     book = load_book(pricing)
-    user_aliases = ModelAliases.load(aliases) if aliases is not None else None
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
-        if files:
-            ids += _import(store, files, provider, mapping, aliases)
-        spec = ReconcileSpec(tuple(dict.fromkeys(ids)), window, tz, grain, tolerance_pct, usd_rates=tuple(rates))
-        result = reconcile_files(store, spec, book, user_aliases)
+        result = reconcile_invoices(store, inputs, spec, book, on_file=_detected)
+    for f in (result.imports.files if result.imports else []):
+        if f.status != "imported":
+            note(f"{f.path}: already imported as invoice file #{f.invoice_file_id}")
+        if f.superseded_by:
+            warn(f"{f.path}: superseded by invoice file #{f.superseded_by}, a newer export of the same period; "
+                 "reconciling the file you named anyway")
 
     _render(result, fmt, output)
     check = check_threshold(result.rows, result.summary["invoice_total"], threshold)
@@ -116,22 +89,8 @@ def reconcile_command(
         raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
 
 
-def _import(store, files: list[str], provider: str, mapping: Path | None, aliases: Path | None) -> list[int]:  # noqa: ANN001
-    from litecost.invoices.detect import detect_files
-    from litecost.invoices.mapping import load_mapping
-    from litecost.invoices.importer import import_invoices
-
-    sources = detect_files(files, provider, load_mapping(mapping) if mapping else None)
-    for src in sources:
-        note(f"{src.path}: {src.description} (layout {src.layout.name})")
-    result = import_invoices(store, sources, aliases=aliases)
-    for f in result.files:
-        if f.status != "imported":
-            note(f"{f.path}: already imported as invoice file #{f.invoice_file_id}")
-        if f.superseded_by:
-            warn(f"{f.path}: superseded by invoice file #{f.superseded_by}, a newer export of the same period; "
-                 "reconciling the file you named anyway")
-    return [f.invoice_file_id for f in result.files]
+def _detected(_index: int, src) -> None:  # noqa: ANN001
+    note(f"{src.path}: {src.description} (layout {src.layout.name})")
 
 
 

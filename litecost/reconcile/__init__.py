@@ -27,11 +27,12 @@ a cause other than missing or extra logs; everything else is unexplained.
 """
 
 from litecost.reconcile.match import reconcile, reconcile_files
+from litecost.reconcile.run import BillInputs, bill_inputs, reconcile_invoices, reconcile_spec
 from litecost.reconcile.result import (
     EXPLAINED, FAILING_CLASSES, INVOICE_FIELDS, ROW_FIELDS, STATUSES, Reconciliation, ReconcileSpec, discrepancy,
 )
 
 __all__ = [
-    "EXPLAINED", "FAILING_CLASSES", "INVOICE_FIELDS", "ROW_FIELDS", "STATUSES", "ReconcileSpec", "Reconciliation",
-    "discrepancy", "reconcile", "reconcile_files",
+    "BillInputs", "bill_inputs", "EXPLAINED", "FAILING_CLASSES", "INVOICE_FIELDS", "ROW_FIELDS", "STATUSES", "ReconcileSpec", "Reconciliation",
+    "discrepancy", "reconcile", "reconcile_files", "reconcile_invoices", "reconcile_spec",
 ]

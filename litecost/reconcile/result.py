@@ -50,6 +50,7 @@ class Reconciliation:
     summary: dict[str, Any]
     offsets: dict[tuple[str, str], int] = field(default_factory=dict)
     invoices: list[dict[str, Any]] = field(default_factory=list)  # the files' headers (invoices.queries.invoice_file)
+    imports: Any = None  # the ImportResult of bill files imported for this run, if any
 
     def row_fields(self) -> list[str]:
         return [f for f in ROW_FIELDS if self.spec.grain == "day" or f != "day"]
