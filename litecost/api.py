@@ -73,16 +73,13 @@ class Litecost:
                tag_split: str = "full", top: int | None = None, compare: str | None = None,
                include_user_agent_tags: bool = False) -> Report:
         """Spend by `by` (e.g. "team" or ["team", "model"]), as `litecost report`."""
-        from litecost.report import compare as add_comparison, previous_report, report_spec, spend_report
+        from litecost.report import report_spec, spend_report
 
         spec = report_spec(by, period=period, since=since, until=until, tz=tz,
                            where=[f"{k}={v}" for k, v in (where or {}).items()], tag_split=tag_split, top=top,
                            compare=compare, include_user_agent_tags=include_user_agent_tags)
         with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
-            report = spend_report(store.con, spec, self.book)
-            if compare:
-                add_comparison(report, previous_report(store.con, spec, self.book))
-        return report
+            return spend_report(store.con, spec, self.book)
 
     def reconcile(self, *invoices: int | PathLike, period: str | None = None, tz: str = "UTC", grain: str = "period",
                   tolerance_pct: Decimal | str = "1", rates: dict[str, Decimal | str] | None = None,

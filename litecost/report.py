@@ -11,7 +11,7 @@ set's first tag), so the rows add up to the total to the last digit.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any
@@ -59,6 +59,7 @@ class ReportSpec:
     tag_split: str = "full"  # full | even
     top: int | None = None
     include_user_agent_tags: bool = False
+    compare_previous: bool = False  # each row also shows the previous period's cost and the change
 
 
 @dataclass
@@ -124,7 +125,8 @@ def report_spec(by: str | list[str] | tuple[str, ...], *, period: str | None = N
     if compare and window is None:
         raise UsageError("--compare previous needs a --period or --since/--until")
     dimensions = parse_dimensions(by if isinstance(by, str) else ",".join(by))
-    return ReportSpec(dimensions, window, tz, parse_filters(list(where)), tag_split, top, include_user_agent_tags)
+    return ReportSpec(dimensions, window, tz, parse_filters(list(where)), tag_split, top, include_user_agent_tags,
+                      compare_previous=compare == "previous")
 
 
 def parse_dimensions(text: str) -> tuple[str, ...]:
@@ -321,7 +323,8 @@ def _share(value: Decimal, total: Decimal) -> Decimal | None:
 
 
 def spend_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN001
-    """The report for `spec`, re-priced with `book`."""
+    """The report for `spec`, re-priced with `book` (compared with the previous period's when
+    the spec says so)."""
     rows, totals = _run(con, spec, spec.period, GroupPricing(con, book))
     time_dims = [d for d in spec.dimensions if d in TIME_DIMENSIONS]
     if time_dims:
@@ -347,6 +350,8 @@ def spend_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: ANN
         report.notes.append(
             f"{totals['unpriced_requests']} call(s) have no price: repriced_cost leaves them out; see `litecost pricing check`"
         )
+    if spec.compare_previous:
+        compare(report, previous_report(con, spec, book))
     return report
 
 
@@ -354,8 +359,7 @@ def previous_report(con, spec: ReportSpec, book: PriceBook) -> Report:  # noqa: 
     assert spec.period is not None
     previous = spec.period.previous()
     rows, totals = _run(con, spec, previous, GroupPricing(con, book))
-    return Report(ReportSpec(spec.dimensions, previous, spec.tz, spec.filters, spec.tag_split, None,
-                             spec.include_user_agent_tags), rows, totals)
+    return Report(replace(spec, period=previous, top=None, compare_previous=False), rows, totals)
 
 
 def compare(current: Report, previous: Report) -> None:

@@ -54,7 +54,7 @@ def report_command(
     fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
     no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the (total) row (table, csv, jsonl, markdown)."),
 ) -> None:
-    from litecost.report import compare as add_comparison, daily_series, previous_report, report_spec, spend_report
+    from litecost.report import daily_series, report_spec, spend_report
     from litecost.store import Store
 
     spec = report_spec(by, period=period, since=since, until=until, tz=tz, where=where or [], tag_split=tag_split,
@@ -64,8 +64,6 @@ def report_command(
     book = load_book(pricing)
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
         report = spend_report(store.con, spec, book)
-        if compare:
-            add_comparison(report, previous_report(store.con, spec, book))
         series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
 
     _render(report, fmt, output, csv_guard=not no_csv_guard, series=series, totals=not no_totals)
