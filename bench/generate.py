@@ -1,8 +1,10 @@
 """Deterministic, fast generators of benchmark inputs for litecost.
 
-Three kinds of input, all for October 2026 (UTC), all reproducible from a seed:
+Four kinds of input, all for October 2026 (UTC), all reproducible from a seed:
 
 * callback JSON lines: one StandardLoggingPayload per line, of a chosen size (rows or bytes);
+* the same calls as a synced LiteLLM bucket: one StandardLoggingPayload object per file in
+  date folders (``ROOT/YYYY-MM-DD/<id>.json``);
 * a LiteLLM_SpendLogs CSV in the psql ``\\copy ... CSV HEADER`` layout (36 columns);
 * a litecost DuckDB store of N calls built directly in SQL (``INSERT INTO calls SELECT ...
   FROM range(N)``), plus a month of synthetic provider invoice lines for ``reconcile``.
@@ -28,6 +30,7 @@ Usage (also used by bench/run.py)::
 
     python bench/generate.py jsonl OUT.jsonl --bytes 1GB
     python bench/generate.py csv OUT.csv --rows 100000
+    python bench/generate.py bucket OUT_DIR --rows 100000
     python bench/generate.py store OUT.duckdb --rows 10000000
 """
 
@@ -359,6 +362,36 @@ def write_callbacks_jsonl(path: Path, *, rows: int | None = None, size: int | No
     return info | {"payload_bytes": payload_bytes}
 
 
+def write_bucket_tree(root: Path, *, rows: int, seed: int = DEFAULT_SEED, templates: Templates | None = None,
+                      payload_bytes: int = 0) -> dict:
+    """The calls of `write_callbacks_jsonl` (same seed: the same calls, in the same order) as
+    LiteLLM's `s3` / `gcs_bucket` loggers leave them once a bucket is synced: one JSON object
+    per call in `ROOT/YYYY-MM-DD/<id>.json` (the object key `get_s3_object_key` builds without
+    team/key prefixes or an hour partition), the day being the call's start day in UTC."""
+    templates = templates or Templates()
+    began = time.perf_counter()
+    lines_path = root.with_name(root.name + ".jsonl.partial")
+    info = write_callbacks_jsonl(lines_path, rows=rows, seed=seed, templates=templates, payload_bytes=payload_bytes)
+    days: set[str] = set()
+    written = 0
+    with lines_path.open("rb") as lines:
+        for line in lines:
+            start = line.index(b'"startTime": ') + len(b'"startTime": ')
+            epoch = float(line[start:line.index(b",", start)])
+            day = _DAY_STRINGS[int(epoch - MONTH_START_EPOCH) // 86_400]
+            request_id = json.loads(line)["id"]
+            folder = root / day
+            if day not in days:
+                folder.mkdir(parents=True, exist_ok=True)
+                days.add(day)
+            (folder / f"{request_id}.json").write_bytes(line.rstrip(b"\n"))
+            written += len(line) - 1
+    lines_path.unlink()
+    return {"path": str(root), "bytes": written, "rows": info["rows"], "files": info["rows"], "days": len(days),
+            "seconds": round(time.perf_counter() - began, 3), "seed": seed, "generator_version": GENERATOR_VERSION,
+            "payload_bytes": payload_bytes}
+
+
 def write_spendlogs_csv(path: Path, *, rows: int | None = None, size: int | None = None,
                         seed: int = DEFAULT_SEED, templates: Templates | None = None,
                         payload_bytes: int = 0) -> dict:
@@ -675,7 +708,7 @@ def _insert_invoices(con, store) -> int:  # noqa: ANN001
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=("jsonl", "csv", "store"))
+    parser.add_argument("kind", choices=("jsonl", "csv", "bucket", "store"))
     parser.add_argument("out", type=Path)
     parser.add_argument("--rows", type=int)
     parser.add_argument("--bytes", dest="size", help="target size, e.g. 10MB, 1GB (jsonl/csv)")
@@ -687,6 +720,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.kind == "jsonl":
         info = write_callbacks_jsonl(args.out, rows=args.rows, size=size, seed=args.seed,
                                      payload_bytes=args.payload_bytes)
+    elif args.kind == "bucket":
+        info = write_bucket_tree(args.out, rows=args.rows or 1000, seed=args.seed, payload_bytes=args.payload_bytes)
     elif args.kind == "csv":
         info = write_spendlogs_csv(args.out, rows=args.rows, size=size, seed=args.seed,
                                    payload_bytes=args.payload_bytes)
