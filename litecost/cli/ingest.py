@@ -60,7 +60,8 @@ def ingest_command(
         write_output(_summary(result, fmt))
     for f in result.files:
         if f.rejected:
-            note(f"{f.path}: {f.rejected} record(s) rejected, first at line {f.first_reject}; see `litecost db rejects --ingest {f.ingest_id}`")
+            first = f"line {f.first_reject}" if f.files == 1 else f.first_reject  # a bundle names the file
+            note(f"{f.path}: {f.rejected} record(s) rejected, first at {first}; see `litecost db rejects --ingest {f.ingest_id}`")
         if f.placeholder_ids:
             forms = ", ".join(f'"{placeholder}"' for placeholder in f.placeholder_ids)
             note(f"{f.path}: {sum(f.placeholder_ids.values())} call(s) were logged under LiteLLM's placeholder id {forms}"

@@ -33,7 +33,7 @@ def load_pre_calls(con, src: SourceFile, keep_payloads: bool = False, typed: boo
         *statements, select = spendlogs_pre_calls_sql(src, keep_payloads)
     else:
         *statements, select = callbacks_pre_calls_sql(src, keep_payloads, typed=typed)
-    params = {"path": str(src.path)}
+    params = {"path": src.read_path}
     any_rejects = None
     for statement in statements:
         if callable(statement):  # an AfterRejects: its SQL depends on whether any line was rejected

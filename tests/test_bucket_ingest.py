@@ -1,0 +1,87 @@
+"""A synced LiteLLM bucket (the `s3` / `gcs_bucket` loggers: one StandardLoggingPayload object
+per file in date folders) is ingested as one bundle: one read, one ledger row, one stderr line,
+and still every file accounted for (issue 15)."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import slp, write_jsonl
+from litecost.store import Store
+
+
+def bucket(root, objects: dict[str, dict | str]) -> list:
+    """Write `objects` ({"2026-10-01/id.json": record or raw text}) under `root`, as synced."""
+    paths = []
+    for name, record in objects.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(record if isinstance(record, str) else json.dumps(record), encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def stored(db, sql: str) -> list:
+    with Store.open(db, read_only=True) as store:
+        return store.con.execute(sql).fetchall()
+
+
+def test_a_bucket_tree_is_one_bundle_with_every_file_accounted_for(cli, db, tmp_path):
+    root = tmp_path / "litellm-logs"
+    bucket(root, {
+        "2026-10-01/call-a.json": slp("call-a"),
+        "2026-10-01/call-b.json": slp("call-b", startTime=1790850100.0),
+        "2026-10-02/call-c.json": slp("call-c", startTime=1790936400.0),
+        "2026-10-02/call-d.json": slp("call-d", prompt_tokens=-5),  # rejected, in its own file
+        "2026-10-03/call-e.json": slp("call-e", startTime=1791022800.0),
+        "2026-10-03/notes.json": json.dumps({"owner": "finops"}),  # not a log: skipped
+    })
+    write_jsonl(root / "2026-10-03" / "batch.jsonl", [slp("call-f"), slp("call-g")])  # a JSONL file stays a file
+
+    run = cli("ingest", root, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    bundle, batch = doc["files"]
+    assert (bundle["path"], bundle["files"], bundle["description"]) == (
+        str(root), 5, "5 files (" + bundle["description"].split("(")[1].split(")")[0] + ") as LiteLLM bucket objects")
+    assert (bundle["rows_read"], bundle["inserted"], bundle["duplicates"], bundle["rejected"]) == (5, 4, 0, 1)
+    assert bundle["first_reject"] == f'{root}/2026-10-02/call-d.json: prompt_tokens "-5" is not a whole, non-negative token count'
+    assert (batch["path"], batch["files"], batch["rows_read"], batch["inserted"]) == (str(root / "2026-10-03" / "batch.jsonl"), 1, 2, 2)
+    assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (7, 6, 1)
+
+    lines = run.stderr.splitlines()
+    assert sum("as LiteLLM bucket objects" in line for line in lines) == 1
+    assert any(line.startswith(f"litecost: {root}: 5 files (") for line in lines)
+    assert f"litecost: {root}: 1 record(s) rejected, first at {root}/2026-10-02/call-d.json: prompt_tokens" in run.stderr
+    assert "notes.json" in run.stderr  # skipped, and said so
+
+    assert stored(db, "SELECT path, line, reason FROM rejects") == [
+        (f"{root}/2026-10-02/call-d.json", 1, 'prompt_tokens "-5" is not a whole, non-negative token count')]
+    assert stored(db, "SELECT path, rows_read, inserted, rejected FROM ingests ORDER BY ingest_id") == [
+        (str(root), 5, 4, 1), (str(root / "2026-10-03" / "batch.jsonl"), 2, 2, 0)]
+    assert sorted(r[0] for r in stored(db, "SELECT request_id FROM calls")) == [
+        "call-a", "call-b", "call-c", "call-e", "call-f", "call-g"]
+
+    again = cli("ingest", root, "--format", "json").json()
+    assert (again["files"][0]["rows_read"], again["files"][0]["duplicates"], again["files"][0]["rejected"]) == (5, 4, 1)
+    assert stored(db, "SELECT count(*) FROM rejects") == [(1,)]  # the same content's reject is not stored twice
+
+
+def test_a_bundle_stores_what_the_same_records_as_one_jsonl_file_store(cli, db, tmp_path):
+    records = [slp(f"call-{i}", startTime=1790850000.0 + 3600 * i, prompt_tokens=1000 + i) for i in range(12)]
+    bucket(tmp_path / "bucket", {f"2026-10-{1 + i // 5:02d}/call-{i}.json": r for i, r in enumerate(records)})
+    assert cli("ingest", tmp_path / "bucket").exit_code == 0
+    other = tmp_path / "other.duckdb"
+    lines = write_jsonl(tmp_path / "calls.jsonl", [records[i] for i in sorted(range(12), key=lambda i: f"2026-10-{1 + i // 5:02d}/call-{i}.json")])
+    assert cli("--db", other, "ingest", lines, use_db=False).exit_code == 0
+    query = "SELECT * EXCLUDE (ingest_id) FROM calls ORDER BY request_id"
+    assert stored(db, query) == stored(other, query)
+
+
+def test_one_bucket_object_or_a_named_file_is_an_ordinary_file(cli, db, tmp_path):
+    paths = bucket(tmp_path / "b", {"2026-10-01/only.json": slp("only")})
+    run = cli("ingest", tmp_path / "b", "--format", "json")
+    assert run.json()["files"][0]["path"] == str(paths[0]) and "bucket objects" not in run.stderr
+    more = bucket(tmp_path / "c", {"x.json": slp("x"), "y.json": slp("y")})
+    run = cli("ingest", *more, "--format", "json")
+    assert [f["path"] for f in run.json()["files"]] == [str(p) for p in more]
