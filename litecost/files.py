@@ -6,7 +6,6 @@ import glob
 import gzip
 import hashlib
 import os
-import re
 import queue
 import stat
 import tempfile
@@ -29,7 +28,7 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> l
         named = True
         if path.is_dir():
             named = False
-            matches = sorted(p for p in path.rglob("*") if p.is_file() and p.name.removesuffix(".gz").endswith(suffixes))
+            matches = sorted((p for p in path.rglob("*") if p.is_file() and p.name.removesuffix(".gz").endswith(suffixes)), key=str)
             if not matches:
                 raise UsageError(f"{pattern}: directory holds no {what}", hint=f"expected {', '.join(suffixes)} files (optionally .gz)")
         elif path.is_file():
@@ -175,9 +174,9 @@ def _digest_worker(jobs: queue.SimpleQueue) -> None:
             future.set_exception(exc)
 
 
-# Undecodable bytes and control characters other than tab, CR and LF (one regex pass: a
-# Python loop over the characters cost 0.2 ms a file, most of detecting a bucket object).
-_GARBAGE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffd]")
+# Control characters other than tab, CR and LF, counted by bytes.translate (a Python loop
+# over the characters cost 0.2 ms a file, most of detecting a bucket object).
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 
 
 def decode_text_head(head: bytes) -> str | None:
@@ -185,7 +184,7 @@ def decode_text_head(head: bytes) -> str | None:
     than 10% undecodable or control characters. (A few invalid bytes are a line's
     problem, reported with that line, not the file's.)"""
     text = head.decode("utf-8", errors="replace").removeprefix("\ufeff")
-    garbage = len(_GARBAGE.findall(text))
+    garbage = text.count("\ufffd") + len(head) - len(head.translate(None, _CONTROL_BYTES))
     if b"\x00" in head or garbage > len(text) // 10:
         return None
     return text

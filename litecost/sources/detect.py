@@ -39,7 +39,7 @@ class SourceFile:
     format: str  # csv | jsonl | json_array | json_page | parquet | empty
     compressed: bool
     size_bytes: int
-    digest: Future[files.Digest]  # computed on a worker thread while the file is read
+    digest: Future[files.Digest]  # computed on a worker thread while the file is read (or known: `result()`)
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
     # Whether the file is one LiteLLM bucket object: a single JSON line, small enough to
     # have been read whole by detection (see `bundle_bucket_objects`).
@@ -198,8 +198,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = (), one_object: bool = False) -> SourceFile:
         final = detected if kind == "auto" else kind
         if one_object:  # the head is the whole file, one line: no second read of it
-            digest: Future[files.Digest] = Future()
-            digest.set_result(files.Digest(hashlib.sha256(head).hexdigest(), 1))
+            digest = _Known(files.Digest(hashlib.sha256(head).hexdigest(), 1))
         else:
             # Lines are counted only where a reader needs them (the typed JSON lines read): the
             # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
@@ -259,6 +258,16 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     if kind == "callbacks":
         raise UsageError(f"{path}: --kind callbacks expects JSON lines, but this is a CSV file", hint="use --kind spendlogs or auto")
     return made("csv", "spendlogs", columns)
+
+
+class _Known:
+    """A digest already known (a Future costs 15 µs a file, felt over 100,000 of them)."""
+
+    def __init__(self, digest: files.Digest) -> None:
+        self._digest = digest
+
+    def result(self) -> files.Digest:
+        return self._digest
 
 
 class _BundleDigest:
