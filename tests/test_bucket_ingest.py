@@ -85,3 +85,20 @@ def test_one_bucket_object_or_a_named_file_is_an_ordinary_file(cli, db, tmp_path
     more = bucket(tmp_path / "c", {"x.json": slp("x"), "y.json": slp("y")})
     run = cli("ingest", *more, "--format", "json")
     assert [f["path"] for f in run.json()["files"]] == [str(p) for p in more]
+
+
+def test_no_room_to_join_a_bundle_is_a_one_line_error_not_an_internal_one(cli, db, tmp_path, monkeypatch):
+    import errno
+
+    from litecost import files
+
+    def full_disk(members, target):  # noqa: ANN001, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files, "join_lines", full_disk)
+    bucket(tmp_path / "b", {"2026-10-01/x.json": slp("x"), "2026-10-01/y.json": slp("y")})
+    run = cli("ingest", tmp_path / "b")
+    assert run.exit_code == 2, run.stderr
+    assert "cannot join 2 files" in run.stderr and "No space left on device; nothing was stored" in run.stderr
+    assert "point TMPDIR at a writable directory" in run.stderr
+    assert stored(db, "SELECT count(*) FROM calls") == [(0,)]

@@ -227,7 +227,13 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
 
         with tempfile.TemporaryDirectory(prefix="litecost-bundle-") as folder:
             joined = Path(folder) / "bucket-objects.jsonl"
-            files.join_lines(src.members, joined)
+            try:
+                files.join_lines(src.members, joined)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot join {src.description} into {joined}: {exc.strerror or exc}; nothing was stored",
+                    hint=f"point TMPDIR at a writable directory with {files.human_bytes(src.size_bytes)} free",
+                ) from None
             return _ingest_file(con, index, replace(src, joined=joined), source_tz, keep_payloads, typed)
     # Not a sequence: DuckDB does not roll sequences back, and a retried transaction
     # (see `ingest`) must not leave gaps in the numbering users see.
