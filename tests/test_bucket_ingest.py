@@ -102,3 +102,13 @@ def test_no_room_to_join_a_bundle_is_a_one_line_error_not_an_internal_one(cli, d
     assert "cannot join 2 files" in run.stderr and "No space left on device; nothing was stored" in run.stderr
     assert "point TMPDIR at a writable directory" in run.stderr
     assert stored(db, "SELECT count(*) FROM calls") == [(0,)]
+
+
+def test_a_secret_in_a_member_file_name_is_redacted_wherever_the_file_is_named(cli, db, tmp_path):
+    secret = "sk-proj-AbCdEfGhIjKlMnOpQrStUvWx1234"
+    bucket(tmp_path / "b", {"2026-10-01/ok.json": slp("ok"), f"2026-10-01/{secret}.json": slp("bad", prompt_tokens=-1)})
+    run = cli("ingest", tmp_path / "b", "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    assert run.json()["files"][0]["first_reject"].startswith(f"{tmp_path}/b/2026-10-01/[REDACTED].json: ")
+    assert stored(db, "SELECT path FROM rejects") == [(f"{tmp_path}/b/2026-10-01/[REDACTED].json",)]
+    assert secret not in run.stdout + run.stderr

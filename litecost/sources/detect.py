@@ -44,8 +44,7 @@ class SourceFile:
     # Whether the file is one LiteLLM bucket object: a single JSON line, small enough to
     # have been read whole by detection (see `bundle_bucket_objects`).
     one_object: bool = False
-    # A bundle's member files, in order: each is one line (`read_path` lists them for
-    # DuckDB's readers) and `path` is the folder they were found in.
+    # A bundle's member files, in order, each one line; `path` is the folder they were found in.
     members: tuple[Path, ...] = ()
     # Where a bundle's members are joined into one JSON lines file for the readers: one
     # file reads at DuckDB's full speed, thousands cost it ~1 ms each (see ingest).
@@ -57,10 +56,6 @@ class SourceFile:
         if self.members and self.joined is None:
             raise ValueError("a bundle is read from its joined file")
         return str(self.joined if self.members else self.path)
-
-    def member_at(self, line: int) -> str:
-        """The file a line of the source comes from (the source itself but in a bundle)."""
-        return str(self.members[line - 1]) if self.members else str(self.path)
 
     @property
     def sha256(self) -> str:
@@ -271,15 +266,13 @@ class _Known:
 
 
 class _BundleDigest:
-    """A bundle's digest from its members' (already queued when each file was sniffed):
+    """A bundle's digest from its members' (known from detection, which read each whole):
     sha256 over the members' sha256s in order, and their lines summed."""
 
     def __init__(self, members: list[SourceFile]) -> None:
         self._members = members
 
     def result(self) -> files.Digest:
-        import hashlib
-
         digests = [m.digest.result() for m in self._members]
         combined = hashlib.sha256("\n".join(d.sha256 for d in digests).encode()).hexdigest()
         lines = None if any(d.lines is None for d in digests) else sum(d.lines for d in digests)
@@ -293,8 +286,8 @@ MIN_BUNDLE = 2
 def bundle_bucket_objects(sources: list[SourceFile], found: list[bool]) -> list[SourceFile]:
     """Files found in a folder (`found`: not named one by one) that are each one LiteLLM
     bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload
-    per request — become one bundle, read by one DuckDB statement instead of one read per
-    file, in the place of its first member; every other source stays as it is."""
+    per request — become one bundle in the place of its first member (ingest joins it into
+    one JSON lines file, read like any other); every other source stays as it is."""
     objects = [s for s, unnamed in zip(sources, found) if unnamed and s.one_object and s.kind == "callbacks"]
     if len(objects) < MIN_BUNDLE:
         return sources

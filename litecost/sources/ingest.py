@@ -242,9 +242,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     # A file's name is stored and shown, so a secret in it is redacted like any other text.
     shown_path = redact(str(src.path))
     result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id, files=len(src.members) or 1)
-    params = {"ingest_id": ingest_id, "path": shown_path}
-    if src.members:
-        params["members"] = [redact(str(m)) for m in src.members]
+    params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path}
+    if src.members:  # redacted in SQL, on the few rows that name a member
+        params["members"] = [str(m) for m in src.members]
     if src.format != "empty":
         try:
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
@@ -255,8 +255,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
                 raise not_the_file from None
             raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     result.sha256 = src.sha256
-    params.pop("members", None)
-    con.execute(
+    Statement.using(
         "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
         " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version)",
         {
@@ -274,7 +273,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             "started": started,
             "version": __version__,
         },
-    )
+    ).execute(con)
     return result
 
 
@@ -321,7 +320,7 @@ def _read_error(exc: Exception) -> str:
 
 def _file_of(line: str, src: SourceFile) -> str:
     """SQL: the file a line of `src` is in — in a bundle, its member ($members)."""
-    return f"list_extract($members, CAST({line} AS INTEGER))" if src.members else "$path"
+    return redact_sql(f"list_extract($members, CAST({line} AS INTEGER))") if src.members else "$path"
 
 
 def _line_of(line: str, src: SourceFile) -> str:
@@ -476,4 +475,4 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     result.duplicates = valid - inserted
     if result.rejected:
         line, reason = con.execute("SELECT line, reason FROM run_rejects ORDER BY line LIMIT 1").fetchone()
-        result.first_reject = f"{redact(src.member_at(line))}: {reason}" if src.members else f"{line}: {reason}"
+        result.first_reject = f"{redact(params['members'][line - 1])}: {reason}" if src.members else f"{line}: {reason}"
