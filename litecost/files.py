@@ -257,7 +257,11 @@ def current_umask() -> int:
 
 def read_head(path: Path, limit: int) -> tuple[bytes, bool]:
     """The first `limit` bytes of a file, gunzipped when it is gzip; and whether it was."""
-    with open(path, "rb") as raw:  # one open: a bucket holds hundreds of thousands of files
+    try:
+        raw = open(path, "rb")  # one open: a bucket holds hundreds of thousands of files
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}", hint="check its permissions") from None
+    with raw:
         head = raw.read(limit)
         if not head.startswith(b"\x1f\x8b"):
             return head, False

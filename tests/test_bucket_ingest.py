@@ -112,3 +112,18 @@ def test_a_secret_in_a_member_file_name_is_redacted_wherever_the_file_is_named(c
     assert run.json()["files"][0]["first_reject"].startswith(f"{tmp_path}/b/2026-10-01/[REDACTED].json: ")
     assert stored(db, "SELECT path FROM rejects") == [(f"{tmp_path}/b/2026-10-01/[REDACTED].json",)]
     assert secret not in run.stdout + run.stderr
+
+
+def test_a_member_that_cannot_be_read_when_joined_is_named_in_one_line(cli, db, tmp_path, monkeypatch):
+    import errno
+
+    from litecost import files
+
+    def unreadable(members, target):  # noqa: ANN001, ANN202
+        raise PermissionError(errno.EACCES, "Permission denied", str(members[1]))
+
+    monkeypatch.setattr(files, "join_lines", unreadable)
+    paths = bucket(tmp_path / "b", {"2026-10-01/x.json": slp("x"), "2026-10-01/y.json": slp("y")})
+    run = cli("ingest", tmp_path / "b")
+    assert run.exit_code == 2, run.stderr
+    assert f": {paths[1]}: Permission denied; nothing was stored" in run.stderr

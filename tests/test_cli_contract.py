@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -162,6 +163,26 @@ def test_permission_problems_are_one_line_errors_never_exit_70(tmp_path):
         assert list(readonly.iterdir()) == []
     finally:
         readonly.chmod(0o755)
+
+
+def test_an_input_file_one_may_not_read_is_a_one_line_error_never_exit_70(tmp_path):
+    """Named or found in a folder (a bucket's objects), a log or a bill that cannot be read
+    stops the run before a database is made."""
+    from conftest import slp
+
+    prefix = _without_root_privileges()
+    folder = tmp_path / "bucket" / "2026-10-01"
+    folder.mkdir(parents=True)
+    for name in ("a", "b"):
+        (folder / f"{name}.json").write_text(json.dumps(slp(name)), encoding="utf-8")
+    locked = folder / "b.json"
+    locked.chmod(0o000)
+    db = tmp_path / "new.duckdb"
+    for args in (("ingest", tmp_path / "bucket"), ("ingest", locked), ("invoices", "import", locked)):
+        done = subprocess.run([*prefix, *LITECOST, "--db", str(db), *map(str, args)], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stderr.splitlines()[-1] == f"litecost: error: cannot read {locked}: Permission denied; check its permissions"
+        assert not db.exists()
 
 
 def test_shell_completion_is_offered():

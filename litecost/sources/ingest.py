@@ -230,9 +230,13 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             try:
                 files.join_lines(src.members, joined)
             except OSError as exc:
+                # A member that went unreadable since detection, or no room in TMPDIR.
+                member = exc.filename is not None and str(exc.filename) != str(joined)
                 raise UsageError(
-                    f"cannot join {src.description} into {joined}: {exc.strerror or exc}; nothing was stored",
-                    hint=f"point TMPDIR at a writable directory with {files.human_bytes(src.size_bytes)} free",
+                    f"cannot join {src.description} into {joined}: "
+                    f"{redact(str(exc.filename)) + ': ' if member else ''}{exc.strerror or exc}; nothing was stored",
+                    hint="check that file's permissions" if member
+                    else f"point TMPDIR at a writable directory with {files.human_bytes(src.size_bytes)} free",
                 ) from None
             return _ingest_file(con, index, replace(src, joined=joined), source_tz, keep_payloads, typed)
     # Not a sequence: DuckDB does not roll sequences back, and a retried transaction
