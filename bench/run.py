@@ -58,7 +58,8 @@ MEMORY_LIMIT_MB = _litecost_memory_limit_mb()
 
 TARGETS = {
     "ingest_callbacks_vs_floor": "litecost ingest of callback JSONL <= 2x the DuckDB floor on 1 GB (throughput stated)",
-    "reingest_vs_ingest": "re-ingest of the same file (all duplicates) <= first ingest time",
+    "reingest_vs_ingest": "re-ingest of the same file read again (--reread: all duplicates) <= first ingest time",
+    "unchanged_vs_ingest": "ingest of a file unchanged since its first ingest (skipped by fingerprint) <= 5% of the first ingest",
     "ingest_peak_memory": "peak RSS bounded and independent of input size (5 GB input under 2 GB RSS)",
     "report_by_tag": "report --by tag for a month over 10M calls <= 1.5 s",
     "reconcile": "reconcile over 10M calls <= 3 s",
@@ -447,7 +448,7 @@ class Harness:
             label = f"ingest-{kind}-payload-{rows // 1000}k-rows-{generate.human_size(nbytes).replace(' ', '')}"
         db = self.work_dir / f"{label}.duckdb"
         cmd = self.litecost + ["--db", str(db), "ingest", path, "--format", "json"]
-        firsts, agains, sizes = [], [], []
+        firsts, agains, unchangeds, sizes = [], [], [], []
 
         def counts(out: str, inserted: int, duplicates: int) -> dict:
             doc = json.loads(out)
@@ -455,6 +456,11 @@ class Harness:
             _expect(got["rows_read"] == rows and got["inserted"] == inserted and got["duplicates"] == duplicates
                     and got["rejected"] == 0, f"unexpected ingest counts {got} for {rows} rows")
             return got
+
+        def skipped(out: str) -> dict:
+            doc = json.loads(out)
+            _expect(doc["skipped"] == 1 and doc["rows_read"] == 0, f"the unchanged file was not skipped: {doc}")
+            return {"skipped": doc["skipped"]}
 
         for index in range(runs):
             self._fresh_db(db)
@@ -466,7 +472,10 @@ class Harness:
             sizes.append(db.stat().st_size + (db.with_name(db.name + ".wal").stat().st_size
                                               if db.with_name(db.name + ".wal").exists() else 0))
             if reingest:
-                again = self.measure(f"re{label}", cmd, 1, check=lambda out: counts(out, 0, rows),
+                unchanged = self.measure(f"unchanged-{label}", cmd, 1, check=skipped,
+                                         watch_dir=db.with_name(db.name + ".tmp"))
+                unchangeds += unchanged["runs"]
+                again = self.measure(f"re{label}", cmd + ["--reread"], 1, check=lambda out: counts(out, 0, rows),
                                      watch_dir=db.with_name(db.name + ".tmp"))
                 agains += again["runs"]
         self._fresh_db(db)
@@ -503,7 +512,14 @@ class Harness:
         bench["pandas"] = self.pandas(kind, path, nbytes, rows)
         self.add(bench)
         if reingest:
-            again = summarize(agains) | {"command": " ".join(cmd) + "   (same file again: all duplicates)"}
+            unchanged = summarize(unchangeds) | {"command": " ".join(cmd) + "   (same file again, unchanged: skipped)"}
+            skip = _paired(f"unchanged-{label}", f"litecost ingest of the unchanged {what} (skipped)", unchanged, floor,
+                           group="ingest", kind=kind, floor_what=f"baselines.py {floor_kind}")
+            skip["input"] = bench["input"]
+            if unchanged["status"] == "ok" and first["status"] == "ok":
+                skip["ratio_to_first_ingest"] = round(unchanged["median_s"] / first["median_s"], 3)
+            self.add(skip)
+            again = summarize(agains) | {"command": " ".join(cmd) + " --reread   (same file again: all duplicates)"}
             re = _paired(f"re{label}", f"litecost re-ingest ({what}, all duplicates)", again, floor, group="ingest",
                          kind=kind, floor_what=f"baselines.py {floor_kind}")
             re["input"] = bench["input"]
@@ -673,7 +689,7 @@ def evaluate_targets(results: dict) -> list[dict]:
     out = []
 
     jsonl = sorted([b for b in benches if b["group"] == "ingest" and b.get("kind") == "jsonl"
-                    and not b["name"].startswith("re") and ok(b)], key=lambda b: b["input"]["bytes"])
+                    and not b["name"].startswith(("re", "unchanged-")) and ok(b)], key=lambda b: b["input"]["bytes"])
     ref = next((b for b in jsonl if b["input"]["bytes"] >= 0.9e9), jsonl[-1] if jsonl else None)
     if ref and "ratio_to_floor" in ref:
         t = ref["throughput"]
@@ -684,6 +700,16 @@ def evaluate_targets(results: dict) -> list[dict]:
     else:
         out.append(_target("ingest_callbacks_vs_floor", None, None, "not measured"))
 
+    skips = [b for b in benches if b["name"].startswith("unchanged-") and ok(b) and "ratio_to_first_ingest" in b]
+    if skips:
+        worst = max(skips, key=lambda b: b["ratio_to_first_ingest"])
+        out.append(_target("unchanged_vs_ingest", worst["ratio_to_first_ingest"],
+                           all(b["ratio_to_first_ingest"] <= 0.05 for b in skips),
+                           "; ".join(f"{b['name']}: {b['median_s']:.3f}s, {b['ratio_to_first_ingest']}x first ingest"
+                                     for b in skips)))
+    else:
+        out.append(_target("unchanged_vs_ingest", None, None, "not measured"))
+
     re = [b for b in benches if b["name"].startswith("reingest") and ok(b) and "ratio_to_first_ingest" in b]
     if re:
         worst = max(re, key=lambda b: b["ratio_to_first_ingest"])
@@ -693,7 +719,7 @@ def evaluate_targets(results: dict) -> list[dict]:
     else:
         out.append(_target("reingest_vs_ingest", None, None, "not measured"))
 
-    ingests = sorted([b for b in benches if b["group"] == "ingest" and not b["name"].startswith("re") and ok(b)
+    ingests = sorted([b for b in benches if b["group"] == "ingest" and not b["name"].startswith(("re", "unchanged-")) and ok(b)
                       and b.get("kind") == "jsonl"], key=lambda b: b["input"]["bytes"])
     if ingests:
         largest = ingests[-1]

@@ -58,7 +58,7 @@ class Litecost:
         """Nothing stays open between calls; kept so `with litecost.open(…)` reads as it should."""
 
     def ingest(self, *paths: PathLike, kind: str = "auto", source_tz: str = "UTC", strict: bool = False,
-               keep_payloads: bool = False) -> IngestResult:
+               keep_payloads: bool = False, reread: bool = False) -> IngestResult:
         """Ingest LiteLLM logs (files, directories or globs) in one transaction, as `litecost ingest`."""
         from litecost.periods import zone_info
         from litecost.sources.ingest import detect_files, ingest
@@ -66,7 +66,7 @@ class Litecost:
         zone_info(source_tz)
         sources = detect_files([str(p) for p in paths], kind)
         with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
-            return ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads)
+            return ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, reread=reread)
 
     def report(self, by: str | builtins.list[str], *, period: str | None = None, since: str | None = None,
                until: str | None = None, tz: str = "UTC", where: dict[str, str] | None = None,

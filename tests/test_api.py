@@ -43,10 +43,12 @@ def test_the_readme_example_runs_on_the_sample_month(month, capsys):
 def test_the_api_and_the_cli_give_the_same_figures(month, cli):
     with litecost.open(month / "api.duckdb") as lc:
         ingested = lc.ingest(SPENDLOGS.name)
-        again = lc.ingest(SPENDLOGS.name)
+        again = lc.ingest(SPENDLOGS.name)  # unchanged: skipped
+        reread = lc.ingest(SPENDLOGS.name, reread=True)
         report = lc.report(by=["team", "model"], period="2026-10", compare="previous")
         calls = lc.priced_calls(period="2026-10")
-    assert (ingested.total("inserted"), again.total("inserted"), again.total("duplicates")) == (2500, 0, 2500)
+    assert (ingested.total("inserted"), again.total("rows_read"), [f.ingest_id for f in again.skipped]) == (2500, 0, [1])
+    assert (reread.total("inserted"), reread.total("duplicates"), reread.skipped) == (0, 2500, [])
 
     assert cli("ingest", SPENDLOGS).exit_code == 0
     printed = cli("report", "--by", "team,model", "--period", "2026-10", "--compare", "previous", "--format", "json").json()

@@ -62,7 +62,9 @@ def test_a_bucket_tree_is_one_bundle_with_every_file_accounted_for(cli, db, tmp_
     assert sorted(r[0] for r in stored(db, "SELECT request_id FROM calls")) == [
         "call-a", "call-b", "call-c", "call-e", "call-f", "call-g"]
 
-    again = cli("ingest", root, "--format", "json").json()
+    unchanged = cli("ingest", root, "--format", "json").json()
+    assert [(f["skipped"], f["ingest_id"], f["rows_read"]) for f in unchanged["files"]] == [(True, 1, 0), (True, 2, 0)]
+    again = cli("ingest", root, "--reread", "--format", "json").json()
     assert (again["files"][0]["rows_read"], again["files"][0]["duplicates"], again["files"][0]["rejected"]) == (5, 4, 1)
     assert stored(db, "SELECT count(*) FROM rejects") == [(1,)]  # the same content's reject is not stored twice
 

@@ -63,7 +63,7 @@ def test_summary_json_document(cli, tmp_path):
 def test_reingest_inserts_nothing(cli, db, tmp_path):
     path = write_jsonl(tmp_path / "cb.jsonl", [slp("a"), slp("b"), slp("c")])
     assert cli("ingest", path).exit_code == 0
-    again = cli("ingest", path, "--format", "json").json()
+    again = cli("ingest", path, "--reread", "--format", "json").json()
     assert (again["rows_read"], again["inserted"], again["duplicates"], again["rejected"]) == (3, 0, 3, 0)
     assert count(db) == 3
 
@@ -287,9 +287,9 @@ def test_minimal_custom_dicts_get_a_deterministic_id(cli, db, tmp_path):
     [first] = calls(db)
     assert first["request_id"].startswith("lc-") and len(first["request_id"]) == 35
     assert (first["key_alias"], first["tags"], first["input_tokens"], first["output_tokens"]) == ("etl", ["job:nightly"], 600, 100)
-    # The same record written again (other file, other key order) is recognised as the same call.
+    # The same record written again (another file, read again) is recognised as the same call.
     again = write_jsonl(tmp_path / "again.jsonl", [record])
-    assert cli("ingest", again, "--format", "json").json()["duplicates"] == 1
+    assert cli("ingest", again, "--reread", "--format", "json").json()["duplicates"] == 1
 
 
 def test_kwargs_dump_uses_its_standard_logging_object(cli, db, tmp_path):
@@ -363,7 +363,7 @@ def test_a_cache_hit_logged_by_both_sources_is_stored_once_and_said_in_conflicts
     assert all(c["differences"].startswith("the same cache hit as stored ") for c in listing)
     assert hits["call-first-hit"][0] in listing[0]["differences"]
     # Ingesting the same files again stores nothing more, in either order.
-    again = cli("ingest", tmp_path / "spendlogs.jsonl", tmp_path / "callbacks.jsonl", "--format", "json")
+    again = cli("ingest", tmp_path / "spendlogs.jsonl", tmp_path / "callbacks.jsonl", "--reread", "--format", "json")
     assert (again.json()["inserted"], again.json()["duplicates"]) == (0, 5)
     assert count(db) == 3
     assert count(db, "duplicate_conflicts") == 2

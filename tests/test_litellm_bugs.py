@@ -57,7 +57,7 @@ def test_six_calls_logged_as_none_are_six_calls_each_under_its_litellm_call_id(c
     report = cli("report", "--by", "model", "--format", "json").json()
     assert [(row["requests"], row["repriced_cost"]) for row in report["rows"]] == [(6, Decimal("0.00576"))]
     # The same file again stores nothing: the identities are stable.
-    again = cli("ingest", tmp_path / "none.jsonl", "--format", "json").json()
+    again = cli("ingest", tmp_path / "none.jsonl", "--reread", "--format", "json").json()
     assert (again["inserted"], again["duplicates"]) == (0, 6)
 
 

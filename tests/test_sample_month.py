@@ -80,7 +80,7 @@ def test_reingesting_either_file_into_the_other_store_adds_nothing(two_stores):
     from litecost.cli.main import app
 
     run = CliRunner().invoke(app, ["--db", str(db), "ingest", str(SAMPLE / "callbacks_2026-10.jsonl"),
-                                   str(SAMPLE / "spendlogs_2026-10.csv"), "--format", "json"])
+                                   str(SAMPLE / "spendlogs_2026-10.csv"), "--reread", "--format", "json"])
     assert run.exit_code == 0, run.stderr
     doc = json.loads(run.stdout)
     assert (doc["inserted"], doc["duplicates"], doc["conflicts"]) == (0, 2 * EXPECTED["calls"], 0)

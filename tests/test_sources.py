@@ -100,7 +100,7 @@ def test_every_layout_together_stores_each_call_once_without_conflicts(cli, db):
 def test_minimal_records_get_content_ids_and_no_cache_split(cli, db):
     doc = cli("ingest", DATA / "callbacks_minimal.jsonl", "--format", "json").json()
     assert doc["inserted"] == 4
-    again = cli("ingest", DATA / "callbacks_minimal.jsonl", "--format", "json").json()
+    again = cli("ingest", DATA / "callbacks_minimal.jsonl", "--reread", "--format", "json").json()
     assert (again["inserted"], again["duplicates"]) == (0, 4)
 
 

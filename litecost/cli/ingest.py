@@ -35,6 +35,10 @@ def ingest_command(
         False, "--keep-payloads",
         help="Also store prompts and responses (table call_payloads, secrets redacted). Off by default.",
     ),
+    reread: bool = typer.Option(
+        False, "--reread",
+        help="Read every file again, even one the ledger shows unchanged since an earlier ingest.",
+    ),
     fmt: Optional[OutputFormat] = options.FORMAT,
     wait: float = options.WAIT,
 ) -> None:
@@ -50,7 +54,8 @@ def ingest_command(
         note(f"{src.path}: {src.description}")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         with _progress([src.size_bytes for src in sources]) as on_file:
-            result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, on_file=on_file)
+            result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads,
+                            reread=reread, on_file=on_file)
 
     if fmt is OutputFormat.json:
         from litecost.cli.render import to_json_document
@@ -58,6 +63,14 @@ def ingest_command(
         write_output(to_json_document(result.to_dict()))
     else:
         write_output(_summary(result, fmt))
+    skipped = result.skipped
+    if skipped:
+        first = skipped[0]
+        if len(skipped) == 1:
+            note(f"skipped: already ingested: {first.path} is unchanged since ingest {first.ingest_id}; --reread reads it again")
+        else:
+            note(f"skipped: already ingested: {len(skipped)} files are unchanged since an earlier ingest (first {first.path},"
+                 f" ingest {first.ingest_id}); --reread reads them again")
     for f in result.files:
         if f.rejected:
             first = f"line {f.first_reject}" if f.files == 1 else f.first_reject  # a bundle names the file
@@ -82,7 +95,13 @@ def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
     columns = [Column("path", "file"), Column("kind"), *(Column(n, n.replace("_", " "), "int") for n in _SUMMARY_COLUMNS)]
     if fmt is not OutputFormat.table:
         columns = [Column("ingest_id", kind="int"), *columns, Column("format"), Column("reader"), Column("sha256")]
+    if fmt is not OutputFormat.table:
+        columns.append(Column("skipped"))
     rows = [f.to_dict() for f in result.files]
+    if fmt is OutputFormat.table:
+        for row in rows:
+            if row["skipped"]:
+                row["path"] = f"{row['path']} (unchanged, skipped)"
     if len(rows) > 1:
         rows.append({"path": "(total)", "kind": result.kind, **{n: result.total(n) for n in _SUMMARY_COLUMNS}})
     return render_rows(fmt.value, rows, columns)

@@ -45,8 +45,10 @@ class FileResult:
     # stored under their litellm_call_id / trace instead.
     placeholder_ids: dict[str, int] = field(default_factory=dict)
     placeholder_models: list[str] = field(default_factory=list)  # provider/model of those calls
-    reader: str = "general"  # "typed" when DuckDB's typed JSON reader took the whole file
+    reader: str = "general"  # "typed" when DuckDB's typed JSON reader took the whole file; "none": skipped
     files: int = 1  # a bundle of bucket objects: its member files (first_reject then names the file)
+    # Unchanged since an earlier ingest (`ingest_id`, which stored it) and not read again.
+    skipped: bool = False
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -60,6 +62,10 @@ class IngestResult:
         return sum(getattr(f, name) for f in self.files)
 
     @property
+    def skipped(self) -> list[FileResult]:
+        return [f for f in self.files if f.skipped]
+
+    @property
     def kind(self) -> str:
         kinds = sorted({f.kind for f in self.files})
         return kinds[0] if len(kinds) == 1 else "mixed"
@@ -71,6 +77,7 @@ class IngestResult:
             "files": [f.to_dict() for f in self.files],
             **{n: self.total(n) for n in ("rows_read", "inserted", "duplicates", "rejected", "conflicts")},
             "placeholder_ids": sum(sum(f.placeholder_ids.values()) for f in self.files),
+            "skipped": len(self.skipped),
         }
 
 
@@ -164,6 +171,7 @@ def ingest(
     strict: bool = False,
     keep_payloads: bool = False,
     typed_read: bool = True,
+    reread: bool = False,
     on_file: Callable[[int, SourceFile], None] | None = None,
 ) -> IngestResult:
     """Ingest `sources` in one transaction.
@@ -176,6 +184,12 @@ def ingest(
     one run tend to share a shape, every later one — on the general path, so a run is
     retried at most once. Either way the stored result is the same; `typed_read=False`
     skips the fast way.
+
+    A file the ledger shows was ingested before, read the same way (kind, format, source
+    time zone), and that is unchanged since — the same size, modification time and first
+    and last 64 KiB, or failing the time, the same sha256 — is skipped without being read
+    (`FileResult.skipped`); `reread` reads every file again. With `strict`, a file whose
+    earlier ingest had rejects is read again (and fails).
     """
     check_time_zone(store, source_tz)
     general_read = set() if typed_read else set(range(len(sources)))
@@ -188,8 +202,13 @@ def ingest(
                     if on_file and index > announced:
                         on_file(index, src)
                         announced = index
+                    fingerprint = _fingerprint(src)
+                    earlier = None if reread else _earlier_ingest(con, src, fingerprint, source_tz, strict)
+                    if earlier is not None:
+                        result.files.append(earlier)
+                        continue
                     typed = index not in general_read and typed_read_applies(src)
-                    result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed))
+                    result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed, fingerprint))
                 rejected = [f for f in result.files if f.rejected]
                 for f in rejected:
                     if f.rejected == f.rows_read:
@@ -219,7 +238,57 @@ class _TypedReadRefused(Exception):
         self.index = index
 
 
-def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool) -> FileResult:  # noqa: ANN001
+def _fingerprint(src: SourceFile) -> files.Fingerprint | None:
+    """The file's fingerprint as it is before it is read; None for a bundle (its members
+    were read whole by detection, so its sha256 is known) or a file that cannot be opened
+    (the reader says why)."""
+    if src.members:
+        return None
+    try:
+        found = files.fingerprint_of(src.path)
+    except OSError:
+        return None
+    return found if found.size == src.size_bytes else None  # changing under us: no shortcut
+
+
+def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None, source_tz: str,  # noqa: ANN001
+                    strict: bool) -> FileResult | None:
+    """The result of skipping `src` when an earlier ingest stored the same content read the
+    same way; None when it must be read."""
+    params: dict[str, object] = {"kind": src.kind, "format": src.format, "source_tz": source_tz, "size": src.size_bytes}
+    read_alike = "kind = $kind AND format = $format AND source_tz = $source_tz AND size_bytes = $size"
+    if strict:
+        read_alike += " AND rejected = 0"  # read again, to fail as --strict should
+    if src.members:
+        found = Statement.using(
+            f"SELECT ingest_id, sha256 FROM ingests WHERE {read_alike} AND sha256 = $sha256 ORDER BY ingest_id DESC LIMIT 1",
+            {**params, "sha256": src.sha256},
+        ).execute(con).fetchone()
+    elif fingerprint is None:
+        return None
+    else:
+        candidates = Statement.using(
+            f"SELECT ingest_id, sha256, mtime_ns = $mtime_ns FROM ingests WHERE {read_alike}"
+            " AND head_sha256 = $head AND tail_sha256 = $tail ORDER BY ingest_id DESC",
+            {**params, "mtime_ns": fingerprint.mtime_ns, "head": fingerprint.head_sha256, "tail": fingerprint.tail_sha256},
+        ).execute(con).fetchall()
+        found = next((row[:2] for row in candidates if row[2]), None)
+        if found is None and candidates:
+            # Touched, copied or synced again: the same ends and size, another time. Only
+            # the whole content tells (the sha256 the reader would compute anyway).
+            found = next((row[:2] for row in candidates if row[1] == src.sha256), None)
+    if found is None:
+        return None
+    cancel = getattr(src.digest, "cancel", None)
+    if cancel is not None:
+        cancel()  # the file is not read, so its sha256 is not needed (if not begun yet)
+    ingest_id, sha256 = found
+    return FileResult(redact(str(src.path)), src.kind, src.format, src.description, sha256, ingest_id,
+                      files=len(src.members) or 1, reader="none", skipped=True)
+
+
+def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool,  # noqa: ANN001
+                 fingerprint: files.Fingerprint | None = None) -> FileResult:
     if src.members and src.joined is None:
         # DuckDB's JSON reader over a list of files spends ~1 ms per file on the typed
         # schema (40 s for 20,000 bucket objects); joined into one file they read in 0.1 s.
@@ -238,7 +307,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
                     hint="check that file's permissions" if member
                     else f"point TMPDIR at a writable directory with {files.human_bytes(src.size_bytes)} free",
                 ) from None
-            return _ingest_file(con, index, replace(src, joined=joined), source_tz, keep_payloads, typed)
+            return _ingest_file(con, index, replace(src, joined=joined), source_tz, keep_payloads, typed, fingerprint)
     # Not a sequence: DuckDB does not roll sequences back, and a retried transaction
     # (see `ingest`) must not leave gaps in the numbering users see.
     ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
@@ -261,7 +330,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     result.sha256 = src.sha256
     Statement.using(
         "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
-        " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version)",
+        " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version, $mtime_ns, $head, $tail)",
         {
             **params,
             "kind": src.kind,
@@ -276,6 +345,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             "source_tz": source_tz,
             "started": started,
             "version": __version__,
+            "mtime_ns": fingerprint.mtime_ns if fingerprint else None,
+            "head": fingerprint.head_sha256 if fingerprint else None,
+            "tail": fingerprint.tail_sha256 if fingerprint else None,
         },
     ).execute(con)
     return result

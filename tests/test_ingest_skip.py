@@ -1,0 +1,111 @@
+"""A cron job ingests a growing set of files every night: a file unchanged since an earlier
+ingest is skipped without being read, and anything else is read as before (issue 15)."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+
+from conftest import slp, write_jsonl
+from test_bucket_ingest import bucket
+
+
+def ledger(db) -> list:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT ingest_id, rows_read, inserted, duplicates FROM ingests ORDER BY ingest_id").fetchall()
+    finally:
+        con.close()
+
+
+def stored_calls(db) -> int:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*) FROM calls").fetchone()[0]
+    finally:
+        con.close()
+
+
+def month(path, calls: int = 300):
+    """A JSON lines file well over twice the fingerprint's 64 KiB ends."""
+    return write_jsonl(path, [slp(f"call-{i:04d}", startTime=1790850000.0 + 60 * i) for i in range(calls)])
+
+
+def test_an_unchanged_file_is_skipped_and_said_so(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl")
+    first = cli("ingest", path, "--format", "json").json()
+    assert (first["inserted"], first["skipped"]) == (300, 0)
+
+    again = cli("ingest", path, "--format", "json")
+    assert again.exit_code == 0, again.stderr
+    doc = again.json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["skipped"]) == (0, 0, 0, 1)
+    [skipped] = doc["files"]
+    assert (skipped["skipped"], skipped["ingest_id"], skipped["reader"], skipped["sha256"]) == (
+        True, 1, "none", first["files"][0]["sha256"])
+    assert f"litecost: skipped: already ingested: {path} is unchanged since ingest 1; --reread reads it again" in again.stderr
+    assert ledger(db) == [(1, 300, 300, 0)]  # a skip stores nothing
+
+    table = cli("ingest", path, "--format", "table")
+    assert "(unchanged, skipped)" in table.stdout
+
+    reread = cli("ingest", path, "--reread", "--format", "json").json()
+    assert (reread["rows_read"], reread["duplicates"], reread["skipped"]) == (300, 300, 0)
+    assert ledger(db) == [(1, 300, 300, 0), (2, 300, 0, 300)]
+
+
+def test_a_touched_file_or_a_copy_elsewhere_is_recognised_by_its_content(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl")
+    assert cli("ingest", path).exit_code == 0
+    os.utime(path, ns=(1_800_000_000_000_000_000, 1_800_000_000_000_000_000))  # synced again: a new time
+    copy = tmp_path / "archive" / "callbacks-copy.jsonl"
+    copy.parent.mkdir()
+    copy.write_bytes(path.read_bytes())
+    doc = cli("ingest", path, copy, "--format", "json").json()
+    assert [(f["skipped"], f["ingest_id"]) for f in doc["files"]] == [(True, 1), (True, 1)]
+    assert ledger(db) == [(1, 300, 300, 0)]
+
+
+def test_a_file_changed_or_grown_is_read_again(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl")
+    assert cli("ingest", path).exit_code == 0
+    # Grown: the old lines are duplicates, the new ones are stored.
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(write_jsonl(tmp_path / "more.jsonl", [slp("call-new-1"), slp("call-new-2")]).read_text())
+    grown = cli("ingest", path, "--format", "json").json()
+    assert (grown["rows_read"], grown["inserted"], grown["duplicates"], grown["skipped"]) == (302, 2, 300, 0)
+    # Changed in place, the same size, a new time: its middle differs, which its sha256 tells.
+    text = path.read_text()
+    changed = text.replace('"call-0150"', '"call-9150"', 1)
+    assert len(changed) == len(text)
+    path.write_text(changed)
+    doc = cli("ingest", path, "--format", "json").json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["skipped"]) == (302, 1, 301, 0)
+    assert stored_calls(db) == 303
+
+
+def test_another_reading_of_the_same_file_is_not_skipped(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl", calls=3)
+    assert cli("ingest", path).exit_code == 0
+    other_zone = cli("ingest", path, "--source-tz", "Europe/Berlin", "--format", "json").json()
+    assert (other_zone["rows_read"], other_zone["skipped"]) == (3, 0)
+
+
+def test_strict_reads_again_a_file_whose_earlier_ingest_had_rejects(cli, db, tmp_path):
+    path = write_jsonl(tmp_path / "callbacks.jsonl", [slp("a"), slp("b", prompt_tokens=-5)])
+    assert cli("ingest", path).exit_code == 0
+    assert cli("ingest", path, "--format", "json").json()["skipped"] == 1
+    strict = cli("ingest", path, "--strict")
+    assert strict.exit_code == 3, strict.stderr
+    assert "--strict" in strict.stderr
+
+
+def test_a_bucket_with_a_new_day_is_read_again_and_stores_only_the_new_calls(cli, db, tmp_path):
+    root = tmp_path / "bucket"
+    bucket(root, {f"2026-10-01/call-{i}.json": slp(f"call-{i}") for i in range(4)})
+    assert cli("ingest", root).exit_code == 0
+    assert cli("ingest", root, "--format", "json").json()["skipped"] == 1
+    bucket(root, {"2026-10-02/call-9.json": slp("call-9")})
+    doc = cli("ingest", root, "--format", "json").json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["skipped"]) == (5, 1, 4, 0)
