@@ -60,6 +60,7 @@ TARGETS = {
     "ingest_callbacks_vs_floor": "litecost ingest of callback JSONL <= 2x the DuckDB floor on 1 GB (throughput stated)",
     "reingest_vs_ingest": "re-ingest of the same file read again (--reread: all duplicates) <= first ingest time",
     "unchanged_vs_ingest": "ingest of a file unchanged since its first ingest (skipped by fingerprint) <= 5% of the first ingest",
+    "grown_vs_ingest": "ingest of a JSONL file grown by 1% since its first ingest (read from where it stopped) <= 5% of the first ingest",
     "ingest_peak_memory": "peak RSS bounded and independent of input size (5 GB input under 2 GB RSS)",
     "report_by_tag": "report --by tag for a month over 10M calls <= 1.5 s",
     "reconcile": "reconcile over 10M calls <= 3 s",
@@ -519,6 +520,8 @@ class Harness:
             if unchanged["status"] == "ok" and first["status"] == "ok":
                 skip["ratio_to_first_ingest"] = round(unchanged["median_s"] / first["median_s"], 3)
             self.add(skip)
+            if kind == "jsonl" and first["status"] == "ok":
+                self.bench_grown(label, meta, first, floor, floor_kind)
             again = summarize(agains) | {"command": " ".join(cmd) + " --reread   (same file again: all duplicates)"}
             re = _paired(f"re{label}", f"litecost re-ingest ({what}, all duplicates)", again, floor, group="ingest",
                          kind=kind, floor_what=f"baselines.py {floor_kind}")
@@ -529,6 +532,43 @@ class Harness:
                                     "mb_per_s": round(nbytes / MB / again["median_s"], 1)}
             self.add(re)
         self.drop_input(meta)
+
+    def bench_grown(self, label: str, meta: dict, first: dict, floor: dict, floor_kind: str) -> None:
+        """A copy of the input, ingested, then grown by 1% (other calls, as a log grows) and
+        ingested again: only the appended lines are read."""
+        grown, extra = self.work_dir / f"grown-{label}.jsonl", self.work_dir / f"grown-{label}.extra.jsonl"
+        db = self.work_dir / f"grown-{label}.duckdb"
+        if self.templates is None:
+            self.templates = generate.Templates()
+        shutil.copyfile(meta["path"], grown)
+        added = generate.write_callbacks_jsonl(extra, size=max(meta["bytes"] // 100, 10_000), seed=self.args.seed + 1,
+                                               templates=self.templates)
+        self._fresh_db(db)
+        cmd = self.litecost + ["--db", str(db), "ingest", str(grown), "--format", "json"]
+
+        def appended(out: str) -> dict:
+            doc = json.loads(out)
+            _expect(doc["rows_read"] == added["rows"] and doc["inserted"] == added["rows"]
+                    and doc["files"][0]["first_byte"] == meta["bytes"], f"the appended lines were not read alone: {doc}")
+            return {"rows_read": doc["rows_read"], "first_byte": doc["files"][0]["first_byte"]}
+
+        def grow() -> None:
+            subprocess.run(cmd, env=self.env, cwd=self.work_dir, check=True, capture_output=True)
+            with open(grown, "ab") as out, open(extra, "rb") as more:
+                shutil.copyfileobj(more, out)
+
+        run = self.measure(f"grown-{label}", cmd, 1, before=grow, check=appended)
+        bench = _paired(f"grown-{label}", "litecost ingest of the callback JSONL grown by 1% (appended lines only)",
+                        run, floor, group="ingest", kind="jsonl",
+                        floor_what=f"baselines.py {floor_kind} (of the file before it grew)")
+        bench["input"] = {"path": str(grown), "bytes": meta["bytes"] + added["bytes"], "rows": meta["rows"] + added["rows"],
+                          "appended_bytes": added["bytes"], "appended_rows": added["rows"]}
+        if run["status"] == "ok":
+            bench["ratio_to_first_ingest"] = round(run["median_s"] / first["median_s"], 3)
+        self.add(bench)
+        self._fresh_db(db)
+        grown.unlink(missing_ok=True)
+        extra.unlink(missing_ok=True)
 
     def pandas(self, kind: str, path: str, nbytes: int, rows: int) -> dict:
         if self.results["machine"].get("pandas") is None:
@@ -689,7 +729,7 @@ def evaluate_targets(results: dict) -> list[dict]:
     out = []
 
     jsonl = sorted([b for b in benches if b["group"] == "ingest" and b.get("kind") == "jsonl"
-                    and not b["name"].startswith(("re", "unchanged-")) and ok(b)], key=lambda b: b["input"]["bytes"])
+                    and not b["name"].startswith(("re", "unchanged-", "grown-")) and ok(b)], key=lambda b: b["input"]["bytes"])
     ref = next((b for b in jsonl if b["input"]["bytes"] >= 0.9e9), jsonl[-1] if jsonl else None)
     if ref and "ratio_to_floor" in ref:
         t = ref["throughput"]
@@ -710,6 +750,16 @@ def evaluate_targets(results: dict) -> list[dict]:
     else:
         out.append(_target("unchanged_vs_ingest", None, None, "not measured"))
 
+    grown = [b for b in benches if b["name"].startswith("grown-") and ok(b) and "ratio_to_first_ingest" in b]
+    if grown:
+        worst = max(grown, key=lambda b: b["ratio_to_first_ingest"])
+        out.append(_target("grown_vs_ingest", worst["ratio_to_first_ingest"],
+                           all(b["ratio_to_first_ingest"] <= 0.05 for b in grown),
+                           "; ".join(f"{b['name']}: {b['input']['appended_rows']:,} appended rows in {b['median_s']:.3f}s, "
+                                     f"{b['ratio_to_first_ingest']}x first ingest" for b in grown)))
+    else:
+        out.append(_target("grown_vs_ingest", None, None, "not measured"))
+
     re = [b for b in benches if b["name"].startswith("reingest") and ok(b) and "ratio_to_first_ingest" in b]
     if re:
         worst = max(re, key=lambda b: b["ratio_to_first_ingest"])
@@ -719,7 +769,7 @@ def evaluate_targets(results: dict) -> list[dict]:
     else:
         out.append(_target("reingest_vs_ingest", None, None, "not measured"))
 
-    ingests = sorted([b for b in benches if b["group"] == "ingest" and not b["name"].startswith(("re", "unchanged-")) and ok(b)
+    ingests = sorted([b for b in benches if b["group"] == "ingest" and not b["name"].startswith(("re", "unchanged-", "grown-")) and ok(b)
                       and b.get("kind") == "jsonl"], key=lambda b: b["input"]["bytes"])
     if ingests:
         largest = ingests[-1]

@@ -149,6 +149,9 @@ class Fingerprint:
     mtime_ns: int
     head_sha256: str  # of its first 64 KiB (the whole file, if smaller)
     tail_sha256: str  # of its last 64 KiB
+    # Where its last whole line ends (just past its last newline, within the last 64 KiB);
+    # None when there is none there.
+    lines_end: int | None = None
 
 
 def fingerprint_of(path: Path) -> Fingerprint:
@@ -160,7 +163,38 @@ def fingerprint_of(path: Path) -> Fingerprint:
             tail = fh.read(FINGERPRINT_BYTES)
         else:
             tail = head
-    return Fingerprint(info.st_size, info.st_mtime_ns, hashlib.sha256(head).hexdigest(), hashlib.sha256(tail).hexdigest())
+    newline = tail.rfind(b"\n")
+    lines_end = None if newline < 0 else info.st_size - len(tail) + newline + 1
+    return Fingerprint(info.st_size, info.st_mtime_ns, hashlib.sha256(head).hexdigest(),
+                       hashlib.sha256(tail).hexdigest(), lines_end)
+
+
+def window_sha256(path: Path, end: int) -> str | None:
+    """The SHA-256 of the 64 KiB of `path` that end at byte `end` (a fingerprint's tail when
+    the file was `end` bytes long); None when the file is shorter."""
+    start = max(end - FINGERPRINT_BYTES, 0)
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        window = fh.read(end - start)
+    return hashlib.sha256(window).hexdigest() if len(window) == end - start else None
+
+
+def copy_range(path: Path, start: int, end: int, target: Path) -> Digest:
+    """Copy bytes [start, end) of `path` into `target`; their SHA-256 and lines."""
+    digest = hashlib.sha256()
+    lines = 0
+    with open(path, "rb") as fh, open(target, "wb") as out:
+        fh.seek(start)
+        left = end - start
+        while left > 0:
+            block = fh.read(min(left, 1 << 22))
+            if not block:
+                raise OSError(f"{path} is shorter than {end} bytes")
+            out.write(block)
+            digest.update(block)
+            lines += block.count(b"\n")
+            left -= len(block)
+    return Digest(digest.hexdigest(), lines)
 
 
 _digest_queue: queue.SimpleQueue | None = None

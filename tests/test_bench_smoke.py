@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 RUN = REPO / "bench" / "run.py"
 
 EXPECTED_BENCHMARKS = {
-    "help", "ingest-jsonl-10.0MB", "reingest-jsonl-10.0MB", "unchanged-ingest-jsonl-10.0MB", "ingest-csv-2.0MB",
+    "help", "ingest-jsonl-10.0MB", "reingest-jsonl-10.0MB", "unchanged-ingest-jsonl-10.0MB", "grown-ingest-jsonl-10.0MB", "ingest-csv-2.0MB",
     "report-tag", "report-team-model", "report-tag-even", "reconcile",
 }
 EXPECTED_TARGETS = {
-    "ingest_callbacks_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "ingest_peak_memory", "report_by_tag", "reconcile",
+    "ingest_callbacks_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "grown_vs_ingest", "ingest_peak_memory", "report_by_tag", "reconcile",
     "help", "store_size",
 }
 
@@ -68,6 +68,9 @@ def test_bench_smoke_run_writes_results(tmp_path):
     unchanged = benches["unchanged-ingest-jsonl-10.0MB"]
     assert 0 < unchanged["ratio_to_first_ingest"] < 1
     assert all(r["check"]["skipped"] == 1 for r in unchanged["runs"])
+    grown = benches["grown-ingest-jsonl-10.0MB"]
+    assert 0 < grown["ratio_to_first_ingest"] < 1 and grown["input"]["appended_rows"] > 0
+    assert all(r["check"]["rows_read"] == grown["input"]["appended_rows"] for r in grown["runs"])
 
     targets = {t["name"]: t for t in results["targets"]}
     assert set(targets) == EXPECTED_TARGETS

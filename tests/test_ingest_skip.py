@@ -3,6 +3,7 @@ ingest is skipped without being read, and anything else is read as before (issue
 
 from __future__ import annotations
 
+import json
 import os
 
 import duckdb
@@ -15,6 +16,14 @@ def ledger(db) -> list:
     con = duckdb.connect(str(db), read_only=True)
     try:
         return con.execute("SELECT ingest_id, rows_read, inserted, duplicates FROM ingests ORDER BY ingest_id").fetchall()
+    finally:
+        con.close()
+
+
+def query(db, sql: str) -> list:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
     finally:
         con.close()
 
@@ -67,14 +76,69 @@ def test_a_touched_file_or_a_copy_elsewhere_is_recognised_by_its_content(cli, db
     assert ledger(db) == [(1, 300, 300, 0)]
 
 
-def test_a_file_changed_or_grown_is_read_again(cli, db, tmp_path):
+def append(path, records: list, raw: str = "") -> None:
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write("".join(json.dumps(r) + "\n" for r in records) + raw)
+
+
+def test_a_grown_file_is_read_from_where_its_last_ingest_stopped(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl")
+    size_then = path.stat().st_size
+    assert cli("ingest", path).exit_code == 0
+    append(path, [slp("call-new-1"), slp("call-new-2", prompt_tokens=-5), slp("call-new-3")])
+    run = cli("ingest", path, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["rejected"]) == (3, 2, 0, 1)
+    [grown] = doc["files"]
+    assert (grown["first_byte"], grown["appended_since"], grown["first_reject"]) == (
+        size_then, 1, '302: prompt_tokens "-5" is not a whole, non-negative token count')
+    assert f"litecost: {path}: read the 3 line(s) appended since ingest 1, from line 301 (byte {size_then:,})" in run.stderr
+    assert query(db, "SELECT request_id, source_line FROM calls WHERE ingest_id = 2 ORDER BY 2") == [
+        ("call-new-1", 301), ("call-new-3", 303)]
+    assert query(db, "SELECT line FROM rejects") == [(302,)]
+    # And again: the next part follows this one.
+    append(path, [slp("call-new-4")])
+    again = cli("ingest", path, "--format", "json").json()
+    assert (again["rows_read"], again["inserted"], again["files"][0]["appended_since"]) == (1, 1, 2)
+    assert query(db, "SELECT source_line FROM calls WHERE request_id = 'call-new-4'") == [(304,)]
+    assert stored_calls(db) == 303
+
+
+def test_a_last_line_being_written_is_read_again_once_whole(cli, db, tmp_path):
+    path = write_jsonl(tmp_path / "callbacks.jsonl", [slp("a"), slp("b")])
+    whole = json.dumps(slp("c"))
+    append(path, [], raw=whole[:40])  # LiteLLM is writing line 3
+    first = cli("ingest", path, "--format", "json").json()
+    assert (first["rows_read"], first["inserted"], first["rejected"]) == (3, 2, 1)
+    append(path, [], raw=whole[40:60])  # still not whole: nothing to read yet
+    waiting = cli("ingest", path, "--format", "json").json()
+    assert (waiting["rows_read"], waiting["skipped"], waiting["files"][0]["appended_since"]) == (0, 0, 1)
+    append(path, [], raw=whole[60:] + "\n")
+    append(path, [slp("d")])
+    done = cli("ingest", path, "--format", "json").json()
+    assert (done["rows_read"], done["inserted"], done["rejected"]) == (2, 2, 0)
+    assert query(db, "SELECT request_id, source_line FROM calls ORDER BY 2") == [("a", 1), ("b", 2), ("c", 3), ("d", 4)]
+
+
+def test_a_file_rewritten_or_read_with_reread_is_read_in_full(cli, db, tmp_path):
     path = month(tmp_path / "callbacks.jsonl")
     assert cli("ingest", path).exit_code == 0
-    # Grown: the old lines are duplicates, the new ones are stored.
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(write_jsonl(tmp_path / "more.jsonl", [slp("call-new-1"), slp("call-new-2")]).read_text())
+    append(path, [slp("call-new-1")])
+    reread = cli("ingest", path, "--reread", "--format", "json").json()
+    assert (reread["rows_read"], reread["inserted"], reread["files"][0]["first_byte"]) == (301, 1, 0)
+    rewritten = [slp("call-first")] + [slp(f"call-{i:04d}", startTime=1790850000.0 + 60 * i) for i in range(300)]
+    write_jsonl(path, rewritten + [slp("call-new-1"), slp("call-new-2")])  # grown, but not by appending
+    doc = cli("ingest", path, "--format", "json").json()
+    assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["files"][0]["first_byte"]) == (303, 2, 301, 0)
+
+
+def test_a_file_changed_in_place_is_read_again(cli, db, tmp_path):
+    path = month(tmp_path / "callbacks.jsonl")
+    assert cli("ingest", path).exit_code == 0
+    append(path, [slp("call-new-1"), slp("call-new-2")])
     grown = cli("ingest", path, "--format", "json").json()
-    assert (grown["rows_read"], grown["inserted"], grown["duplicates"], grown["skipped"]) == (302, 2, 300, 0)
+    assert (grown["rows_read"], grown["inserted"], grown["duplicates"], grown["skipped"]) == (2, 2, 0, 0)
     # Changed in place, the same size, a new time: its middle differs, which its sha256 tells.
     text = path.read_text()
     changed = text.replace('"call-0150"', '"call-9150"', 1)

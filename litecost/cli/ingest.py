@@ -72,6 +72,13 @@ def ingest_command(
             note(f"skipped: already ingested: {len(skipped)} files are unchanged since an earlier ingest (first {first.path},"
                  f" ingest {first.ingest_id}); --reread reads them again")
     for f in result.files:
+        if f.appended_since is not None:
+            if f.rows_read:
+                note(f"{f.path}: read the {f.rows_read:,} line(s) appended since ingest {f.appended_since}, from line"
+                     f" {f.first_line:,} (byte {f.first_byte:,})")
+            else:
+                note(f"{f.path}: no whole line appended since ingest {f.appended_since} (one is being written);"
+                     " the next run reads it")
         if f.rejected:
             first = f"line {f.first_reject}" if f.files == 1 else f.first_reject  # a bundle names the file
             note(f"{f.path}: {f.rejected} record(s) rejected, first at {first}; see `litecost db rejects --ingest {f.ingest_id}`")

@@ -47,15 +47,19 @@ class SourceFile:
     # A bundle's member files, in order, each one line; `path` is the folder they were found in.
     members: tuple[Path, ...] = ()
     # Where a bundle's members are joined into one JSON lines file for the readers: one
-    # file reads at DuckDB's full speed, thousands cost it ~1 ms each (see ingest).
+    # file reads at DuckDB's full speed, thousands cost it ~1 ms each (see ingest). For a
+    # file read from where its last ingest stopped: a copy of its appended lines.
     joined: Path | None = None
+    # Lines of the file before the part read (an appended part's first line is this + 1).
+    line_offset: int = 0
 
     @property
     def read_path(self) -> str:
-        """What a DuckDB reader's `$path` is: the file, or a bundle's joined members."""
+        """What a DuckDB reader's `$path` is: the file, a bundle's joined members, or the
+        copy of an appended part."""
         if self.members and self.joined is None:
             raise ValueError("a bundle is read from its joined file")
-        return str(self.joined if self.members else self.path)
+        return str(self.joined or self.path)
 
     @property
     def sha256(self) -> str:
@@ -193,7 +197,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = (), one_object: bool = False) -> SourceFile:
         final = detected if kind == "auto" else kind
         if one_object:  # the head is the whole file, one line: no second read of it
-            digest = _Known(files.Digest(hashlib.sha256(head).hexdigest(), 1))
+            digest = KnownDigest(files.Digest(hashlib.sha256(head).hexdigest(), 1))
         else:
             # Lines are counted only where a reader needs them (the typed JSON lines read): the
             # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
@@ -255,7 +259,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     return made("csv", "spendlogs", columns)
 
 
-class _Known:
+class KnownDigest:
     """A digest already known (a Future costs 15 µs a file, felt over 100,000 of them)."""
 
     def __init__(self, digest: files.Digest) -> None:

@@ -19,7 +19,7 @@ import duckdb
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
-from litecost.sources.detect import SourceFile, bundle_bucket_objects, expand_paths, sniff
+from litecost.sources.detect import KnownDigest, SourceFile, bundle_bucket_objects, expand_paths, sniff
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
 from litecost.sql import Statement
@@ -49,6 +49,11 @@ class FileResult:
     files: int = 1  # a bundle of bucket objects: its member files (first_reject then names the file)
     # Unchanged since an earlier ingest (`ingest_id`, which stored it) and not read again.
     skipped: bool = False
+    # JSON lines appended since an earlier ingest (`appended_since`) were read from this
+    # byte, the file's line `first_line`.
+    first_byte: int = 0
+    first_line: int = 1
+    appended_since: int | None = None
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -188,8 +193,9 @@ def ingest(
     A file the ledger shows was ingested before, read the same way (kind, format, source
     time zone), and that is unchanged since — the same size, modification time and first
     and last 64 KiB, or failing the time, the same sha256 — is skipped without being read
-    (`FileResult.skipped`); `reread` reads every file again. With `strict`, a file whose
-    earlier ingest had rejects is read again (and fails).
+    (`FileResult.skipped`). A JSON lines file that only grew since its last ingest is read
+    from where that one stopped (`FileResult.first_byte`). `reread` reads every file in
+    full. With `strict`, a file whose earlier ingest had rejects is read in full (and fails).
     """
     check_time_zone(store, source_tz)
     general_read = set() if typed_read else set(range(len(sources)))
@@ -207,8 +213,9 @@ def ingest(
                     if earlier is not None:
                         result.files.append(earlier)
                         continue
+                    appended = None if reread else _appended_since(con, src, fingerprint, source_tz, strict)
                     typed = index not in general_read and typed_read_applies(src)
-                    result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed, fingerprint))
+                    result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed, fingerprint, appended))
                 rejected = [f for f in result.files if f.rejected]
                 for f in rejected:
                     if f.rejected == f.rows_read:
@@ -287,8 +294,65 @@ def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None,
                       files=len(src.members) or 1, reader="none", skipped=True)
 
 
+@dataclass(frozen=True)
+class _Append:
+    """The part of a JSON lines file appended since ingest `since`: whole lines, bytes
+    [from_byte, to_byte), the first of them the file's line `lines_before` + 1."""
+
+    since: int
+    from_byte: int
+    to_byte: int
+    lines_before: int
+
+
+def _appended_since(con, src: SourceFile, fingerprint: files.Fingerprint | None, source_tz: str,  # noqa: ANN001
+                    strict: bool) -> _Append | None:
+    """The lines appended to `src` since its last ingest (under the same path, read the same
+    way), when the file only grew since: the 64 KiB that ended it then still end that part
+    of it, and it begins as it did. None: read it in full."""
+    if src.members or src.compressed or src.format != "jsonl" or fingerprint is None or fingerprint.lines_end is None:
+        return None
+    last = Statement.using(
+        "SELECT ingest_id, size_bytes, head_sha256, tail_sha256, next_byte, next_line, rejected FROM ingests"
+        " WHERE path = $path AND kind = $kind AND format = $format AND source_tz = $source_tz"
+        " ORDER BY ingest_id DESC LIMIT 1",
+        {"path": redact(str(src.path)), "kind": src.kind, "format": src.format, "source_tz": source_tz},
+    ).execute(con).fetchone()
+    if last is None:
+        return None
+    since, size_then, head_then, tail_then, next_byte, next_line, rejected = last
+    if next_byte is None or size_then >= fingerprint.size or (strict and rejected):
+        return None
+    if size_then > files.FINGERPRINT_BYTES and head_then != fingerprint.head_sha256:
+        return None  # (a shorter file's head is inside the window checked next)
+    try:
+        if files.window_sha256(src.path, size_then) != tail_then:
+            return None  # changed in place: read in full, and deduplicated
+    except OSError:
+        return None  # the reader says why
+    return _Append(since, next_byte, max(fingerprint.lines_end, next_byte), next_line)
+
+
 def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool,  # noqa: ANN001
-                 fingerprint: files.Fingerprint | None = None) -> FileResult:
+                 fingerprint: files.Fingerprint | None = None, appended: _Append | None = None) -> FileResult:
+    if appended is not None and src.joined is None:
+        # DuckDB reads a file from its start: the appended lines are copied out first.
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="litecost-append-") as folder:
+            part = Path(folder) / "appended.jsonl"
+            try:
+                digest = files.copy_range(src.path, appended.from_byte, appended.to_byte, part)
+            except OSError as exc:
+                raise UsageError(
+                    f"cannot copy the lines appended to {redact(str(src.path))} into {part}: {exc.strerror or exc};"
+                    " nothing was stored",
+                    hint=f"point TMPDIR at a writable directory with {files.human_bytes(appended.to_byte - appended.from_byte)}"
+                    " free, or pass --reread",
+                ) from None
+            return _ingest_file(con, index, replace(src, joined=part, digest=KnownDigest(digest),
+                                                    line_offset=appended.lines_before),
+                                source_tz, keep_payloads, typed, fingerprint, appended)
     if src.members and src.joined is None:
         # DuckDB's JSON reader over a list of files spends ~1 ms per file on the typed
         # schema (40 s for 20,000 bucket objects); joined into one file they read in 0.1 s.
@@ -315,10 +379,14 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     # A file's name is stored and shown, so a secret in it is redacted like any other text.
     shown_path = redact(str(src.path))
     result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id, files=len(src.members) or 1)
-    params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path}
+    params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path, "line_offset": src.line_offset}
     if src.members:  # redacted in SQL, on the few rows that name a member
         params["members"] = [str(m) for m in src.members]
-    if src.format != "empty":
+    if appended is not None:
+        result.first_byte, result.first_line = appended.from_byte, appended.lines_before + 1
+        result.appended_since = appended.since
+    nothing_appended = appended is not None and appended.to_byte == appended.from_byte  # only part of a line
+    if src.format != "empty" and not nothing_appended:
         try:
             result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
             _store_staged(con, src, keep_payloads, result, params)
@@ -330,7 +398,8 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     result.sha256 = src.sha256
     Statement.using(
         "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
-        " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version, $mtime_ns, $head, $tail)",
+        " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version, $mtime_ns, $head, $tail,"
+        " $first_byte, $next_byte, $next_line)",
         {
             **params,
             "kind": src.kind,
@@ -348,9 +417,24 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             "mtime_ns": fingerprint.mtime_ns if fingerprint else None,
             "head": fingerprint.head_sha256 if fingerprint else None,
             "tail": fingerprint.tail_sha256 if fingerprint else None,
+            **_resume_point(src, fingerprint, appended),
         },
     ).execute(con)
     return result
+
+
+def _resume_point(src: SourceFile, fingerprint: files.Fingerprint | None, appended: _Append | None) -> dict[str, int | None]:
+    """Where this read began and where the next read of the file, once it has grown, begins:
+    just past the last whole line, which is the file's line `next_line` (a last line without
+    its newline is read now and again then, when it may be whole)."""
+    if appended is not None:
+        lines = src.line_count or 0  # the appended part's (whole) lines
+        return {"first_byte": appended.from_byte, "next_byte": appended.to_byte, "next_line": appended.lines_before + lines}
+    if (src.members or src.compressed or src.format != "jsonl" or fingerprint is None or fingerprint.lines_end is None
+            or src.line_count is None):
+        return {"first_byte": None, "next_byte": None, "next_line": None}
+    partial_last_line = fingerprint.lines_end < fingerprint.size
+    return {"first_byte": 0, "next_byte": fingerprint.lines_end, "next_line": src.line_count - partial_last_line}
 
 
 def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool, ingest_id: int) -> str:  # noqa: ANN001
@@ -400,8 +484,11 @@ def _file_of(line: str, src: SourceFile) -> str:
 
 
 def _line_of(line: str, src: SourceFile) -> str:
-    """SQL: a line's number in its file (a bundle's member is one line)."""
-    return f"CASE WHEN {line} IS NULL THEN NULL ELSE 1 END" if src.members else line
+    """SQL: a line's number in its file (a bundle's member is one line; an appended part's
+    lines follow the $line_offset lines before it)."""
+    if src.members:
+        return f"CASE WHEN {line} IS NULL THEN NULL ELSE 1 END"
+    return f"({line} + $line_offset)" if src.line_offset else line
 
 
 def _same_place(line: str, src: SourceFile) -> str:
@@ -539,10 +626,12 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
             "INSERT INTO call_payloads SELECT request_id, ingest_id, payload_messages, payload_response"
             f" FROM fresh_calls new WHERE {new_calls} AND (payload_messages IS NOT NULL OR payload_response IS NOT NULL)"
         )
-    inserted = con.execute(
-        "INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence, call_key, payload_messages, payload_response)"
-        f" FROM fresh_calls new WHERE {new_calls}"
-    ).fetchone()[0]
+    numbered = " REPLACE (source_line + $line_offset AS source_line)" if src.line_offset else ""
+    inserted = Statement.using(
+        f"INSERT INTO calls BY NAME SELECT * EXCLUDE (occurrence, call_key, payload_messages, payload_response){numbered}"
+        f" FROM fresh_calls new WHERE {new_calls}",
+        params,
+    ).execute(con).fetchone()[0]
 
     read_rejected = con.execute(f"SELECT count(DISTINCT line) FROM {REJECTS_TABLE}").fetchone()[0]
     result.rows_read = staged + read_rejected
@@ -551,4 +640,5 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     result.duplicates = valid - inserted
     if result.rejected:
         line, reason = con.execute("SELECT line, reason FROM run_rejects ORDER BY line LIMIT 1").fetchone()
-        result.first_reject = f"{redact(params['members'][line - 1])}: {reason}" if src.members else f"{line}: {reason}"
+        result.first_reject = (f"{redact(params['members'][line - 1])}: {reason}" if src.members
+                               else f"{line + src.line_offset}: {reason}")

@@ -313,4 +313,19 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        11,
+        "where an ingest of JSON lines began and where the next read of an appended file begins",
+        # A JSON lines file that only grew since its last ingest is read from `next_byte` (just
+        # past the last whole line read), its lines numbered on from `next_line`; `first_byte`
+        # is where an ingest began (0: the whole file). Rows from before have none.
+        [
+            "ALTER TABLE ingests ADD COLUMN first_byte BIGINT",
+            "ALTER TABLE ingests ADD COLUMN next_byte BIGINT",
+            "ALTER TABLE ingests ADD COLUMN next_line BIGINT",
+        ],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
