@@ -173,3 +173,19 @@ def test_a_bucket_with_a_new_day_is_read_again_and_stores_only_the_new_calls(cli
     bucket(root, {"2026-10-02/call-9.json": slp("call-9")})
     doc = cli("ingest", root, "--format", "json").json()
     assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["skipped"]) == (5, 1, 4, 0)
+
+
+def test_neither_a_skipped_nor_a_grown_file_is_hashed_whole(cli, db, tmp_path, monkeypatch):
+    from litecost import files
+
+    path = month(tmp_path / "callbacks.jsonl")
+    assert cli("ingest", path).exit_code == 0
+    hashed = []
+    real = files.digest_of
+    monkeypatch.setattr(files, "digest_of", lambda p, *a, **k: hashed.append(p) or real(p, *a, **k))
+    assert cli("ingest", path, "--format", "json").json()["skipped"] == 1
+    append(path, [slp("call-new-1")])
+    assert cli("ingest", path, "--format", "json").json()["rows_read"] == 1
+    assert hashed == []
+    assert cli("ingest", path, "--reread", "--format", "json").json()["rows_read"] == 301
+    assert hashed == [path]

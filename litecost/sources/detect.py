@@ -11,7 +11,6 @@ import hashlib
 import io
 import json
 import os
-from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,7 +38,8 @@ class SourceFile:
     format: str  # csv | jsonl | json_array | json_page | parquet | empty
     compressed: bool
     size_bytes: int
-    digest: Future[files.Digest]  # computed on a worker thread while the file is read (or known: `result()`)
+    # Computed on a worker thread while the file is read, once ingest `start`s it (or known).
+    digest: files.DeferredDigest | KnownDigest
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
     # Whether the file is one LiteLLM bucket object: a single JSON line, small enough to
     # have been read whole by detection (see `bundle_bucket_objects`).
@@ -201,7 +201,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
         else:
             # Lines are counted only where a reader needs them (the typed JSON lines read): the
             # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
-            digest = files.digest_in_background(path, compressed, count_lines=fmt == "jsonl")
+            digest = files.DeferredDigest(path, compressed, count_lines=fmt == "jsonl")
         return SourceFile(path, final or "unknown", fmt, compressed, size, digest, columns, one_object=one_object)
 
     if not head.strip():

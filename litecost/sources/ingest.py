@@ -214,6 +214,8 @@ def ingest(
                         result.files.append(earlier)
                         continue
                     appended = None if reread else _appended_since(con, src, fingerprint, source_tz, strict)
+                    if appended is None and isinstance(src.digest, files.DeferredDigest):
+                        src.digest.start()  # hashed while DuckDB reads the file
                     typed = index not in general_read and typed_read_applies(src)
                     result.files.append(_ingest_file(con, index, src, source_tz, keep_payloads, typed, fingerprint, appended))
                 rejected = [f for f in result.files if f.rejected]
@@ -286,9 +288,6 @@ def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None,
             found = next((row[:2] for row in candidates if row[1] == src.sha256), None)
     if found is None:
         return None
-    cancel = getattr(src.digest, "cancel", None)
-    if cancel is not None:
-        cancel()  # the file is not read, so its sha256 is not needed (if not begun yet)
     ingest_id, sha256 = found
     return FileResult(redact(str(src.path)), src.kind, src.format, src.description, sha256, ingest_id,
                       files=len(src.members) or 1, reader="none", skipped=True)
