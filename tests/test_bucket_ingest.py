@@ -90,20 +90,18 @@ def test_one_bucket_object_or_a_named_file_is_an_ordinary_file(cli, db, tmp_path
 
 
 def test_no_room_to_join_a_bundle_is_a_one_line_error_not_an_internal_one(cli, db, tmp_path, monkeypatch):
-    import errno
+    import tempfile
 
-    from litecost import files
-
-    def full_disk(members, target):  # noqa: ANN001, ANN202
-        raise OSError(errno.ENOSPC, "No space left on device")
-
-    monkeypatch.setattr(files, "join_lines", full_disk)
-    bucket(tmp_path / "b", {"2026-10-01/x.json": slp("x"), "2026-10-01/y.json": slp("y")})
+    not_a_folder = tmp_path / "tmp-is-a-file"
+    not_a_folder.write_text("")
+    monkeypatch.setattr(tempfile, "tempdir", str(not_a_folder))  # TMPDIR unusable, as when full
+    paths = bucket(tmp_path / "b", {"2026-10-01/x.json": slp("x"), "2026-10-01/y.json": slp("y")})
     run = cli("ingest", tmp_path / "b")
     assert run.exit_code == 2, run.stderr
-    assert "cannot join 2 files" in run.stderr and "No space left on device; nothing was stored" in run.stderr
+    assert (f"cannot join the bucket objects found with {paths[0]} into a temporary file: Not a directory;"
+            " nothing was stored") in run.stderr
     assert "point TMPDIR at a writable directory" in run.stderr
-    assert stored(db, "SELECT count(*) FROM calls") == [(0,)]
+    assert not db.exists()
 
 
 def test_a_secret_in_a_member_file_name_is_redacted_wherever_the_file_is_named(cli, db, tmp_path):
@@ -116,16 +114,15 @@ def test_a_secret_in_a_member_file_name_is_redacted_wherever_the_file_is_named(c
     assert secret not in run.stdout + run.stderr
 
 
-def test_a_member_that_cannot_be_read_when_joined_is_named_in_one_line(cli, db, tmp_path, monkeypatch):
-    import errno
 
-    from litecost import files
 
-    def unreadable(members, target):  # noqa: ANN001, ANN202
-        raise PermissionError(errno.EACCES, "Permission denied", str(members[1]))
-
-    monkeypatch.setattr(files, "join_lines", unreadable)
-    paths = bucket(tmp_path / "b", {"2026-10-01/x.json": slp("x"), "2026-10-01/y.json": slp("y")})
-    run = cli("ingest", tmp_path / "b")
-    assert run.exit_code == 2, run.stderr
-    assert f": {paths[1]}: Permission denied; nothing was stored" in run.stderr
+def test_objects_the_quick_look_does_not_take_are_still_read_as_files(cli, db, tmp_path):
+    root = tmp_path / "b"
+    bucket(root, {"2026-10-01/a.json": slp("a"), "2026-10-01/b.json": slp("b")})
+    (root / "2026-10-01" / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(slp("c")).encode())
+    (root / "2026-10-01" / "crlf.json").write_bytes(json.dumps(slp("d")).encode().replace(b", ", b",\r ", 1))
+    run = cli("ingest", root, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert [(f["files"], f["inserted"]) for f in doc["files"]] == [(2, 2), (1, 1), (1, 1)]  # a BOM, a CR: files
+    assert stored(db, "SELECT request_id FROM calls ORDER BY 1") == [("a",), ("b",), ("c",), ("d",)]

@@ -11,11 +11,13 @@ import hashlib
 import io
 import json
 import os
-from dataclasses import dataclass
+import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from litecost import files
 from litecost.errors import BadInputError, UsageError
+from litecost.redact import redact
 
 KINDS = ("spendlogs", "callbacks")
 SNIFF_BYTES = 256 * 1024
@@ -41,9 +43,6 @@ class SourceFile:
     # Computed on a worker thread while the file is read, once ingest `start`s it (or known).
     digest: files.DeferredDigest | KnownDigest
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
-    # Whether the file is one LiteLLM bucket object: a single JSON line, small enough to
-    # have been read whole by detection (see `bundle_bucket_objects`).
-    one_object: bool = False
     # A bundle's member files, in order, each one line; `path` is the folder they were found in.
     members: tuple[Path, ...] = ()
     # Where a bundle's members are joined into one JSON lines file for the readers: one
@@ -52,6 +51,8 @@ class SourceFile:
     joined: Path | None = None
     # Lines of the file before the part read (an appended part's first line is this + 1).
     line_offset: int = 0
+    # What keeps a bundle's joined file (its temporary folder goes with it).
+    scratch: object = field(default=None, compare=False, repr=False)
 
     @property
     def read_path(self) -> str:
@@ -194,15 +195,15 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     size = path.stat().st_size
     head, compressed = _read_head(path)
 
-    def made(fmt: str, detected: str | None, columns: tuple[str, ...] = (), one_object: bool = False) -> SourceFile:
+    def made(fmt: str, detected: str | None, columns: tuple[str, ...] = (), whole: bool = False) -> SourceFile:
         final = detected if kind == "auto" else kind
-        if one_object:  # the head is the whole file, one line: no second read of it
+        if whole:  # the head is the whole file, one line: no second read of it
             digest = KnownDigest(files.Digest(hashlib.sha256(head).hexdigest(), 1))
         else:
             # Lines are counted only where a reader needs them (the typed JSON lines read): the
             # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
             digest = files.DeferredDigest(path, compressed, count_lines=fmt == "jsonl")
-        return SourceFile(path, final or "unknown", fmt, compressed, size, digest, columns, one_object=one_object)
+        return SourceFile(path, final or "unknown", fmt, compressed, size, digest, columns)
 
     if not head.strip():
         return made("empty", kind if kind != "auto" else "unknown")
@@ -229,7 +230,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
             if detected is None and kind == "auto":
                 raise _not_a_log(path, f"first record has keys {_describe_keys(set(record))}")
             whole = not compressed and len(head) == size and b"\n" not in head.rstrip(b"\r\n")
-            return made("jsonl", detected, one_object=whole and (detected if kind == "auto" else kind) == "callbacks")
+            return made("jsonl", detected, whole=whole)
         doc, keys = _json_document_keys(path, compressed)
         detected = _shape_of(set(keys))
         if detected is None and kind == "auto":
@@ -269,40 +270,86 @@ class KnownDigest:
         return self._digest
 
 
-class _BundleDigest:
-    """A bundle's digest from its members' (known from detection, which read each whole):
-    sha256 over the members' sha256s in order, and their lines summed."""
-
-    def __init__(self, members: list[SourceFile]) -> None:
-        self._members = members
-
-    def result(self) -> files.Digest:
-        digests = [m.digest.result() for m in self._members]
-        combined = hashlib.sha256("\n".join(d.sha256 for d in digests).encode()).hexdigest()
-        lines = None if any(d.lines is None for d in digests) else sum(d.lines for d in digests)
-        return files.Digest(combined, lines)
-
-
 # Fewer bucket objects than this are ingested file by file, as any other file.
 MIN_BUNDLE = 2
 
 
-def bundle_bucket_objects(sources: list[SourceFile], found: list[bool]) -> list[SourceFile]:
-    """Files found in a folder (`found`: not named one by one) that are each one LiteLLM
-    bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload
-    per request — become one bundle in the place of its first member (ingest joins it into
-    one JSON lines file, read like any other); every other source stays as it is."""
-    objects = [s for s, unnamed in zip(sources, found) if unnamed and s.one_object and s.kind == "callbacks"]
-    if len(objects) < MIN_BUNDLE:
-        return sources
-    folder = Path(os.path.commonpath([str(s.path.parent) for s in objects]))
-    bundle = SourceFile(folder, "callbacks", "jsonl", False, sum(s.size_bytes for s in objects),
-                        _BundleDigest(objects), members=tuple(s.path for s in objects))  # type: ignore[arg-type]
-    bundled = {id(s) for s in objects}
-    out: list[SourceFile] = []
-    for source in sources:
-        if id(source) not in bundled:
-            out.append(source)
-        elif source is objects[0]:
-            out.append(bundle)
-    return out
+def bucket_object(path: Path, kind: str = "auto") -> bytes | None:
+    """`path`'s one line (with its newline) when it plainly is one LiteLLM bucket object —
+    one StandardLoggingPayload on one line of UTF-8, as the `s3` / `gcs_bucket` loggers write a
+    request; else None, and `sniff` judges it. One read and one parse per file and nothing
+    more: a synced bucket holds hundreds of thousands."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read(SNIFF_BYTES + 1)
+    except OSError:
+        return None  # sniff says why
+    line = data.strip()
+    # The bundle is read as JSON lines: a CR, NUL or invalid UTF-8 inside is sniff's to judge.
+    if len(data) > SNIFF_BYTES or not line.startswith(b"{") or b"\n" in line or b"\r" in line or b"\x00" in line:
+        return None
+    try:
+        record = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        return None
+    if not isinstance(record, dict) or isinstance(record.get("data"), list):
+        return None
+    if kind == "auto" and _shape_of(set(record)) != "callbacks":
+        return None
+    return line + b"\n"
+
+
+class BundleWriter:
+    """Bucket objects joined, as they are found, into one JSON lines file under TMPDIR (line
+    k is member k), read by ingest like any other: DuckDB reads one file at full speed where
+    a list of thousands costs it ~1 ms a file. Its folder goes when the bundle does (or at
+    exit)."""
+
+    def __init__(self) -> None:
+        self.members: list[Path] = []
+        self.size = 0
+        self._sha256 = hashlib.sha256()
+        self._scratch: tempfile.TemporaryDirectory | None = None
+        self._out = None
+
+    def add(self, path: Path, line: bytes) -> None:
+        try:
+            if self._out is None:
+                self._scratch = tempfile.TemporaryDirectory(prefix="litecost-bundle-")
+                self._out = open(Path(self._scratch.name) / "bucket-objects.jsonl", "wb")  # noqa: SIM115 - closed in bundle()
+            self._out.write(line)
+        except OSError as exc:
+            raise self._failed(exc, self.members[0] if self.members else path) from None
+        self._sha256.update(line)
+        self.members.append(path)
+        self.size += len(line)
+
+    def bundle(self) -> SourceFile:
+        """The bundle of the members so far (the joined file closed)."""
+        assert self._out is not None and self._scratch is not None
+        try:
+            self._out.close()  # writes what is buffered: the disk may be full only now
+        except OSError as exc:
+            raise self._failed(exc, self.members[0]) from None
+        folder = Path(os.path.commonpath([str(m.parent) for m in self.members]))
+        digest = KnownDigest(files.Digest(self._sha256.hexdigest(), len(self.members)))
+        return SourceFile(folder, "callbacks", "jsonl", False, self.size, digest, members=tuple(self.members),
+                          joined=Path(self._out.name), scratch=self._scratch)
+
+    def _failed(self, exc: OSError, first: Path) -> UsageError:
+        self.discard()
+        return UsageError(
+            f"cannot join the bucket objects found with {redact(str(first))} into a temporary file:"
+            f" {exc.strerror or exc}; nothing was stored",
+            hint="point TMPDIR at a writable directory with room for the bucket's files",
+        )
+
+    def discard(self) -> None:
+        if self._out is not None:
+            try:
+                self._out.close()
+            except OSError:
+                pass  # what it could not write goes with the folder
+        if self._scratch is not None:
+            self._scratch.cleanup()
+        self._out = self._scratch = None

@@ -19,7 +19,9 @@ import duckdb
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
-from litecost.sources.detect import KnownDigest, SourceFile, bundle_bucket_objects, expand_paths, sniff
+from litecost.sources.detect import (
+    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_paths, sniff,
+)
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
 from litecost.sql import Statement
@@ -152,20 +154,46 @@ def detect_files(
     A file found by searching a directory that turns out not to be a LiteLLM log (a
     README's JSON, an invoice next to the exports) is skipped and reported through
     `on_skip`; a file the user named is an error.
+
+    The `.json` files a folder search finds that are each one LiteLLM bucket object — what
+    the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request — become
+    one bundle in the place of the first of them, joined into one JSON lines file as they
+    are read (see `BundleWriter`); every other file stays a file.
     """
-    sources, found = [], []
-    for path, named in expand_paths(patterns):
-        try:
-            sources.append(sniff(path, kind))
-            found.append(not named)
-        except BadInputError as exc:
-            if named:
-                raise
-            if on_skip:
-                on_skip(path, exc.message)
+    paths = expand_paths(patterns)
+    candidates = [not named and kind != "spendlogs" and str(path).endswith(".json") for path, named in paths]
+    quick = sum(candidates) >= MIN_BUNDLE
+    sources: list[SourceFile | None] = []
+    bundle, bundle_at = BundleWriter(), None
+    try:
+        for (path, named), candidate in zip(paths, candidates):
+            line = bucket_object(path, kind) if quick and candidate else None
+            if line is not None:
+                if bundle_at is None:
+                    bundle_at = len(sources)
+                    sources.append(None)
+                bundle.add(path, line)
+                continue
+            try:
+                sources.append(sniff(path, kind))
+            except BadInputError as exc:
+                if named:
+                    raise
+                if on_skip:
+                    on_skip(path, exc.message)
+        if bundle_at is not None:
+            if len(bundle.members) >= MIN_BUNDLE:
+                sources[bundle_at] = bundle.bundle()
+            else:  # one bucket object is an ordinary file
+                [only] = bundle.members
+                bundle.discard()
+                sources[bundle_at] = sniff(only, kind)
+    except BaseException:
+        bundle.discard()
+        raise
     if not sources:
         raise UsageError("no LiteLLM logs among the given paths", hint="name the log files, or check the directory")
-    return bundle_bucket_objects(sources, found)
+    return [source for source in sources if source is not None]
 
 
 def ingest(
@@ -352,25 +380,6 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             return _ingest_file(con, index, replace(src, joined=part, digest=KnownDigest(digest),
                                                     line_offset=appended.lines_before),
                                 source_tz, keep_payloads, typed, fingerprint, appended)
-    if src.members and src.joined is None:
-        # DuckDB's JSON reader over a list of files spends ~1 ms per file on the typed
-        # schema (40 s for 20,000 bucket objects); joined into one file they read in 0.1 s.
-        import tempfile
-
-        with tempfile.TemporaryDirectory(prefix="litecost-bundle-") as folder:
-            joined = Path(folder) / "bucket-objects.jsonl"
-            try:
-                files.join_lines(src.members, joined)
-            except OSError as exc:
-                # A member that went unreadable since detection, or no room in TMPDIR.
-                member = exc.filename is not None and str(exc.filename) != str(joined)
-                raise UsageError(
-                    f"cannot join {src.description} into {joined}: "
-                    f"{redact(str(exc.filename)) + ': ' if member else ''}{exc.strerror or exc}; nothing was stored",
-                    hint="check that file's permissions" if member
-                    else f"point TMPDIR at a writable directory with {files.human_bytes(src.size_bytes)} free",
-                ) from None
-            return _ingest_file(con, index, replace(src, joined=joined), source_tz, keep_payloads, typed, fingerprint)
     # Not a sequence: DuckDB does not roll sequences back, and a retried transaction
     # (see `ingest`) must not leave gaps in the numbering users see.
     ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
