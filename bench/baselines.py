@@ -25,7 +25,9 @@ Floors — the raw DuckDB work that litecost cannot avoid, on the same file:
   sums of token categories and cost) plus the invoice side.
 
 Comparison — a straightforward pandas script (``pandas-jsonl``, ``pandas-csv``): read the
-file, normalise the nested fields litecost needs, and compute the same count and token sum.
+file, normalise the nested fields litecost needs, and compute the same count and token sum;
+and a polars one for JSON lines (``polars-jsonl``): ``scan_ndjson`` with a schema of those
+fields, the same columns selected.
 """
 
 from __future__ import annotations
@@ -283,6 +285,44 @@ def pandas_jsonl(path: str) -> dict:
     return {"rows": len(out), "prompt_tokens": int(out["prompt_tokens"].fillna(0).sum())}
 
 
+def polars_jsonl(path: str) -> dict:
+    import polars as pl
+
+    usage = pl.Struct({
+        "prompt_tokens": pl.Int64, "completion_tokens": pl.Int64,
+        "prompt_tokens_details": pl.Struct({"cached_tokens": pl.Int64, "cache_creation_tokens": pl.Int64}),
+        "completion_tokens_details": pl.Struct({"reasoning_tokens": pl.Int64}),
+    })
+    schema = {
+        "id": pl.String, "startTime": pl.Float64, "endTime": pl.Float64, "status": pl.String,
+        "custom_llm_provider": pl.String, "model": pl.String, "model_group": pl.String,
+        "metadata": pl.Struct({"user_api_key_hash": pl.String, "user_api_key_alias": pl.String,
+                               "user_api_key_team_id": pl.String, "user_api_key_team_alias": pl.String,
+                               "user_api_key_user_id": pl.String, "usage_object": usage}),
+        "hidden_params": pl.Struct({"usage_object": usage}),
+        "request_tags": pl.List(pl.String), "prompt_tokens": pl.Int64, "completion_tokens": pl.Int64,
+        "response_cost": pl.Float64, "cost_breakdown": pl.Struct({"original_cost": pl.Float64}),
+        "model_map_information": pl.Struct({"model_map_key": pl.String}),
+    }
+    meta, details = pl.col("metadata").struct, pl.col("metadata").struct.field("usage_object").struct
+    out = pl.scan_ndjson(path, schema=schema).select(
+        pl.col("id").alias("request_id"),
+        pl.from_epoch((pl.col("startTime") * 1e6).cast(pl.Int64), time_unit="us").alias("start"),
+        pl.from_epoch((pl.col("endTime") * 1e6).cast(pl.Int64), time_unit="us").alias("end"),
+        "status", pl.col("custom_llm_provider").alias("provider"), "model", "model_group",
+        meta.field("user_api_key_hash").alias("key_hash"), meta.field("user_api_key_alias").alias("key_alias"),
+        meta.field("user_api_key_team_id").alias("team_id"), meta.field("user_api_key_team_alias").alias("team_alias"),
+        meta.field("user_api_key_user_id").alias("user"), pl.col("request_tags").alias("tags"),
+        "prompt_tokens", "completion_tokens",
+        details.field("prompt_tokens_details").struct.field("cached_tokens").alias("cached_tokens"),
+        details.field("prompt_tokens_details").struct.field("cache_creation_tokens").alias("cache_creation"),
+        details.field("completion_tokens_details").struct.field("reasoning_tokens").alias("reasoning"),
+        pl.col("response_cost").alias("cost"), pl.col("cost_breakdown").struct.field("original_cost").alias("original_cost"),
+        pl.col("model_map_information").struct.field("model_map_key").alias("map_key"),
+    ).collect()
+    return {"rows": out.height, "prompt_tokens": int(out["prompt_tokens"].fill_null(0).sum())}
+
+
 def pandas_csv(path: str) -> dict:
     import pandas as pd
 
@@ -329,6 +369,8 @@ def main(argv: list[str]) -> int:
         result = pandas_jsonl(args[0])
     elif what == "pandas-csv":
         result = pandas_csv(args[0])
+    elif what == "polars-jsonl":
+        result = polars_jsonl(args[0])
     else:
         raise SystemExit(f"unknown baseline {what!r}")
     print(json.dumps(result))

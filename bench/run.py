@@ -270,7 +270,7 @@ def machine_info() -> dict:
         info["litecost"] = __version__
     except Exception:
         info["litecost"] = None
-    for module in ("pandas", "psutil"):
+    for module in ("pandas", "polars", "psutil"):
         try:
             info[module] = __import__(module).__version__
         except Exception:
@@ -511,6 +511,7 @@ class Harness:
             if first["status"] == "ok" and extra.get("status") == "ok":
                 bench["ratio_to_floor_with_metadata_parse"] = round(first["median_s"] / extra["median_s"], 2)
         bench["pandas"] = self.pandas(kind, path, nbytes, rows)
+        bench["polars"] = self.polars(kind, path, nbytes, rows)
         self.add(bench)
         if reingest:
             unchanged = summarize(unchangeds) | {"command": " ".join(cmd) + "   (same file again, unchanged: skipped)"}
@@ -582,6 +583,19 @@ class Harness:
                               check=lambda out: _expect_rows(out, rows))
         result["what"] = ("pd.read_json(lines=True) + json_normalize(metadata, hidden_params, cost_breakdown)"
                           if kind == "jsonl" else "pd.read_csv(usecols=needed) + json.loads(metadata, request_tags)")
+        return result
+
+    def polars(self, kind: str, path: str, nbytes: int, rows: int) -> dict:
+        if kind != "jsonl":
+            return {"status": "skipped", "reason": "the polars comparison is for callback JSON lines"}
+        if nbytes > self.args.pandas_max:
+            return {"status": "skipped", "reason": f"input larger than --pandas-max {generate.human_size(self.args.pandas_max)}"}
+        result = self.measure(f"polars-{kind}", self.baseline(f"polars-{kind}", path), self.args.pandas_runs,
+                              check=lambda out: _expect_rows(out, rows))
+        result["what"] = "pl.scan_ndjson(schema=the fields litecost reads) + the same columns selected, collected"
+        if result["status"] == "ok":
+            result["throughput"] = {"rows_per_s": round(rows / result["median_s"]),
+                                    "mb_per_s": round(nbytes / MB / result["median_s"], 1)}
         return result
 
     def bench_reports(self, store: dict) -> None:
@@ -837,8 +851,8 @@ def _fmt_s(value) -> str:
 
 def markdown(results: dict) -> str:
     lines = [
-        "| benchmark | input | rows | median (min–max) | floor | ratio | peak RSS | throughput | pandas |",
-        "|---|---|---:|---:|---:|---:|---:|---|---:|",
+        "| benchmark | input | rows | median (min–max) | floor | ratio | peak RSS | throughput | pandas | polars |",
+        "|---|---|---:|---:|---:|---:|---:|---|---:|---:|",
     ]
     for b in results["benchmarks"]:
         inp = b.get("input") or {}
@@ -847,7 +861,7 @@ def markdown(results: dict) -> str:
             size = f"store {size}"
         rows = f"{inp['rows']:,}" if inp.get("rows") else "–"
         if b.get("status") != "ok":
-            lines.append(f"| {b['name']} | {size} | {rows} | {b.get('status')} | | | | | |")
+            lines.append(f"| {b['name']} | {size} | {rows} | {b.get('status')} | | | | | | |")
             continue
         floor = b.get("floor", {})
         ratio = b.get("ratio_to_floor")
@@ -858,14 +872,15 @@ def markdown(results: dict) -> str:
         spread = f" ({b['min_s']:.3g}–{b['max_s']:.3g})" if b.get("n", 1) > 1 else ""
         tp = b.get("throughput")
         tp_text = f"{tp['rows_per_s']:,} rows/s, {tp['mb_per_s']} MB/s" if tp else ""
-        pandas = b.get("pandas")
-        if pandas and pandas.get("status") == "ok":
-            pandas_text = f"{_fmt_s(pandas['median_s'])}, {pandas['peak_rss_mb']:.0f} MB"
-        else:
-            pandas_text = pandas.get("status", "") if pandas else ""
+        compared = []
+        for other in (b.get("pandas"), b.get("polars")):
+            if other and other.get("status") == "ok":
+                compared.append(f"{_fmt_s(other['median_s'])}, {other['peak_rss_mb']:.0f} MB")
+            else:
+                compared.append(other.get("status", "") if other else "")
         lines.append(
             f"| {b['name']} | {size} | {rows} | {_fmt_s(b['median_s'])}{spread}{extra} | {_fmt_s(floor.get('median_s'))} "
-            f"| {'' if ratio is None else f'{ratio}×'} | {b['peak_rss_mb']:.0f} MB{floor_rss} | {tp_text} | {pandas_text} |"
+            f"| {'' if ratio is None else f'{ratio}×'} | {b['peak_rss_mb']:.0f} MB{floor_rss} | {tp_text} | {compared[0]} | {compared[1]} |"
         )
     stored = [b for b in results["benchmarks"] if b.get("floor_with_write", {}).get("median_s")]
     if stored:

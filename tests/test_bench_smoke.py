@@ -61,7 +61,10 @@ def test_bench_smoke_run_writes_results(tmp_path):
         assert bench["store_bytes_per_million_calls"] > 0
         # every row was counted as inserted (the check inside the harness), on every run
         assert all(r["check"]["inserted"] == bench["input"]["rows"] for r in bench["runs"])
-        assert "pandas" in bench
+        assert "pandas" in bench and "polars" in bench
+    polars = benches["ingest-jsonl-10.0MB"]["polars"]
+    assert polars["status"] == "ok" and all(r["check"]["rows"] == benches["ingest-jsonl-10.0MB"]["input"]["rows"]
+                                            for r in polars["runs"])
     reingest = benches["reingest-jsonl-10.0MB"]
     assert reingest["ratio_to_first_ingest"] > 0
     assert all(r["check"]["duplicates"] == reingest["input"]["rows"] for r in reingest["runs"])
