@@ -126,3 +126,13 @@ def test_objects_the_quick_look_does_not_take_are_still_read_as_files(cli, db, t
     doc = run.json()
     assert [(f["files"], f["inserted"]) for f in doc["files"]] == [(2, 2), (1, 1), (1, 1)]  # a BOM, a CR: files
     assert stored(db, "SELECT request_id FROM calls ORDER BY 1") == [("a",), ("b",), ("c",), ("d",)]
+
+
+def test_detection_reports_its_progress_through_the_files(tmp_path, monkeypatch):
+    import litecost.sources.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "PROGRESS_EVERY", 2)
+    bucket(tmp_path / "b", {f"2026-10-01/call-{i}.json": slp(f"call-{i}") for i in range(5)})
+    heard = []
+    [bundle] = ingest_module.detect_files([str(tmp_path / "b")], on_progress=lambda done, total: heard.append((done, total)))
+    assert heard == [(2, 5), (4, 5), (5, 5)] and len(bundle.members) == 5

@@ -146,3 +146,19 @@ def test_ingest_progress_advances_by_bytes_within_one_large_file(tmp_path):
     assert all(hours == "0" for hours in re.findall(r" left (\d+):\d\d:\d\d", screen)), screen[-2000:]
     # Then one line with the rate and the peak memory against the limit.
     assert re.search(r"litecost: read 0\.3 GB in [0-9.]+ s \([0-9,]+ MB/s\), peak memory [0-9.]+ GB within the memory limit of ", screen)
+
+
+@pytest.mark.slow
+def test_detecting_a_synced_bucket_shows_its_files_counted_on_a_terminal_only(tmp_path):
+    bucket = tmp_path / "litellm-logs"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "generate.py"), "bucket", str(bucket), "--rows", "10000"],
+                   check=True, capture_output=True)
+    screen = in_terminal(80, "--db", str(tmp_path / "t.duckdb"), "ingest", str(bucket), "--format", "json")
+    counted = [int(n) for n in re.findall(r"detecting .*? (\d+)/10000 files", screen)]
+    # Drawn ten times a second: which of the counts (every 2,000 files) show depends on the clock.
+    assert counted == sorted(counted) and set(counted) <= set(range(0, 10001, 2000)), screen[:2000]
+    assert set(counted) - {0, 10000}, f"the count never moved: {counted}"
+    assert "10,000 files" in screen  # then the one line that names the bundle
+    piped_run = subprocess.run([*LITECOST, "--db", str(tmp_path / "p.duckdb"), "ingest", str(bucket)],
+                               capture_output=True, text=True, timeout=120)
+    assert piped_run.returncode == 0 and "/10000 files" not in piped_run.stderr

@@ -146,8 +146,13 @@ def check_time_zone(store: Store, tz: str) -> None:
         raise UsageError(f"unknown time zone {tz!r}", hint="use an IANA name such as UTC or Europe/Berlin") from None
 
 
+# Detection reports its progress every this many files (a bucket holds hundreds of thousands).
+PROGRESS_EVERY = 2_000
+
+
 def detect_files(
-    patterns: list[str], kind: str = "auto", on_skip: Callable[[Path, str], None] | None = None
+    patterns: list[str], kind: str = "auto", on_skip: Callable[[Path, str], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> list[SourceFile]:
     """Expand and recognise every input before anything is written.
 
@@ -158,7 +163,8 @@ def detect_files(
     The `.json` files a folder search finds that are each one LiteLLM bucket object — what
     the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request — become
     one bundle in the place of the first of them, joined into one JSON lines file as they
-    are read (see `BundleWriter`); every other file stays a file.
+    are read (see `BundleWriter`); every other file stays a file. `on_progress(done, total)`
+    hears how many of the files are recognised, every `PROGRESS_EVERY` files and at the end.
     """
     paths = expand_paths(patterns)
     candidates = [not named and kind != "spendlogs" and str(path).endswith(".json") for path, named in paths]
@@ -166,7 +172,9 @@ def detect_files(
     sources: list[SourceFile | None] = []
     bundle, bundle_at = BundleWriter(), None
     try:
-        for (path, named), candidate in zip(paths, candidates):
+        for done, ((path, named), candidate) in enumerate(zip(paths, candidates)):
+            if on_progress and done % PROGRESS_EVERY == 0 and done:
+                on_progress(done, len(paths))
             line = bucket_object(path, kind) if quick and candidate else None
             if line is not None:
                 if bundle_at is None:
@@ -188,6 +196,8 @@ def detect_files(
                 [only] = bundle.members
                 bundle.discard()
                 sources[bundle_at] = sniff(only, kind)
+        if on_progress:
+            on_progress(len(paths), len(paths))
     except BaseException:
         bundle.discard()
         raise
