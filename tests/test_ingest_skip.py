@@ -189,3 +189,32 @@ def test_neither_a_skipped_nor_a_grown_file_is_hashed_whole(cli, db, tmp_path, m
     assert hashed == []
     assert cli("ingest", path, "--reread", "--format", "json").json()["rows_read"] == 301
     assert hashed == [path]
+
+
+def test_every_layout_is_skipped_when_unchanged_and_read_in_full_when_grown_unless_jsonl(cli, db, tmp_path):
+    import gzip
+    import shutil
+
+    from conftest import DATA
+
+    csv = tmp_path / "spendlogs.csv"
+    shutil.copyfile(DATA / "spendlogs_v1110.csv", csv)
+    gz = tmp_path / "callbacks.jsonl.gz"
+    gz.write_bytes(gzip.compress(write_jsonl(tmp_path / "plain.jsonl", [slp("g1"), slp("g2")]).read_bytes()))
+    inputs = [csv, gz, DATA / "spendlogs.parquet", DATA / "spendlogs_v2_page.json"]
+    first = cli("ingest", *inputs, "--format", "json").json()
+    assert first["skipped"] == 0 and first["inserted"] > 0
+    again = cli("ingest", *inputs, "--format", "json").json()
+    assert [(f["skipped"], f["ingest_id"]) for f in again["files"]] == [(True, i) for i in range(1, 5)]
+    assert again["rows_read"] == 0
+    # A grown CSV or gzip file has no place to resume from: read in full, its old rows duplicates.
+    rows = csv.read_text().splitlines()
+    with csv.open("a") as fh:
+        fh.write(rows[1].replace(rows[1].split(",")[0], "chatcmpl-appended-row", 1) + "\n")
+    gz.write_bytes(gzip.compress((tmp_path / "plain.jsonl").read_bytes() + (json.dumps(slp("g3")) + "\n").encode()))
+    grown = cli("ingest", csv, gz, "--format", "json")
+    assert grown.exit_code == 0, grown.stderr
+    by_path = {f["path"]: f for f in grown.json()["files"]}
+    assert (by_path[str(csv)]["first_byte"], by_path[str(csv)]["inserted"]) == (0, 1)
+    assert by_path[str(csv)]["duplicates"] == len(rows) - 1
+    assert (by_path[str(gz)]["first_byte"], by_path[str(gz)]["inserted"], by_path[str(gz)]["duplicates"]) == (0, 1, 2)
