@@ -60,6 +60,7 @@ TARGETS = {
     "ingest_callbacks_vs_floor": "litecost ingest of callback JSONL <= 2x the DuckDB floor on 1 GB (throughput stated)",
     "reingest_vs_ingest": "re-ingest of the same file read again (--reread: all duplicates) <= first ingest time",
     "unchanged_vs_ingest": "ingest of a file unchanged since its first ingest (skipped by fingerprint) <= 5% of the first ingest",
+    "bucket_vs_jsonl": "ingest of 100,000 bucket files <= 3x the same calls as one JSONL file",
     "grown_vs_ingest": "ingest of a JSONL file grown by 1% since its first ingest (read from where it stopped) <= 5% of the first ingest",
     "ingest_peak_memory": "peak RSS bounded and independent of input size (5 GB input under 2 GB RSS)",
     "report_by_tag": "report --by tag for a month over 10M calls <= 1.5 s",
@@ -312,7 +313,7 @@ class Harness:
 
     @property
     def only(self) -> set[str]:
-        groups = {"help", "ingest", "csv", "report", "reconcile"}
+        groups = {"help", "ingest", "csv", "bucket", "report", "reconcile"}
         return set(self.args.only.split(",")) & groups if self.args.only else groups
 
     def log(self, message: str) -> None:
@@ -585,6 +586,41 @@ class Harness:
                           if kind == "jsonl" else "pd.read_csv(usecols=needed) + json.loads(metadata, request_tags)")
         return result
 
+    def bench_bucket(self, rows: int, runs: int) -> None:
+        """A synced bucket of `rows` single-call files (generate.py bucket) against the same
+        calls as one JSONL file (generate.py jsonl, same seed), each ingested into a new store."""
+        root = self.data_dir / f"bucket-{rows}rows-s{self.args.seed}"
+        meta_path = root.with_name(root.name + ".meta.json")
+        meta = json.loads(meta_path.read_text()) if meta_path.exists() and root.is_dir() else None
+        if meta is None or meta.get("generator_version") != generate.GENERATOR_VERSION:
+            shutil.rmtree(root, ignore_errors=True)
+            self.log(f"generating {root.name} ({rows:,} files) ...")
+            if self.templates is None:
+                self.templates = generate.Templates()
+            meta = generate.write_bucket_tree(root, rows=rows, seed=self.args.seed, templates=self.templates)
+            meta_path.write_text(json.dumps(meta))
+        lines = self.ensure_input("jsonl", None, rows)
+        label = f"ingest-bucket-{rows // 1000}k-files"
+        db = self.work_dir / f"{label}.duckdb"
+
+        def stored_all(out: str) -> dict:
+            doc = json.loads(out)
+            _expect(doc["inserted"] == rows and doc["rejected"] == 0, f"unexpected ingest counts for {rows} calls: {doc}")
+            return {"inserted": doc["inserted"], "files": sum(f["files"] for f in doc["files"])}
+
+        fresh = lambda: self._fresh_db(db)  # noqa: E731
+        bucket = self.measure(label, self.litecost + ["--db", str(db), "ingest", str(root), "--format", "json"], runs,
+                              before=fresh, check=stored_all)
+        one_file = self.measure(f"{label}-as-one-jsonl", self.litecost + ["--db", str(db), "ingest", lines["path"],
+                                                                          "--format", "json"], runs,
+                                before=fresh, check=stored_all)
+        self._fresh_db(db)
+        bench = _paired(label, f"litecost ingest of a synced bucket ({rows:,} single-call .json files)", bucket, one_file,
+                        group="ingest", kind="bucket",
+                        floor_what="litecost ingest of the same calls as one JSONL file (generate.py jsonl, same seed)")
+        bench["input"] = {"path": str(root), "bytes": meta["bytes"], "rows": rows, "files": meta["files"]}
+        self.add(bench)
+
     def polars(self, kind: str, path: str, nbytes: int, rows: int) -> dict:
         if kind != "jsonl":
             return {"status": "skipped", "reason": "the polars comparison is for callback JSON lines"}
@@ -656,6 +692,8 @@ class Harness:
             for kind in a.rows_formats:
                 for rows in a.csv_rows:
                     self.bench_ingest(kind, None, a.runs, reingest=a.csv_reingest, rows=rows, payload_bytes=a.csv_payload)
+        if "bucket" in self.only:
+            self.bench_bucket(a.bucket_rows, a.runs)
         if self.only & {"report", "reconcile"}:
             store = self.ensure_store(a.rows)
             self.results["store"] = {
@@ -763,6 +801,15 @@ def evaluate_targets(results: dict) -> list[dict]:
                                      for b in skips)))
     else:
         out.append(_target("unchanged_vs_ingest", None, None, "not measured"))
+
+    buckets = [b for b in benches if b.get("kind") == "bucket" and ok(b) and b.get("ratio_to_floor")]
+    if buckets:
+        largest = max(buckets, key=lambda b: b["input"]["rows"])
+        out.append(_target("bucket_vs_jsonl", largest["ratio_to_floor"], largest["ratio_to_floor"] <= 3.0,
+                           f"{largest['name']}: {largest['median_s']:.2f}s vs {largest['floor']['median_s']:.2f}s as one JSONL"
+                           + (" (smoke size, not the 100,000 files of the target)" if largest["input"]["rows"] < 100_000 else "")))
+    else:
+        out.append(_target("bucket_vs_jsonl", None, None, "not measured"))
 
     grown = [b for b in benches if b["name"].startswith("grown-") and ok(b) and "ratio_to_first_ingest" in b]
     if grown:
@@ -924,7 +971,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--reconcile-args", default=f"{{invoice_ids}} --period {PERIOD} --format csv",
                    help="arguments after `litecost --db STORE reconcile`; {invoice_ids} is replaced by the ids of"
                         " the store's invoice files [%(default)s]")
-    p.add_argument("--only", help="comma-separated subset of: help,ingest,csv,report,reconcile")
+    p.add_argument("--bucket-rows", type=int, help="calls (= files) in the synced-bucket benchmark [100,000]")
+    p.add_argument("--only", help="comma-separated subset of: help,ingest,csv,bucket,report,reconcile")
     p.add_argument("--out-dir", type=Path, default=BENCH / "out")
     p.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     p.add_argument("--timeout", type=float, default=3600, help="seconds before one process is killed")
@@ -936,11 +984,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         a.rows = a.rows or 20_000
         a.sizes = a.sizes or ["10MB"]
         a.csv_sizes = a.csv_sizes or ["2MB"]
+        a.bucket_rows = a.bucket_rows or 2_000
         a.runs = a.runs or 1
     else:
         a.rows = a.rows or 10_000_000
         a.sizes = a.sizes or ["10MB", "1GB"]
         a.csv_sizes = a.csv_sizes or ["1GB"]
+        a.bucket_rows = a.bucket_rows or 100_000
         a.runs = a.runs or 3
     a.pandas_max = generate.parse_size(a.pandas_max)
     a.keep_below = generate.parse_size("2GB")

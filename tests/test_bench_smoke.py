@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 RUN = REPO / "bench" / "run.py"
 
 EXPECTED_BENCHMARKS = {
-    "help", "ingest-jsonl-10.0MB", "reingest-jsonl-10.0MB", "unchanged-ingest-jsonl-10.0MB", "grown-ingest-jsonl-10.0MB", "ingest-csv-2.0MB",
+    "help", "ingest-jsonl-10.0MB", "reingest-jsonl-10.0MB", "unchanged-ingest-jsonl-10.0MB", "grown-ingest-jsonl-10.0MB", "ingest-csv-2.0MB", "ingest-bucket-2k-files",
     "report-tag", "report-team-model", "report-tag-even", "reconcile",
 }
 EXPECTED_TARGETS = {
-    "ingest_callbacks_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "grown_vs_ingest", "ingest_peak_memory", "report_by_tag", "reconcile",
+    "ingest_callbacks_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "grown_vs_ingest", "bucket_vs_jsonl", "ingest_peak_memory", "report_by_tag", "reconcile",
     "help", "store_size",
 }
 
