@@ -121,11 +121,13 @@ def test_objects_the_quick_look_does_not_take_are_still_read_as_files(cli, db, t
     bucket(root, {"2026-10-01/a.json": slp("a"), "2026-10-01/b.json": slp("b")})
     (root / "2026-10-01" / "bom.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(slp("c")).encode())
     (root / "2026-10-01" / "crlf.json").write_bytes(json.dumps(slp("d")).encode().replace(b", ", b",\r ", 1))
+    # LiteLLM's json.dumps writes a float NaN as NaN, which orjson refuses: read as a file, not lost.
+    (root / "2026-10-01" / "nan.json").write_text(json.dumps(slp("e", saved_cache_cost=float("nan"))))
     run = cli("ingest", root, "--format", "json")
     assert run.exit_code == 0, run.stderr
     doc = run.json()
-    assert [(f["files"], f["inserted"]) for f in doc["files"]] == [(2, 2), (1, 1), (1, 1)]  # a BOM, a CR: files
-    assert stored(db, "SELECT request_id FROM calls ORDER BY 1") == [("a",), ("b",), ("c",), ("d",)]
+    assert [(f["files"], f["inserted"]) for f in doc["files"]] == [(2, 2), (1, 1), (1, 1), (1, 1)]  # BOM, CR, NaN
+    assert stored(db, "SELECT request_id FROM calls ORDER BY 1") == [("a",), ("b",), ("c",), ("d",), ("e",)]
 
 
 def test_detection_reports_its_progress_through_the_files(tmp_path, monkeypatch):
