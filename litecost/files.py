@@ -18,17 +18,19 @@ from pathlib import Path
 from litecost.errors import BadInputError, UsageError
 
 
-def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> list[tuple[Path, bool]]:
+def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str,
+                 bare_names: bool = False) -> list[tuple[Path, bool]]:
     """Files, directories (searched recursively for files ending in `suffixes`, optionally
-    `.gz`) and glob patterns. Each path comes with whether the user named it (True) or a
-    directory search found it (False)."""
+    `.gz`, and with `bare_names` also files whose names have no dot at all) and glob
+    patterns. Each path comes with whether the user named it (True) or a directory search
+    found it (False)."""
     found: dict[str, bool] = {}  # by the path's normal text (Path objects hash slowly, felt at 100,000)
     for pattern in patterns:
         path = Path(pattern)
         named = True
         if path.is_dir():
             named = False
-            matches = sorted(_files_under(str(path), suffixes))
+            matches = sorted(_files_under(str(path), suffixes, bare_names))
             if not matches:
                 raise UsageError(f"{pattern}: directory holds no {what}", hint=f"expected {', '.join(suffixes)} files (optionally .gz)")
         elif path.is_file():
@@ -46,9 +48,9 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str) -> l
     return [(Path(match), named) for match, named in found.items()]
 
 
-def _files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
+def _files_under(folder: str, suffixes: tuple[str, ...], bare_names: bool = False) -> list[str]:
     """Regular files (or links to them) under `folder`, at any depth, whose names end in
-    `suffixes` (optionally `.gz`); links to folders are not followed, and a folder that
+    `suffixes` (optionally `.gz`) or, with `bare_names`, hold no dot; links to folders are not followed, and a folder that
     cannot be listed is passed over, as `Path.rglob` does. One `scandir` per folder: a synced
     bucket holds hundreds of thousands of files (rglob with a stat each: 0.6 s per 100,000)."""
     found: list[str] = []
@@ -62,7 +64,8 @@ def _files_under(folder: str, suffixes: tuple[str, ...]) -> list[str]:
             for entry in entries:
                 if entry.is_dir(follow_symlinks=False):
                     folders.append(entry.path)
-                elif entry.name.removesuffix(".gz").endswith(suffixes) and entry.is_file():
+                elif (entry.name.removesuffix(".gz").endswith(suffixes) or bare_names and "." not in entry.name) \
+                        and entry.is_file():
                     found.append(entry.path)
     return found
 

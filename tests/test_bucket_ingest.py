@@ -138,3 +138,24 @@ def test_detection_reports_its_progress_through_the_files(tmp_path, monkeypatch)
     heard = []
     [bundle] = ingest_module.detect_files([str(tmp_path / "b")], on_progress=lambda done, total: heard.append((done, total)))
     assert heard == [(2, 5), (4, 5), (5, 5)] and len(bundle.members) == 5
+
+
+def test_gcs_objects_without_an_extension_are_found_and_bundled(cli, db, tmp_path):
+    # LiteLLM 1.110's gcs_bucket logger with GCS_USE_BATCHED_LOGGING off: DATE/<response id>
+    # and DATE/failure-<hex>, no extension; batched (the default): DATE/batch-<ms>-<hex>.ndjson.
+    root = tmp_path / "gcs"
+    bucket(root, {
+        "2026-10-01/chatcmpl-a": slp("chatcmpl-a"),
+        "2026-10-01/chatcmpl-b": slp("chatcmpl-b"),
+        "2026-10-01/failure-0123abcd": slp("chatcmpl-f", status="failure", response_cost=0.0),
+        "2026-10-01/NOTES": "kept by the team, not a log",
+    })
+    (root / "2026-10-02").mkdir()
+    (root / "2026-10-02" / "batch-1790900000000-a1b2c3d4.ndjson").write_text(
+        json.dumps(slp("chatcmpl-c")) + "\n" + json.dumps(slp("chatcmpl-d")))  # "\n".join: no last newline
+    run = cli("ingest", root, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    doc = run.json()
+    assert [(f["files"], f["rows_read"], f["inserted"]) for f in doc["files"]] == [(3, 3, 3), (1, 2, 2)]
+    assert "NOTES" in run.stderr and "skipped" in run.stderr
+    assert stored(db, "SELECT count(*) FROM calls") == [(5,)]

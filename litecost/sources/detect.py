@@ -98,8 +98,11 @@ class SourceFile:
 
 
 def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
-    """Log files among files, directories and globs (see `litecost.files.expand_paths`)."""
-    return files.expand_paths(patterns, _LOG_SUFFIXES, "log files")
+    """Log files among files, directories and globs (see `litecost.files.expand_paths`). A
+    folder search also takes files without an extension: LiteLLM's `gcs_bucket` logger, one
+    object per call (GCS_USE_BATCHED_LOGGING off), names them `DATE/<response id>` and
+    `DATE/failure-<hex>`; whatever else such a file is, sniff says so and it is skipped."""
+    return files.expand_paths(patterns, _LOG_SUFFIXES, "log files", bare_names=True)
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:

@@ -146,6 +146,12 @@ def check_time_zone(store: Store, tz: str) -> None:
         raise UsageError(f"unknown time zone {tz!r}", hint="use an IANA name such as UTC or Europe/Berlin") from None
 
 
+def _may_be_bucket_object(path: str) -> bool:
+    """Named as the `s3` logger (`<id>.json`) or the one-object-per-call `gcs_bucket` logger
+    (`<id>`, no extension) names an object (text, not `Path.suffix`: 100,000 of them)."""
+    return path.endswith(".json") or "." not in path[path.rfind("/") + 1:]
+
+
 # Detection reports its progress every this many files (a bucket holds hundreds of thousands).
 PROGRESS_EVERY = 2_000
 
@@ -160,14 +166,14 @@ def detect_files(
     README's JSON, an invoice next to the exports) is skipped and reported through
     `on_skip`; a file the user named is an error.
 
-    The `.json` files a folder search finds that are each one LiteLLM bucket object — what
-    the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request — become
+    The `.json` (and extension-less) files a folder search finds that are each one LiteLLM
+    bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request — become
     one bundle in the place of the first of them, joined into one JSON lines file as they
     are read (see `BundleWriter`); every other file stays a file. `on_progress(done, total)`
     hears how many of the files are recognised, every `PROGRESS_EVERY` files and at the end.
     """
     paths = expand_paths(patterns)
-    candidates = [not named and kind != "spendlogs" and str(path).endswith(".json") for path, named in paths]
+    candidates = [not named and kind != "spendlogs" and _may_be_bucket_object(str(path)) for path, named in paths]
     quick = sum(candidates) >= MIN_BUNDLE
     sources: list[SourceFile | None] = []
     bundle, bundle_at = BundleWriter(), None
