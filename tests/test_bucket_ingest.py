@@ -159,3 +159,12 @@ def test_gcs_objects_without_an_extension_are_found_and_bundled(cli, db, tmp_pat
     assert [(f["files"], f["rows_read"], f["inserted"]) for f in doc["files"]] == [(3, 3, 3), (1, 2, 2)]
     assert "NOTES" in run.stderr and "skipped" in run.stderr
     assert stored(db, "SELECT count(*) FROM calls") == [(5,)]
+
+
+def test_names_without_an_extension_are_not_looked_for_in_hidden_folders(tmp_path):
+    from litecost.sources.detect import expand_paths
+
+    bucket(tmp_path / "logs", {"2026-10-01/chatcmpl-a": slp("chatcmpl-a"), ".git/HEAD": "ref: refs/heads/main",
+                               ".git/objects/ab/cdef": "x", ".cache/kept.json": slp("chatcmpl-k")})
+    found = sorted(str(path.relative_to(tmp_path / "logs")) for path, _named in expand_paths([str(tmp_path / "logs")]))
+    assert found == [".cache/kept.json", "2026-10-01/chatcmpl-a"]
