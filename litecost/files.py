@@ -24,6 +24,12 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str,
     `.gz`, and with `bare_names` also files whose names have no dot at all) and glob
     patterns. Each path comes with whether the user named it (True) or a directory search
     found it (False)."""
+    return [(Path(text), named) for text, named in expand_path_texts(patterns, suffixes, what, bare_names)]
+
+
+def expand_path_texts(patterns: list[str], suffixes: tuple[str, ...], what: str,
+                      bare_names: bool = False) -> list[tuple[str, bool]]:
+    """`expand_paths` as text: making 100,000 `Path` objects costs a synced bucket 0.5 s."""
     found: dict[str, bool] = {}  # by the path's normal text (Path objects hash slowly, felt at 100,000)
     for pattern in patterns:
         path = Path(pattern)
@@ -45,7 +51,7 @@ def expand_paths(patterns: list[str], suffixes: tuple[str, ...], what: str,
             raise UsageError(f"{pattern}: no such file or directory", hint="check the path")
         for match in matches:
             found[match] = found.get(match, False) or named
-    return [(Path(match), named) for match, named in found.items()]
+    return list(found.items())
 
 
 def _files_under(folder: str, suffixes: tuple[str, ...], bare_names: bool = False) -> list[str]:

@@ -45,8 +45,9 @@ class SourceFile:
     # Computed on a worker thread while the file is read, once ingest `start`s it (or known).
     digest: files.DeferredDigest | KnownDigest
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
-    # A bundle's member files, in order, each one line; `path` is the folder they were found in.
-    members: tuple[Path, ...] = ()
+    # A bundle's member files (as text), in order, each one line; `path` is the folder they
+    # were found in.
+    members: tuple[str, ...] = ()
     # Where a bundle's members are joined into one JSON lines file for the readers: one
     # file reads at DuckDB's full speed, thousands cost it ~1 ms each (see ingest). For a
     # file read from where its last ingest stopped: a copy of its appended lines.
@@ -103,6 +104,11 @@ def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
     object per call (GCS_USE_BATCHED_LOGGING off), names them `DATE/<response id>` and
     `DATE/failure-<hex>`; whatever else such a file is, sniff says so and it is skipped."""
     return files.expand_paths(patterns, _LOG_SUFFIXES, "log files", bare_names=True)
+
+
+def expand_path_texts(patterns: list[str]) -> list[tuple[str, bool]]:
+    """`expand_paths` as text (see `litecost.files.expand_path_texts`)."""
+    return files.expand_path_texts(patterns, _LOG_SUFFIXES, "log files", bare_names=True)
 
 
 def _read_head(path: Path) -> tuple[bytes, bool]:
@@ -279,7 +285,7 @@ class KnownDigest:
 MIN_BUNDLE = 2
 
 
-def bucket_object(path: Path, kind: str = "auto") -> bytes | None:
+def bucket_object(path: str | Path, kind: str = "auto") -> bytes | None:
     """`path`'s one line (with its newline) when it plainly is one LiteLLM bucket object —
     one StandardLoggingPayload on one line of UTF-8, as the `s3` / `gcs_bucket` loggers write a
     request; else None, and `sniff` judges it. One read and one parse per file and nothing
@@ -313,13 +319,13 @@ class BundleWriter:
     exit)."""
 
     def __init__(self) -> None:
-        self.members: list[Path] = []
+        self.members: list[str] = []
         self.size = 0
         self._sha256 = hashlib.sha256()
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._out = None
 
-    def add(self, path: Path, line: bytes) -> None:
+    def add(self, path: str, line: bytes) -> None:
         try:
             if self._out is None:
                 self._scratch = tempfile.TemporaryDirectory(prefix="litecost-bundle-")
@@ -338,12 +344,12 @@ class BundleWriter:
             self._out.close()  # writes what is buffered: the disk may be full only now
         except OSError as exc:
             raise self._failed(exc, self.members[0]) from None
-        folder = Path(os.path.commonpath([str(m.parent) for m in self.members]))
+        folder = Path(os.path.commonpath([os.path.dirname(m) for m in self.members]))
         digest = KnownDigest(files.Digest(self._sha256.hexdigest(), len(self.members)))
         return SourceFile(folder, "callbacks", "jsonl", False, self.size, digest, members=tuple(self.members),
                           joined=Path(self._out.name), scratch=self._scratch)
 
-    def _failed(self, exc: OSError, first: Path) -> UsageError:
+    def _failed(self, exc: OSError, first: str) -> UsageError:
         self.discard()
         return UsageError(
             f"cannot join the bucket objects found with {redact(str(first))} into a temporary file:"

@@ -20,7 +20,7 @@ from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import (
-    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_paths, sniff,
+    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts, sniff,
 )
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
@@ -172,8 +172,8 @@ def detect_files(
     are read (see `BundleWriter`); every other file stays a file. `on_progress(done, total)`
     hears how many of the files are recognised, every `PROGRESS_EVERY` files and at the end.
     """
-    paths = expand_paths(patterns)
-    candidates = [not named and kind != "spendlogs" and _may_be_bucket_object(str(path)) for path, named in paths]
+    paths = expand_path_texts(patterns)
+    candidates = [not named and kind != "spendlogs" and _may_be_bucket_object(path) for path, named in paths]
     quick = sum(candidates) >= MIN_BUNDLE
     sources: list[SourceFile | None] = []
     bundle, bundle_at = BundleWriter(), None
@@ -189,19 +189,19 @@ def detect_files(
                 bundle.add(path, line)
                 continue
             try:
-                sources.append(sniff(path, kind))
+                sources.append(sniff(Path(path), kind))
             except BadInputError as exc:
                 if named:
                     raise
                 if on_skip:
-                    on_skip(path, exc.message)
+                    on_skip(Path(path), exc.message)
         if bundle_at is not None:
             if len(bundle.members) >= MIN_BUNDLE:
                 sources[bundle_at] = bundle.bundle()
             else:  # one bucket object is an ordinary file
                 [only] = bundle.members
                 bundle.discard()
-                sources[bundle_at] = sniff(only, kind)
+                sources[bundle_at] = sniff(Path(only), kind)
         if on_progress:
             on_progress(len(paths), len(paths))
     except BaseException:
