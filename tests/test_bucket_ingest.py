@@ -5,6 +5,7 @@ and still every file accounted for (issue 15)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import slp, write_jsonl
 from litecost.store import Store
@@ -162,9 +163,10 @@ def test_gcs_objects_without_an_extension_are_found_and_bundled(cli, db, tmp_pat
 
 
 def test_names_without_an_extension_are_not_looked_for_in_hidden_folders(tmp_path):
-    from litecost.sources.detect import expand_paths
+    from litecost.sources.detect import expand_path_texts
 
     bucket(tmp_path / "logs", {"2026-10-01/chatcmpl-a": slp("chatcmpl-a"), ".git/HEAD": "ref: refs/heads/main",
                                ".git/objects/ab/cdef": "x", ".cache/kept.json": slp("chatcmpl-k")})
-    found = sorted(str(path.relative_to(tmp_path / "logs")) for path, _named in expand_paths([str(tmp_path / "logs")]))
+    root = tmp_path / "logs"
+    found = sorted(str(Path(path).relative_to(root)) for path, _named in expand_path_texts([str(root)]))
     assert found == [".cache/kept.json", "2026-10-01/chatcmpl-a"]

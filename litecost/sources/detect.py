@@ -98,16 +98,12 @@ class SourceFile:
         return f"{kind} as {what}" + (" (gzip)" if self.compressed else "")
 
 
-def expand_paths(patterns: list[str]) -> list[tuple[Path, bool]]:
-    """Log files among files, directories and globs (see `litecost.files.expand_paths`). A
-    folder search also takes files without an extension: LiteLLM's `gcs_bucket` logger, one
-    object per call (GCS_USE_BATCHED_LOGGING off), names them `DATE/<response id>` and
-    `DATE/failure-<hex>`; whatever else such a file is, sniff says so and it is skipped."""
-    return files.expand_paths(patterns, _LOG_SUFFIXES, "log files", bare_names=True)
-
-
 def expand_path_texts(patterns: list[str]) -> list[tuple[str, bool]]:
-    """`expand_paths` as text (see `litecost.files.expand_path_texts`)."""
+    """Log files among files, directories and globs, as text (see
+    `litecost.files.expand_path_texts`). A folder search also takes files without an
+    extension: LiteLLM's `gcs_bucket` logger, one object per call (GCS_USE_BATCHED_LOGGING
+    off), names them `DATE/<response id>` and `DATE/failure-<hex>`; whatever else such a file
+    is, sniff says so and it is skipped."""
     return files.expand_path_texts(patterns, _LOG_SUFFIXES, "log files", bare_names=True)
 
 
@@ -285,7 +281,7 @@ class KnownDigest:
 MIN_BUNDLE = 2
 
 
-def bucket_object(path: str | Path, kind: str = "auto") -> bytes | None:
+def bucket_object(path: str, kind: str = "auto") -> bytes | None:
     """`path`'s one line (with its newline) when it plainly is one LiteLLM bucket object —
     one StandardLoggingPayload on one line of UTF-8, as the `s3` / `gcs_bucket` loggers write a
     request; else None, and `sniff` judges it. One read and one parse per file and nothing

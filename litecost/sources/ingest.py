@@ -337,6 +337,13 @@ def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None,
                       files=len(src.members) or 1, reader="none", skipped=True)
 
 
+def _resumable(src: SourceFile, fingerprint: files.Fingerprint | None) -> bool:
+    """Whether a later read of `src`, once it has grown, can begin where this one ends: a
+    plain JSON lines file (not a bundle, not gzip) with a whole line in its last 64 KiB."""
+    return (not src.members and not src.compressed and src.format == "jsonl"
+            and fingerprint is not None and fingerprint.lines_end is not None)
+
+
 @dataclass(frozen=True)
 class _Append:
     """The part of a JSON lines file appended since ingest `since`: whole lines, bytes
@@ -353,7 +360,7 @@ def _appended_since(con, src: SourceFile, fingerprint: files.Fingerprint | None,
     """The lines appended to `src` since its last ingest (under the same path, read the same
     way), when the file only grew since: the 64 KiB that ended it then still end that part
     of it, and it begins as it did. None: read it in full."""
-    if src.members or src.compressed or src.format != "jsonl" or fingerprint is None or fingerprint.lines_end is None:
+    if not _resumable(src, fingerprint):
         return None
     last = Statement.using(
         "SELECT ingest_id, size_bytes, head_sha256, tail_sha256, next_byte, next_line, rejected FROM ingests"
@@ -405,7 +412,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id, files=len(src.members) or 1)
     params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path, "line_offset": src.line_offset}
     if src.members:  # redacted in SQL, on the few rows that name a member
-        params["members"] = [str(m) for m in src.members]
+        params["members"] = list(src.members)
     if appended is not None:
         result.first_byte, result.first_line = appended.from_byte, appended.lines_before + 1
         result.appended_since = appended.since
@@ -454,8 +461,7 @@ def _resume_point(src: SourceFile, fingerprint: files.Fingerprint | None, append
     if appended is not None:
         lines = src.line_count or 0  # the appended part's (whole) lines
         return {"first_byte": appended.from_byte, "next_byte": appended.to_byte, "next_line": appended.lines_before + lines}
-    if (src.members or src.compressed or src.format != "jsonl" or fingerprint is None or fingerprint.lines_end is None
-            or src.line_count is None):
+    if not _resumable(src, fingerprint) or src.line_count is None:
         return {"first_byte": None, "next_byte": None, "next_line": None}
     partial_last_line = fingerprint.lines_end < fingerprint.size
     return {"first_byte": 0, "next_byte": fingerprint.lines_end, "next_line": src.line_count - partial_last_line}
