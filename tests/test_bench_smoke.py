@@ -19,10 +19,11 @@ RUN = REPO / "bench" / "run.py"
 
 EXPECTED_BENCHMARKS = {
     "help", "ingest-jsonl-10.0MB", "reingest-jsonl-10.0MB", "unchanged-ingest-jsonl-10.0MB", "grown-ingest-jsonl-10.0MB", "ingest-csv-2.0MB", "ingest-bucket-2k-files",
+    "ingest-jsonl-payload-2.0MB",
     "report-tag", "report-team-model", "report-tag-even", "reconcile",
 }
 EXPECTED_TARGETS = {
-    "ingest_callbacks_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "grown_vs_ingest", "bucket_vs_jsonl", "ingest_peak_memory", "report_by_tag", "reconcile",
+    "ingest_callbacks_vs_floor", "payload_jsonl_vs_floor", "reingest_vs_ingest", "unchanged_vs_ingest", "grown_vs_ingest", "bucket_vs_jsonl", "ingest_peak_memory", "report_by_tag", "reconcile",
     "help", "store_size",
 }
 
@@ -75,7 +76,13 @@ def test_bench_smoke_run_writes_results(tmp_path):
     assert 0 < grown["ratio_to_first_ingest"] < 1 and grown["input"]["appended_rows"] > 0
     assert all(r["check"]["rows_read"] == grown["input"]["appended_rows"] for r in grown["runs"])
 
+    payload = benches["ingest-jsonl-payload-2.0MB"]
+    assert payload["input"]["payload_bytes"] > 0 and all(r["check"]["inserted"] == payload["input"]["rows"] for r in payload["runs"])
+
     targets = {t["name"]: t for t in results["targets"]}
     assert set(targets) == EXPECTED_TARGETS
+    # the payload file is not taken for the plain JSONL target, nor the plain file for the payload one
+    assert targets["ingest_callbacks_vs_floor"]["detail"].startswith("ingest-jsonl-10.0MB")
+    assert targets["payload_jsonl_vs_floor"]["detail"].startswith("ingest-jsonl-payload-2.0MB")
     assert all({"target", "value", "met", "detail"} <= set(t) for t in targets.values())
     assert (out_dir / "results.md").read_text().startswith("| benchmark |")
