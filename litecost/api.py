@@ -17,7 +17,7 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -58,13 +58,24 @@ class Litecost:
         """Nothing stays open between calls; kept so `with litecost.open(…)` reads as it should."""
 
     def ingest(self, *paths: PathLike, kind: str = "auto", source_tz: str = "UTC", strict: bool = False,
-               keep_payloads: bool = False, reread: bool = False) -> IngestResult:
-        """Ingest LiteLLM logs (files, directories or globs) in one transaction, as `litecost ingest`."""
+               keep_payloads: bool = False, reread: bool = False, since: datetime | None = None,
+               until: datetime | None = None, overlap: timedelta | None = None,
+               table: str = "LiteLLM_SpendLogs") -> IngestResult:
+        """Ingest LiteLLM logs (files, directories or globs, and `postgresql://` URLs of the
+        proxy's database, read from where the last read of it stopped: `since`/`until` bound
+        it, `overlap` is read again) in one transaction, as `litecost ingest`."""
         from litecost.periods import zone_info
+        from litecost.sources import postgres
         from litecost.sources.ingest import detect_files, ingest
 
         zone_info(source_tz)
-        sources = detect_files([str(p) for p in paths], kind)
+        texts = [str(p) for p in paths]
+        named = [t for t in texts if not postgres.is_postgres_dsn(t)]
+        sources = detect_files(named, kind) if named else []
+        for dsn in (t for t in texts if postgres.is_postgres_dsn(t)):
+            sources.append(postgres.pull_from(
+                self.db, dsn, since=since, until=until, overlap=postgres.DEFAULT_OVERLAP if overlap is None else overlap,
+                table=table, keep_payloads=keep_payloads, source_tz=source_tz, wait_seconds=self.wait_seconds))
         with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
             return ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, reread=reread)
 

@@ -18,6 +18,7 @@ class ExitCode(IntEnum):
     PRICING_INCOMPLETE = 4  # only under --strict
     DB_BUSY = 5
     OUT_OF_MEMORY = 6  # within LITECOST_MEMORY_LIMIT: raise it and run again
+    SOURCE_UNAVAILABLE = 7  # a live source (the proxy's database or API) could not be reached: run again later
     INTERNAL_ERROR = 70  # a bug in litecost: please report it
     INTERRUPTED = 130  # SIGINT (Ctrl-C)
     TERMINATED = 143  # SIGTERM (a service manager or `kill`)
@@ -26,7 +27,7 @@ class ExitCode(IntEnum):
 EXIT_CODE_HELP = (
     "Exit codes: 0 ok; 1 threshold breached (--fail-* options); 2 usage error; "
     "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; 6 out of memory "
-    "(raise LITECOST_MEMORY_LIMIT); "
+    "(raise LITECOST_MEMORY_LIMIT); 7 live source unreachable (run again later); "
     "70 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."
 )
 
@@ -72,6 +73,13 @@ class OutOfMemoryError(LitecostError):
     """The work did not fit in the memory limit; the transaction was rolled back."""
 
     exit_code = ExitCode.OUT_OF_MEMORY
+
+
+class SourceUnavailableError(LitecostError):
+    """A live source (the proxy's PostgreSQL, its spend API) could not be reached; nothing
+    was stored, and the same command may succeed later."""
+
+    exit_code = ExitCode.SOURCE_UNAVAILABLE
 
 
 class DatabaseError(LitecostError):

@@ -11,13 +11,16 @@ import typer
 
 from litecost.cli import options
 from litecost.cli.common import OutputFormat, choose_format, db_path, note, write_output
+from litecost.errors import UsageError
 
 HELP = """Ingest LiteLLM logs into the database (idempotent).
 
 PATHS are files, directories or globs: LiteLLM_SpendLogs exports (CSV from psql
 \\copy, JSON list, /spend/logs/v2 page, JSON lines, Parquet) and callback JSON
 lines (StandardLoggingPayload, kwargs dumps, minimal dicts); .gz is read
-transparently. Each request is stored once; every record is counted as inserted,
+transparently. A postgresql://USER@HOST:PORT/DBNAME URL reads the proxy's
+LiteLLM_SpendLogs table itself, from where the last read of it stopped (the
+password from PGPASSWORD or ~/.pgpass). Each request is stored once; every record is counted as inserted,
 duplicate or rejected (see `litecost db rejects`). One run is one transaction."""
 
 _SUMMARY_COLUMNS = ("rows_read", "inserted", "duplicates", "rejected", "conflicts")
@@ -39,20 +42,49 @@ def ingest_command(
         False, "--reread",
         help="Read every file again, even one the ledger shows unchanged since an earlier ingest.",
     ),
+    since: Optional[str] = typer.Option(
+        None, "--since", help="Live sources: read calls that started at or after WHEN (UTC), whatever was read before.",
+        metavar="WHEN"),
+    until: Optional[str] = typer.Option(None, "--until", help="Live sources: only calls that started before WHEN (UTC).",
+                                        metavar="WHEN"),
+    overlap: str = typer.Option(
+        "1h", "--overlap", help="Live sources: read again the calls that started this long before the newest one"
+        " read last time (LiteLLM writes its spend logs late).", metavar="DURATION"),
+    table: str = typer.Option("LiteLLM_SpendLogs", "--table", help="Live PostgreSQL sources: the SpendLogs table.",
+                              metavar="NAME"),
     fmt: Optional[OutputFormat] = options.FORMAT,
     wait: float = options.WAIT,
 ) -> None:
     from litecost.cli.common import warn
     from litecost.sources.ingest import detect_files, ingest
-    from litecost.periods import zone_info
+    from litecost.sources import postgres
+    from litecost.periods import parse_instant, zone_info
     from litecost.store import Store
 
     fmt = choose_format(fmt)
     zone_info(source_tz)  # before anything is read or a database made
-    with _detecting() as on_progress:
-        sources = detect_files(paths, kind, on_skip=lambda path, why: warn(f"skipped {why}"), on_progress=on_progress)
+    live = [p for p in paths if postgres.is_postgres_dsn(p)]
+    named = [p for p in paths if not postgres.is_postgres_dsn(p)]
+    if (since or until) and not live:
+        raise UsageError("--since and --until bound a read of a live source (a postgresql:// URL); files are read whole")
+    window = {
+        "since": parse_instant(since, "UTC", what="--since") if since else None,
+        "until": parse_instant(until, "UTC", what="--until") if until else None,
+        "overlap": postgres.parse_overlap(overlap),
+    }
+    names = [postgres.source_name(dsn) for dsn in live]  # a malformed URL fails before anything is read
+    sources = []
+    if named:
+        with _detecting() as on_progress:
+            sources = detect_files(named, kind, on_skip=lambda path, why: warn(f"skipped {why}"), on_progress=on_progress)
     for src in sources:
-        note(f"{src.path}: {src.description}")
+        note(f"{src.shown}: {src.description}")
+    for dsn, name in zip(live, names):
+        note(f"{name}: reading {table} …")
+        src = postgres.pull_from(db_path(ctx), dsn, table=table, keep_payloads=keep_payloads, source_tz=source_tz,
+                                 wait_seconds=wait, **window)
+        note(f"{src.shown}: {_pulled(src)}")
+        sources.append(src)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         with _progress([src.size_bytes for src in sources]) as on_file:
             result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads,
@@ -93,6 +125,17 @@ def ingest_command(
                      " (LiteLLM #39749); their callback logs still have them")
         if f.conflicts:
             note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call or repeat a cache hit stored under another id (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
+
+
+def _pulled(src) -> str:  # noqa: ANN001
+    """What a read of a live source took: its rows and their window of start times."""
+    from litecost.files import human_bytes as files_human
+
+    pull = src.pull
+    rows = max((src.line_count or 1) - 1, 0)  # less the header
+    start = f"from {pull.window_start:%Y-%m-%d %H:%M:%S} UTC" if pull.window_start else "from the first"
+    end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to the newest"
+    return f"{rows:,} row(s) with startTime {start} {end} ({files_human(src.size_bytes)} of CSV, read as a SpendLogs export)"
 
 
 def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
@@ -185,7 +228,7 @@ class _progress:
         if self.bar is not None:
             self.base, self.current = sum(self.sizes[:index]), self.sizes[index]
             self.read_at_start = _bytes_read_by_readers()
-            self.bar.update(self.task, completed=self.base, description=f"ingesting {src.path.name}")
+            self.bar.update(self.task, completed=self.base, description=f"ingesting {src.label or src.path.name}")
 
     def _poll(self) -> None:
         while not self.stopped.wait(self.POLL_SECONDS):

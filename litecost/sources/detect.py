@@ -13,6 +13,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -36,6 +37,18 @@ _INVOICE_HINTS = {
 
 
 @dataclass(frozen=True)
+class LivePull:
+    """What a read of a live source covered, recorded with its ingest (`source_pulls`): the
+    next pull of the same source starts from `newest` (less an overlap)."""
+
+    source: str  # as shown: postgresql://user@host:port/dbname, never a password
+    table: str
+    window_start: datetime | None  # UTC; None: from the first row
+    window_end: datetime | None  # UTC, exclusive; None: to the newest row
+    newest: datetime | None  # the newest "startTime" read (UTC); None: no row
+
+
+@dataclass(frozen=True)
 class SourceFile:
     path: Path
     kind: str  # spendlogs | callbacks
@@ -56,6 +69,15 @@ class SourceFile:
     line_offset: int = 0
     # What keeps a bundle's joined file (its temporary folder goes with it).
     scratch: object = field(default=None, compare=False, repr=False)
+    # How a source that is not a file the user named is shown and recorded (a database:
+    # `path` is then the temporary copy of its rows), and what its read covered.
+    label: str | None = None
+    pull: LivePull | None = None
+
+    @property
+    def shown(self) -> str:
+        """The source as users see it, in output and in the ledger."""
+        return self.label or redact(str(self.path))
 
     @property
     def read_path(self) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from litecost import __version__, files
@@ -295,7 +296,7 @@ def _fingerprint(src: SourceFile) -> files.Fingerprint | None:
     """The file's fingerprint as it is before it is read; None for a bundle (its members
     were read whole by detection, so its sha256 is known) or a file that cannot be opened
     (the reader says why)."""
-    if src.members:
+    if src.members or src.pull is not None:
         return None
     try:
         found = files.fingerprint_of(src.path)
@@ -333,7 +334,7 @@ def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None,
     if found is None:
         return None
     ingest_id, sha256 = found
-    return FileResult(redact(str(src.path)), src.kind, src.format, src.description, sha256, ingest_id,
+    return FileResult(src.shown, src.kind, src.format, src.description, sha256, ingest_id,
                       files=len(src.members) or 1, reader="none", skipped=True)
 
 
@@ -408,7 +409,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     ingest_id = con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingests").fetchone()[0]
     started = con.execute("SELECT now()").fetchone()[0]
     # A file's name is stored and shown, so a secret in it is redacted like any other text.
-    shown_path = redact(str(src.path))
+    shown_path = src.shown
     result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id, files=len(src.members) or 1)
     params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path, "line_offset": src.line_offset}
     if src.members:  # redacted in SQL, on the few rows that name a member
@@ -425,7 +426,7 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             not_the_file = record_too_long_error(src.path, exc) or spill_error(exc)
             if not_the_file is not None:
                 raise not_the_file from None
-            raise BadInputError(f"{src.path}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
+            raise BadInputError(f"{src.shown}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
     result.sha256 = src.sha256
     Statement.using(
         "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
@@ -451,7 +452,22 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             **_resume_point(src, fingerprint, appended),
         },
     ).execute(con)
+    if src.pull is not None:
+        pull = src.pull
+        Statement.using(
+            "INSERT INTO source_pulls VALUES ($ingest_id, $source, $table, $window_start, $window_end, $newest)",
+            {"ingest_id": ingest_id, "source": pull.source, "table": pull.table, "window_start": pull.window_start,
+             "window_end": pull.window_end, "newest": pull.newest},
+        ).execute(con)
     return result
+
+
+def last_pulled(store: Store, source: str, table: str) -> datetime | None:
+    """The newest `"startTime"` any earlier read of this live source and table stored (UTC)."""
+    return Statement.using(
+        "SELECT max(newest_start) FROM source_pulls WHERE source = $source AND table_name = $table",
+        {"source": source, "table": table},
+    ).execute(store.con).fetchone()[0]
 
 
 def _resume_point(src: SourceFile, fingerprint: files.Fingerprint | None, appended: _Append | None) -> dict[str, int | None]:

@@ -328,4 +328,26 @@ MIGRATIONS.append(
     )
 )
 
+MIGRATIONS.append(
+    (
+        12,
+        "what each read of a live source (the proxy's PostgreSQL) covered",
+        # One row per ingest of a live source: the window of "startTime" it read and the newest
+        # "startTime" among its rows; the next read of the same source and table starts from
+        # the greatest `newest_start`, less an overlap. `source` never holds a password.
+        [
+            """
+            CREATE TABLE source_pulls (
+                ingest_id    BIGINT NOT NULL,
+                source       VARCHAR NOT NULL,
+                table_name   VARCHAR NOT NULL,
+                window_start TIMESTAMPTZ,
+                window_end   TIMESTAMPTZ,
+                newest_start TIMESTAMPTZ
+            )
+            """,
+        ],
+    )
+)
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
