@@ -96,3 +96,68 @@ def test_the_nightly_recipe_runs_as_cron_runs_it(tmp_path):
     missing = run_as_cron()  # cron mails the failure: the job must not exit 0
     assert missing.returncode == 2
     assert "no such file or directory" in (home / "nightly.log").read_text().splitlines()[-1]
+
+
+def _pg_recipe() -> tuple[str, str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Cron: straight from the proxy's database"):]
+    return _fence(section, "sh", "#!/bin/sh"), _fence(section, "cron")
+
+
+README_DSN = "postgresql://litecost_ro@db.internal:5432/litellm"
+
+
+@pytest.mark.slow
+def test_the_proxy_database_recipe_runs_as_cron_runs_it(tmp_path):
+    """The script as written, with its URL pointed at a real PostgreSQL holding LiteLLM's
+    schema and yesterday's calls (the password in the script's .pgpass)."""
+    pytest.importorskip("litellm_proxy_extras")
+    import psycopg
+
+    from pg_server import Server
+    from test_postgres_source import load_sample
+
+    server = Server()
+    if server.admin_dsn is None or server.why_not:
+        pytest.skip(server.why_not or "no PostgreSQL")
+    dsn = server.database()
+    try:
+        load_sample(dsn)
+        berlin_yesterday = datetime.now(timezone.utc).astimezone(ZoneInfo("Europe/Berlin")) - timedelta(days=1)
+        noon = berlin_yesterday.replace(hour=12, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
+        with psycopg.connect(dsn, autocommit=True) as conn:  # 40 calls at yesterday noon (Berlin), stored as naive UTC
+            conn.execute('DELETE FROM "LiteLLM_SpendLogs" WHERE request_id NOT IN'
+                         ' (SELECT request_id FROM "LiteLLM_SpendLogs" ORDER BY request_id LIMIT 40)')
+            conn.execute('UPDATE "LiteLLM_SpendLogs" s SET "startTime" = %s + n.k * interval \'1 second\','
+                         ' "endTime" = %s + (n.k + 1) * interval \'1 second\' FROM (SELECT request_id,'
+                         ' row_number() OVER (ORDER BY request_id) AS k FROM "LiteLLM_SpendLogs") n'
+                         ' WHERE n.request_id = s.request_id', [noon.replace(tzinfo=None)] * 2)
+        script, cron = _pg_recipe()
+        assert README_DSN in script and "PGPASSWORD" not in script
+        home = tmp_path / "finops"
+        home.mkdir()
+        (home / ".venv").symlink_to(Path(sys.prefix))
+        (home / ".pgpass").write_text("*:*:*:*:never-shown-pw\n")
+        (home / ".pgpass").chmod(0o600)
+        (home / "nightly-pg.sh").write_text(script.replace(README_DSN, dsn))
+        (home / "nightly-pg.sh").chmod(0o755)
+        command = cron.strip().split(None, 5)[5].replace(RECIPE_DIR, str(home))
+
+        def run_as_cron() -> subprocess.CompletedProcess:
+            return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={tmp_path}", "SHELL=/bin/sh", "sh", "-c",
+                                   command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+        first = run_as_cron()
+        log = (home / "nightly.log").read_text()
+        assert first.returncode == 0, log
+        utc_yesterday = (datetime.now(timezone.utc) - timedelta(days=1)).strftime("%Y-%m-%d")
+        report = home / "reports" / f"spend-by-team-{utc_yesterday}.csv"
+        rows = list(csv.DictReader(report.open()))
+        assert rows[-1]["team"] == "(total)" and int(rows[-1]["requests"]) == 40
+        assert "2,500" not in log and "40 row(s)" in log and "never-shown-pw" not in log
+
+        second = run_as_cron()  # reads the overlap again, stores nothing new
+        assert second.returncode == 0 and list(csv.DictReader(report.open())) == rows
+    finally:
+        server.drop(dsn)
+        server.stop()
