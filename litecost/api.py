@@ -61,23 +61,30 @@ class Litecost:
                keep_payloads: bool = False, reread: bool = False, since: datetime | None = None,
                until: datetime | None = None, overlap: timedelta | None = None,
                table: str = "LiteLLM_SpendLogs") -> IngestResult:
-        """Ingest LiteLLM logs (files, directories or globs, and `postgresql://` URLs of the
-        proxy's database, read from where the last read of it stopped: `since`/`until` bound
-        it, `overlap` is read again) in one transaction, as `litecost ingest`."""
+        """Ingest LiteLLM logs (files, directories or globs, and live sources: `postgresql://`
+        URLs of the proxy's database and `https://…/spend/logs/v2` URLs of its spend API, each
+        read from where its last read stopped: `since`/`until` bound it, `overlap` is read
+        again) in one transaction, as `litecost ingest`."""
         from litecost.periods import zone_info
-        from litecost.sources import postgres
+        from litecost.sources import live, postgres
         from litecost.sources.ingest import detect_files, ingest
 
         zone_info(source_tz)
         texts = [str(p) for p in paths]
-        named = [t for t in texts if not postgres.is_postgres_dsn(t)]
+        named = [t for t in texts if not live.is_live(t)]
         sources = detect_files(named, kind) if named else []
-        for dsn in (t for t in texts if postgres.is_postgres_dsn(t)):
-            sources.append(postgres.pull_from(
-                self.db, dsn, since=since, until=until, overlap=postgres.DEFAULT_OVERLAP if overlap is None else overlap,
-                table=table, keep_payloads=keep_payloads, source_tz=source_tz, wait_seconds=self.wait_seconds))
+        stopped = []
+        for text in (t for t in texts if live.is_live(t)):
+            read = live.read_live(self.db, text, since=since, until=until,
+                                  overlap=postgres.DEFAULT_OVERLAP if overlap is None else overlap, table=table,
+                                  keep_payloads=keep_payloads, source_tz=source_tz, wait_seconds=self.wait_seconds)
+            sources.append(read.source)
+            stopped += [read.stopped] if read.stopped is not None else []
         with Store.open(self.db, wait_seconds=self.wait_seconds) as store:
-            return ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, reread=reread)
+            result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads, reread=reread)
+        if stopped:  # what was read is stored; the rest is the next call's
+            raise stopped[0]
+        return result
 
     def report(self, by: str | builtins.list[str], *, period: str | None = None, since: str | None = None,
                until: str | None = None, tz: str = "UTC", where: dict[str, str] | None = None,

@@ -57,34 +57,39 @@ def ingest_command(
 ) -> None:
     from litecost.cli.common import warn
     from litecost.sources.ingest import detect_files, ingest
+    from litecost.sources import live as live_sources
     from litecost.sources import postgres
     from litecost.periods import parse_instant, zone_info
     from litecost.store import Store
 
     fmt = choose_format(fmt)
     zone_info(source_tz)  # before anything is read or a database made
-    live = [p for p in paths if postgres.is_postgres_dsn(p)]
-    named = [p for p in paths if not postgres.is_postgres_dsn(p)]
+    live = [p for p in paths if live_sources.is_live(p)]
+    named = [p for p in paths if not live_sources.is_live(p)]
     if (since or until) and not live:
-        raise UsageError("--since and --until bound a read of a live source (a postgresql:// URL); files are read whole")
+        raise UsageError("--since and --until bound a read of a live source (a postgresql:// or spend-logs URL);"
+                         " files are read whole")
     window = {
         "since": parse_instant(since, "UTC", what="--since") if since else None,
         "until": parse_instant(until, "UTC", what="--until") if until else None,
         "overlap": postgres.parse_overlap(overlap),
     }
-    names = [postgres.source_name(dsn) for dsn in live]  # a malformed URL fails before anything is read
+    names = [live_sources.source_name(text) for text in live]  # a malformed URL fails before anything is read
     sources = []
     if named:
         with _detecting() as on_progress:
             sources = detect_files(named, kind, on_skip=lambda path, why: warn(f"skipped {why}"), on_progress=on_progress)
     for src in sources:
         note(f"{src.shown}: {src.description}")
-    for dsn, name in zip(live, names):
-        note(f"{name}: reading {table} …")
-        src = postgres.pull_from(db_path(ctx), dsn, table=table, keep_payloads=keep_payloads, source_tz=source_tz,
-                                 wait_seconds=wait, **window)
-        note(f"{src.shown}: {_pulled(src)}")
-        sources.append(src)
+    stopped = []
+    for text, name in zip(live, names):
+        note(f"{name}: reading …")
+        read = live_sources.read_live(db_path(ctx), text, table=table, keep_payloads=keep_payloads,
+                                      source_tz=source_tz, wait_seconds=wait, **window)
+        note(f"{read.source.shown}: {_pulled(read.source)}")
+        sources.append(read.source)
+        if read.stopped is not None:
+            stopped.append(read.stopped)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         with _progress([src.size_bytes for src in sources]) as on_file:
             result = ingest(store, sources, source_tz=source_tz, strict=strict, keep_payloads=keep_payloads,
@@ -125,6 +130,8 @@ def ingest_command(
                      " (LiteLLM #39749); their callback logs still have them")
         if f.conflicts:
             note(f"{f.path}: {f.conflicts} duplicate(s) differ from the stored call or repeat a cache hit stored under another id (kept the first); see `litecost db conflicts --ingest {f.ingest_id}`")
+    if stopped:  # what was read is stored; the rest is the next run's
+        raise stopped[0]
 
 
 def _pulled(src) -> str:  # noqa: ANN001
@@ -132,6 +139,10 @@ def _pulled(src) -> str:  # noqa: ANN001
     from litecost.files import human_bytes as files_human
 
     pull = src.pull
+    if src.format != "csv":  # pages of the spend API: their rows are counted as they are stored
+        start = f"from {pull.window_start:%Y-%m-%d %H:%M:%S} UTC" if pull.window_start else "from the first"
+        end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to now"
+        return f"calls with startTime {start} {end}: {files_human(src.size_bytes)} of pages"
     rows = max((src.line_count or 1) - 1, 0)  # less the header
     start = f"from {pull.window_start:%Y-%m-%d %H:%M:%S} UTC" if pull.window_start else "from the first"
     end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to the newest"

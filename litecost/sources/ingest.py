@@ -454,6 +454,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     ).execute(con)
     if src.pull is not None:
         pull = src.pull
+        if pull.newest is None and result.rows_read:  # a source that does not say: from the rows read
+            pull = replace(pull, newest=con.execute(
+                "SELECT max(start_time) FROM staged_calls WHERE reject_reason IS NULL").fetchone()[0])
         Statement.using(
             "INSERT INTO source_pulls VALUES ($ingest_id, $source, $table, $window_start, $window_end, $newest)",
             {"ingest_id": ingest_id, "source": pull.source, "table": pull.table, "window_start": pull.window_start,
