@@ -118,7 +118,9 @@ def pull_spendlogs(dsn: str, window: Window, *, table: str = DEFAULT_TABLE, keep
                 params.append(_naive(window.end, zone))
             where = sql.SQL(" WHERE ") + sql.SQL(" AND ").join(conditions) if conditions else sql.SQL("")
             relation = sql.Identifier(table)
-            query = sql.SQL("SELECT {columns} FROM {table}{where} ORDER BY \"startTime\", request_id").format(
+            # In the table's own order: an ORDER BY "startTime" made the server's COPY of 1M rows
+            # take 51 s instead of 31 s, and a row's place in a pull means nothing to anyone.
+            query = sql.SQL("SELECT {columns} FROM {table}{where}").format(
                 columns=sql.SQL(", ").join(sql.Identifier(c) for c in wanted), table=relation, where=where)
             with conn.cursor() as cur:
                 with cur.copy(sql.SQL("COPY ({}) TO STDOUT (FORMAT csv, HEADER)").format(query), params) as copy, \
