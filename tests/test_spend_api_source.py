@@ -107,3 +107,11 @@ def test_a_read_that_breaks_off_keeps_what_it_read_and_the_next_run_goes_on(cli,
     rest = cli("ingest", proxy.url, "--until", "2026-11-01", "--format", "json")  # goes on from the newest call read
     assert rest.exit_code == 0, rest.stderr
     assert json.loads(rest.stdout)["inserted"] == 2500 - stored
+
+
+@pytest.mark.parametrize("url", ["https://h:notaport/spend/logs/v2", "https://u:secret-pw@h:99999/spend/logs/v2",
+                                 "https://example.com/other", "http://"])
+def test_a_malformed_url_is_a_usage_error_without_its_password(cli, url):
+    done = cli("ingest", url)
+    assert done.exit_code == 2 and "is not a LiteLLM spend-logs URL" in done.stderr
+    assert "secret-pw" not in done.stderr

@@ -55,17 +55,22 @@ def is_spend_api_url(text: str) -> bool:
 def source_name(url: str) -> str:
     """The URL as shown and recorded: scheme, host, port and path; no user, password or query."""
     parts = urlsplit(url)
-    if not parts.hostname or not parts.path.rstrip("/").endswith(ENDPOINT):
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = -1
+    if not parts.hostname or port == -1 or not parts.path.rstrip("/").endswith(ENDPOINT):
         raise UsageError(f"{_shown(url)} is not a LiteLLM spend-logs URL",
                          hint=f"give the proxy's endpoint, such as https://proxy.example{ENDPOINT}")
-    host = parts.hostname + (f":{parts.port}" if parts.port else "")
+    host = parts.hostname + (f":{port}" if port else "")
     return urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", ""))
 
 
 def _shown(url: str) -> str:
+    """`url` without user, password or query, for an error about the URL itself."""
     parts = urlsplit(url)
-    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
-    return redact(urlunsplit((parts.scheme, host, parts.path, "", "")))
+    netloc = parts.netloc.rpartition("@")[2]
+    return redact(urlunsplit((parts.scheme, netloc, parts.path, "", "")))
 
 
 def proxy_key() -> str:
