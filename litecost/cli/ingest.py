@@ -239,7 +239,7 @@ class _progress:
         if self.bar is not None:
             self.base, self.current = sum(self.sizes[:index]), self.sizes[index]
             self.read_at_start = _bytes_read_by_readers()
-            self.bar.update(self.task, completed=self.base, description=f"ingesting {src.label or src.path.name}")
+            self.bar.update(self.task, completed=self.base, description=f"ingesting {src.pull.table if src.pull else src.path.name}")
 
     def _poll(self) -> None:
         while not self.stopped.wait(self.POLL_SECONDS):
