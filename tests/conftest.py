@@ -38,6 +38,18 @@ def _hermetic(monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
 
 
+@pytest.fixture(scope="module")
+def server():
+    """A real PostgreSQL server (see pg_server.py), or the test is skipped saying why."""
+    from pg_server import Server
+
+    found = Server()
+    if found.admin_dsn is None or found.why_not:
+        pytest.skip(found.why_not or "no PostgreSQL")
+    yield found
+    found.stop()
+
+
 @pytest.fixture
 def db(tmp_path) -> Path:
     return tmp_path / "test.duckdb"

@@ -14,21 +14,12 @@ import duckdb
 import pytest
 
 from conftest import assert_one_line_error
-from pg_server import BASELINE, Server
+from pg_server import BASELINE
 
 psycopg = pytest.importorskip("psycopg")
 pytest.importorskip("litellm_proxy_extras")
 
 SAMPLE = Path(__file__).resolve().parent.parent / "sample_data" / "spendlogs_2026-10.csv"
-
-
-@pytest.fixture(scope="module")
-def server():
-    found = Server()
-    if found.admin_dsn is None or found.why_not:
-        pytest.skip(found.why_not or "no PostgreSQL")
-    yield found
-    found.stop()
 
 
 def load_sample(dsn: str) -> int:

@@ -12,21 +12,11 @@ import time
 import pytest
 
 from conftest import assert_one_line_error
-from pg_server import Server
 from spend_api_server import KEY, SpendApi
 from test_postgres_source import calls_of, load_sample
 
 pytest.importorskip("psycopg")
 pytest.importorskip("litellm_proxy_extras")
-
-
-@pytest.fixture(scope="module")
-def server():
-    found = Server()
-    if found.admin_dsn is None or found.why_not:
-        pytest.skip(found.why_not or "no PostgreSQL")
-    yield found
-    found.stop()
 
 
 @pytest.fixture(scope="module")

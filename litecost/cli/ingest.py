@@ -18,10 +18,12 @@ HELP = """Ingest LiteLLM logs into the database (idempotent).
 PATHS are files, directories or globs: LiteLLM_SpendLogs exports (CSV from psql
 \\copy, JSON list, /spend/logs/v2 page, JSON lines, Parquet) and callback JSON
 lines (StandardLoggingPayload, kwargs dumps, minimal dicts); .gz is read
-transparently. A postgresql://USER@HOST:PORT/DBNAME URL reads the proxy's
-LiteLLM_SpendLogs table itself, from where the last read of it stopped (the
-password from PGPASSWORD or ~/.pgpass). Each request is stored once; every record is counted as inserted,
-duplicate or rejected (see `litecost db rejects`). One run is one transaction."""
+transparently. Live sources are read from where their last read stopped: a
+postgresql://USER@HOST:PORT/DBNAME URL reads the proxy's LiteLLM_SpendLogs table
+(the password from PGPASSWORD or ~/.pgpass), an https://PROXY/spend/logs/v2 URL
+its spend API (the key from LITECOST_PROXY_KEY). Each request is stored once;
+every record is counted as inserted, duplicate or rejected (see `litecost db
+rejects`). One run is one transaction."""
 
 _SUMMARY_COLUMNS = ("rows_read", "inserted", "duplicates", "rejected", "conflicts")
 
@@ -135,18 +137,18 @@ def ingest_command(
 
 
 def _pulled(src) -> str:  # noqa: ANN001
-    """What a read of a live source took: its rows and their window of start times."""
-    from litecost.files import human_bytes as files_human
+    """What a read of a live source took: its window of start times and how much it read."""
+    from litecost.files import human_bytes
 
     pull = src.pull
-    if src.format != "csv":  # pages of the spend API: their rows are counted as they are stored
-        start = f"from {pull.window_start:%Y-%m-%d %H:%M:%S} UTC" if pull.window_start else "from the first"
-        end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to now"
-        return f"calls with startTime {start} {end}: {files_human(src.size_bytes)} of pages"
-    rows = max((src.line_count or 1) - 1, 0)  # less the header
     start = f"from {pull.window_start:%Y-%m-%d %H:%M:%S} UTC" if pull.window_start else "from the first"
-    end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to the newest"
-    return f"{rows:,} row(s) with startTime {start} {end} ({files_human(src.size_bytes)} of CSV, read as a SpendLogs export)"
+    if src.format == "csv":  # a database's rows, copied as a SpendLogs export
+        end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to the newest"
+        rows = max((src.line_count or 1) - 1, 0)  # less the header
+        return f"{rows:,} row(s) with startTime {start} {end} ({human_bytes(src.size_bytes)} of CSV, read as a SpendLogs export)"
+    # pages of the spend API: their rows are counted as they are stored
+    end = f"before {pull.window_end:%Y-%m-%d %H:%M:%S} UTC" if pull.window_end else "to now"
+    return f"calls with startTime {start} {end}: {human_bytes(src.size_bytes)} of pages"
 
 
 def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
