@@ -22,15 +22,14 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from litecost import files
 from litecost.errors import BadInputError, LitecostError, SourceUnavailableError, UsageError
+from litecost.http import RetryingClient
 from litecost.redact import redact
 from litecost.sources.detect import KnownDigest, LivePull, SourceFile
 
@@ -42,10 +41,6 @@ TABLE = "/spend/logs/v2"  # the `table` of its pulls in the ledger
 # The first read of a source with neither a cursor nor --since starts here (the endpoint
 # needs a start; LiteLLM's proxy did not exist before).
 EPOCH = datetime(2020, 1, 1, tzinfo=timezone.utc)
-ATTEMPTS = 5
-RETRY_AFTER_CAP_S = 120.0
-TIMEOUT_S = 60.0
-_RETRIED = {429, 500, 502, 503, 504}
 
 
 def is_spend_api_url(text: str) -> bool:
@@ -88,77 +83,33 @@ class _Part:
 
 
 class _Client:
-    """GET with retries: 429 and 5xx (and lost connections) are tried again, after the
-    `Retry-After` the proxy asks for or an exponential backoff."""
+    """The endpoint's pages, through `RetryingClient`."""
 
-    def __init__(self, url: str, key: str, name: str, *, backoff_s: float = 1.0, sleep=time.sleep) -> None:  # noqa: ANN001
-        import httpx
-
-        self.url, self.name, self.backoff_s, self.sleep = url, name, backoff_s, sleep
-        self.http = httpx.Client(headers={"Authorization": f"Bearer {key}", "Accept": "application/json"},
-                                 timeout=TIMEOUT_S, follow_redirects=False)
-        self.requests = 0
+    def __init__(self, url: str, key: str, name: str, *, backoff_s: float = 1.0) -> None:
+        self.url, self.name = url, name
+        self.http = RetryingClient(
+            name, {"Authorization": f"Bearer {key}"},
+            f"set {KEY_VARIABLES[0]} to a key that may read {ENDPOINT} (the proxy's master key or an admin key)",
+            backoff_s=backoff_s)
 
     def close(self) -> None:
         self.http.close()
 
     def page(self, part: _Part, page: int) -> tuple[bytes, dict]:
-        import httpx
         import orjson
 
         params = {"start_date": f"{part.start:%Y-%m-%d %H:%M:%S}", "end_date": f"{part.end:%Y-%m-%d %H:%M:%S}",
                   "page": page, "page_size": PAGE_SIZE, "sort_by": "startTime", "sort_order": "asc"}
-        why, retry_after = "", None
-        for attempt in range(ATTEMPTS):
-            if attempt:
-                self.sleep(self._delay(attempt, retry_after))
-                retry_after = None
-            self.requests += 1
-            try:
-                response = self.http.get(self.url, params=params)
-            except httpx.TransportError as exc:
-                why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-                continue
-            if response.status_code in _RETRIED:
-                why = f"HTTP {response.status_code}"
-                retry_after = response.headers.get("Retry-After")
-                continue
-            if response.status_code in (401, 403):
-                raise UsageError(f"{self.name}: the proxy refused the key (HTTP {response.status_code})",
-                                 hint=f"set {KEY_VARIABLES[0]} to a key that may read {ENDPOINT}"
-                                      " (the proxy's master key or an admin key)")
-            if response.status_code != 200:
-                raise BadInputError(f"{self.name}: HTTP {response.status_code}: {_detail(response)}",
-                                    hint=f"check the URL: the proxy's {ENDPOINT} endpoint; nothing was stored")
-            body = response.content
-            try:
-                doc = orjson.loads(body)
-                rows, total = doc["data"], int(doc["total"])
-                if not isinstance(rows, list):
-                    raise TypeError
-            except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
-                raise BadInputError(f"{self.name}: the answer is not a {ENDPOINT} page",
-                                    hint="check the URL: the proxy's spend-logs endpoint; nothing was stored") from None
-            return body, {"total": total, "rows": len(rows)}
-        raise SourceUnavailableError(f"{self.name}: {why} after {ATTEMPTS} attempts",
-                                     hint="the proxy is down or overloaded; run again later")
-
-    def _delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), RETRY_AFTER_CAP_S)
-            except ValueError:
-                try:
-                    moment = parsedate_to_datetime(retry_after)
-                    return min(max((moment - datetime.now(timezone.utc)).total_seconds(), 0.0), RETRY_AFTER_CAP_S)
-                except (TypeError, ValueError):
-                    pass
-        return min(self.backoff_s * 2 ** (attempt - 1), 30.0)
-
-
-def _detail(response) -> str:  # noqa: ANN001
-    text = response.text.strip().replace("\n", " ")
-    return redact(text[:200]) or response.reason_phrase
+        body = self.http.get(self.url, params)
+        try:
+            doc = orjson.loads(body)
+            rows, total = doc["data"], int(doc["total"])
+            if not isinstance(rows, list):
+                raise TypeError
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
+            raise BadInputError(f"{self.name}: the answer is not a {ENDPOINT} page",
+                                hint="check the URL: the proxy's spend-logs endpoint; nothing was stored") from None
+        return body, {"total": total, "rows": len(rows)}
 
 
 @dataclass
