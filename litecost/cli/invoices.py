@@ -90,6 +90,51 @@ def import_command(
             note(f"{f.path}: {line}")
 
 
+class FetchProvider(str, Enum):
+    openai = "openai"
+
+
+@app.command("fetch", no_args_is_help=True, help="""Fetch a provider's costs for a period from its admin API, save them, import them.
+
+openai: GET /v1/organization/costs (daily buckets by line item and project), with an
+admin key from OPENAI_ADMIN_KEY. The pages are saved as they came into
+DIR/openai-costs-PERIOD.json, with what was asked and when in
+DIR/openai-costs-PERIOD.fetch.json (never the key), then imported as `invoices
+import` would: a later fetch of the same period supersedes the earlier one.""")
+def fetch_command(
+    ctx: typer.Context,
+    provider: FetchProvider = typer.Argument(..., help="openai.", metavar="PROVIDER"),
+    period: str = typer.Option(..., "--period", help="The billing period, in UTC: 2026-10, last-month, …",
+                               metavar="PERIOD"),
+    directory: Path = typer.Option(Path("bills"), "--dir", help="Where the fetched pages are saved.", metavar="DIR"),
+    base_url: str = typer.Option("https://api.openai.com", "--base-url", help="The API's host (tests, proxies).",
+                                 metavar="URL"),
+    fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
+    wait: float = options.WAIT,
+) -> None:
+    from litecost.invoices.detect import detect_files
+    from litecost.invoices.fetch import fetch_openai_costs
+    from litecost.invoices.importer import import_invoices
+    from litecost.periods import parse_period
+    from litecost.store import Store
+
+    fetched = fetch_openai_costs(parse_period(period, "UTC"), directory, base_url=base_url)
+    note(f"{fetched.path}: {fetched.pages} page(s) fetched in {fetched.requests} request(s); what was asked:"
+         f" {fetched.sidecar}")
+    sources = detect_files([str(fetched.path)], provider.value)
+    with Store.open(db_path(ctx), wait_seconds=wait) as store:
+        result = import_invoices(store, sources)
+    if fmt is SummaryFormat.json:
+        from litecost.cli.render import to_json_document
+
+        write_output(to_json_document(result.to_dict()))
+    else:
+        write_output(_import_table(result))
+    for f in result.files:
+        for line in f.notes:
+            note(f"{f.path}: {line}")
+
+
 def _period(row: dict[str, Any]) -> str:
     start, end = row.get("period_start"), row.get("period_end")
     if start is None or end is None:
