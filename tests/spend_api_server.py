@@ -9,11 +9,9 @@ each request takes the next one (a status, with or without `Retry-After`) before
 
 from __future__ import annotations
 
-import json
-import threading
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+
+from loopback import LoopbackJson
 
 KEY = "sk-test-proxy-key-0001"
 COUNT_CAP = 10_000  # total_is_capped beyond it, as LiteLLM's SPEND_LOGS_PAGINATION_COUNT_CAP
@@ -41,64 +39,30 @@ def _encode(value):  # noqa: ANN001, ANN202
     raise TypeError(type(value))
 
 
-class SpendApi:
+class SpendApi(LoopbackJson):
     def __init__(self, dsn: str) -> None:
+        super().__init__()
         self.dsn = dsn
-        self.faults: list[tuple[int, str | None]] = []
-        self.requests: list[dict] = []
-        self.lock = threading.Lock()
-        api = self
+        self.url = f"{self.origin}/spend/logs/v2"
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                api.handle(self)
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.http.server_address[1]}/spend/logs/v2"
-        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-
-    def _send(self, handler, status: int, body: dict, headers: dict | None = None) -> None:  # noqa: ANN001
-        data = json.dumps(body, default=_encode, separators=(",", ":"), ensure_ascii=False).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def handle(self, handler) -> None:  # noqa: ANN001
+    def handle(self, handler, path: str, query: dict[str, list[str]], fault) -> None:  # noqa: ANN001
         import psycopg
         from psycopg.rows import dict_row
 
-        parts = urlsplit(handler.path)
-        query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        with self.lock:
-            self.requests.append(query)
-            fault = self.faults.pop(0) if self.faults else None
-        if parts.path != "/spend/logs/v2":
-            return self._send(handler, 404, {"detail": "Not Found"})
+        query = {k: v[-1] for k, v in query.items()}
+        if path != "/spend/logs/v2":
+            return self.send(handler, 404, {"detail": "Not Found"})
         if handler.headers.get("Authorization") != f"Bearer {KEY}":
-            return self._send(handler, 401, {"error": {"message": "Authentication Error, Invalid proxy server token passed.",
-                                                        "type": "auth_error", "code": "401"}})
+            return self.send(handler, 401, {"error": {"message": "Authentication Error, Invalid proxy server token passed.",
+                                                       "type": "auth_error", "code": "401"}})
         if fault is not None:
-            status, retry_after = fault
-            return self._send(handler, status, {"error": {"message": "fault", "code": str(status)}},
-                              {"Retry-After": retry_after} if retry_after is not None else None)
+            return self.send_fault(handler, fault)
         try:
             start, end = _parse(query["start_date"]), _parse(query["end_date"])
             page, size = int(query.get("page", 1)), int(query.get("page_size", 50))
             assert page >= 1 and 1 <= size <= 1000
         except (KeyError, ValueError, AssertionError):
-            return self._send(handler, 400, {"error": {"message": "Start date and end date are required", "code": "400"}})
+            return self.send(handler, 400, {"error": {"message": "Start date and end date are required", "code": "400"}})
         direction = "ASC" if query.get("sort_order", "desc").lower() == "asc" else "DESC"
         where = '"startTime" >= %s AND "startTime" <= %s'
         with psycopg.connect(self.dsn, row_factory=dict_row) as conn:
@@ -107,5 +71,6 @@ class SpendApi:
                                 " LIMIT %s OFFSET %s", [start, end, size, (page - 1) * size]).fetchall()
         capped = total > COUNT_CAP
         total = min(total, COUNT_CAP)
-        self._send(handler, 200, {"data": rows, "total": total, "page": page, "page_size": size,
-                                  "total_pages": (total + size - 1) // size, "total_is_capped": capped})
+        self.send(handler, 200, {"data": rows, "total": total, "page": page, "page_size": size,
+                                 "total_pages": (total + size - 1) // size, "total_is_capped": capped},
+                  default=_encode, separators=(",", ":"), ensure_ascii=False)

@@ -6,68 +6,34 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from conftest import assert_one_line_error
+from loopback import LoopbackJson
 
 BILLING = Path(__file__).parent / "data" / "billing"
 KEY = "sk-admin-test-key-000111"
 
 
-class CostsApi:
+class CostsApi(LoopbackJson):
     """GET /v1/organization/costs over the buckets of a recorded export: `start_time` ≤ a
     bucket's start < `end_time`, at most `per_page` buckets a page (fewer than `limit`
-    is the server's right), cursors `next_page`; faults are taken one per request."""
+    is the server's right), cursors `next_page`."""
 
     def __init__(self, buckets: list[dict], per_page: int = 1) -> None:
+        super().__init__()
         self.buckets, self.per_page = buckets, per_page
-        self.faults: list[tuple[int, str | None] | None] = []
-        self.requests: list[dict] = []
-        api = self
+        self.base_url = self.origin
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # noqa: ANN002
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                api.handle(self)
-
-        self.http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.base_url = f"http://127.0.0.1:{self.http.server_address[1]}"
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-
-    def send(self, handler, status: int, body: dict, headers: dict | None = None) -> None:  # noqa: ANN001
-        data = json.dumps(body).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(data)
-
-    def handle(self, handler) -> None:  # noqa: ANN001
-        parts = urlsplit(handler.path)
-        query = parse_qs(parts.query)
-        self.requests.append(query)
-        fault = self.faults.pop(0) if self.faults else None
-        if parts.path != "/v1/organization/costs":
+    def handle(self, handler, path: str, query: dict[str, list[str]], fault) -> None:  # noqa: ANN001
+        if path != "/v1/organization/costs":
             return self.send(handler, 404, {"error": {"message": "not found"}})
         if handler.headers.get("Authorization") != f"Bearer {KEY}":
             return self.send(handler, 401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error"}})
         if fault is not None:
-            status, retry_after = fault
-            return self.send(handler, status, {"error": {"message": "try again"}},
-                             {"Retry-After": retry_after} if retry_after is not None else None)
+            return self.send_fault(handler, fault)
         start, end = int(query["start_time"][0]), int(query.get("end_time", [2**62])[0])
         inside = [b for b in self.buckets if start <= b["start_time"] < end]
         first = int(query.get("page", ["page_0"])[0].removeprefix("page_"))

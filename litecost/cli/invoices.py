@@ -78,16 +78,7 @@ def import_command(
         note(f"{src.path}: {src.description} (layout {src.layout.name})")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         result = import_invoices(store, sources, aliases=loaded_aliases)
-
-    if fmt is SummaryFormat.json:
-        from litecost.cli.render import to_json_document
-
-        write_output(to_json_document(result.to_dict()))
-    else:
-        write_output(_import_table(result))
-    for f in result.files:
-        for line in f.notes:
-            note(f"{f.path}: {line}")
+    _write_import_result(result, fmt)
 
 
 class FetchProvider(str, Enum):
@@ -124,6 +115,11 @@ def fetch_command(
     sources = detect_files([str(fetched.path)], provider.value)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         result = import_invoices(store, sources)
+    _write_import_result(result, fmt)
+
+
+def _write_import_result(result, fmt: SummaryFormat) -> None:  # noqa: ANN001
+    """An import's summary on stdout (table or JSON) and each file's notes on stderr."""
     if fmt is SummaryFormat.json:
         from litecost.cli.render import to_json_document
 

@@ -35,10 +35,12 @@ def read_live(db: str | Path | None, text: str, *, since: datetime | None = None
     """Read the live source `text` over the window that follows its earlier reads into `db`."""
     if since is not None and until is not None and until <= since:
         raise UsageError(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
-    if postgres.is_postgres_dsn(text):
-        return LiveRead(postgres.pull_from(db, text, since=since, until=until, overlap=overlap, table=table,
-                                           keep_payloads=keep_payloads, source_tz=source_tz, wait_seconds=wait_seconds))
-    last = postgres.last_pulled_into(db, spend_api.source_name(text), spend_api.TABLE, wait_seconds=wait_seconds)
+    database = postgres.is_postgres_dsn(text)
+    last = postgres.last_pulled_into(db, source_name(text), table if database else spend_api.TABLE,
+                                     wait_seconds=wait_seconds)
     window = postgres.pull_window(last, since, until, overlap)
+    if database:
+        return LiveRead(postgres.pull_spendlogs(text, window, table=table, keep_payloads=keep_payloads,
+                                                source_tz=source_tz))
     read = spend_api.pull_spend_api(text, window.start, window.end, backoff_s=backoff_s)
     return LiveRead(read.source, read.stopped)

@@ -254,14 +254,3 @@ def last_pulled_into(db: str | Path | None, source: str, table: str, *, wait_sec
         return None
     with Store.open(db, read_only=True, wait_seconds=wait_seconds) as store:
         return last_pulled(store, source, table)
-
-
-def pull_from(db: str | Path | None, dsn: str, *, since: datetime | None = None, until: datetime | None = None,
-              overlap: timedelta = DEFAULT_OVERLAP, table: str = DEFAULT_TABLE, keep_payloads: bool = False,
-              source_tz: str = "UTC", wait_seconds: float = 0.0) -> SourceFile:
-    """`pull_spendlogs` over the window that follows the earlier pulls of `dsn` into `db`."""
-    if since is not None and until is not None and until <= since:
-        raise UsageError(f"--until {until.isoformat()} is not after --since {since.isoformat()}")
-    last = last_pulled_into(db, source_name(dsn), table, wait_seconds=wait_seconds)
-    window = pull_window(last, since, until, overlap)
-    return pull_spendlogs(dsn, window, table=table, keep_payloads=keep_payloads, source_tz=source_tz)
