@@ -54,6 +54,8 @@ class RetryingClient:
             self.requests += 1
             try:
                 response = self.http.get(url, params=params)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:  # trying again cannot help
+                raise UsageError(f"{self.name}: {redact(str(exc))}", hint="give an http:// or https:// URL") from None
             except httpx.TransportError as exc:
                 why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 continue

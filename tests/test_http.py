@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 
+import pytest
+
+from litecost.errors import UsageError
 from litecost.http import RetryingClient
 
 
@@ -27,3 +30,11 @@ def test_without_retry_after_the_wait_doubles_up_to_its_cap():
     c = client()
     assert [c.delay(n, None) for n in (1, 2, 3, 4)] == [1.0, 2.0, 4.0, 8.0]
     assert c.delay(10, None) == 30.0 and c.delay(2, "soon") == 2.0
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.com/x", "http://"])
+def test_a_url_no_retry_can_mend_is_a_usage_error_at_once(url):
+    c = client()
+    with pytest.raises(UsageError):
+        c.get(url, {})
+    assert c.requests == 1
