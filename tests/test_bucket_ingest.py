@@ -37,36 +37,34 @@ def test_a_bucket_tree_is_one_bundle_with_every_file_accounted_for(cli, db, tmp_
         "2026-10-03/call-e.json": slp("call-e", startTime=1791022800.0),
         "2026-10-03/notes.json": json.dumps({"owner": "finops"}),  # not a log: skipped
     })
-    write_jsonl(root / "2026-10-03" / "batch.jsonl", [slp("call-f"), slp("call-g")])  # a JSONL file stays a file
+    write_jsonl(root / "2026-10-03" / "batch.jsonl", [slp("call-f"), slp("call-g")])  # a small JSONL file joins them
 
     run = cli("ingest", root, "--format", "json")
     assert run.exit_code == 0, run.stderr
     doc = run.json()
-    bundle, batch = doc["files"]
+    [bundle] = doc["files"]
     assert (bundle["path"], bundle["files"], bundle["description"]) == (
-        str(root), 5, "5 files (" + bundle["description"].split("(")[1].split(")")[0] + ") as LiteLLM bucket objects")
-    assert (bundle["rows_read"], bundle["inserted"], bundle["duplicates"], bundle["rejected"]) == (5, 4, 0, 1)
-    assert bundle["first_reject"] == f'{root}/2026-10-02/call-d.json: prompt_tokens "-5" is not a whole, non-negative token count'
-    assert (batch["path"], batch["files"], batch["rows_read"], batch["inserted"]) == (str(root / "2026-10-03" / "batch.jsonl"), 1, 2, 2)
+        str(root), 6, "6 files (" + bundle["description"].split("(")[1].split(")")[0] + ") as LiteLLM callback JSON lines")
+    assert (bundle["rows_read"], bundle["inserted"], bundle["duplicates"], bundle["rejected"]) == (7, 6, 0, 1)
+    assert bundle["first_reject"] == f'{root}/2026-10-02/call-d.json:1: prompt_tokens "-5" is not a whole, non-negative token count'
     assert (doc["rows_read"], doc["inserted"], doc["rejected"]) == (7, 6, 1)
 
     lines = run.stderr.splitlines()
-    assert sum("as LiteLLM bucket objects" in line for line in lines) == 1
-    assert any(line.startswith(f"litecost: {root}: 5 files (") for line in lines)
-    assert f"litecost: {root}: 1 record(s) rejected, first at {root}/2026-10-02/call-d.json: prompt_tokens" in run.stderr
+    assert sum("as LiteLLM callback JSON lines" in line for line in lines) == 1
+    assert any(line.startswith(f"litecost: {root}: 6 files (") for line in lines)
+    assert f"litecost: {root}: 1 record(s) rejected, first at {root}/2026-10-02/call-d.json:1: prompt_tokens" in run.stderr
     assert "notes.json" in run.stderr  # skipped, and said so
 
     assert stored(db, "SELECT path, line, reason FROM rejects") == [
         (f"{root}/2026-10-02/call-d.json", 1, 'prompt_tokens "-5" is not a whole, non-negative token count')]
-    assert stored(db, "SELECT path, rows_read, inserted, rejected FROM ingests ORDER BY ingest_id") == [
-        (str(root), 5, 4, 1), (str(root / "2026-10-03" / "batch.jsonl"), 2, 2, 0)]
+    assert stored(db, "SELECT path, rows_read, inserted, rejected FROM ingests ORDER BY ingest_id") == [(str(root), 7, 6, 1)]
     assert sorted(r[0] for r in stored(db, "SELECT request_id FROM calls")) == [
         "call-a", "call-b", "call-c", "call-e", "call-f", "call-g"]
 
     unchanged = cli("ingest", root, "--format", "json").json()
-    assert [(f["skipped"], f["ingest_id"], f["rows_read"]) for f in unchanged["files"]] == [(True, 1, 0), (True, 2, 0)]
+    assert [(f["skipped"], f["ingest_id"], f["rows_read"]) for f in unchanged["files"]] == [(True, 1, 0)]
     again = cli("ingest", root, "--reread", "--format", "json").json()
-    assert (again["files"][0]["rows_read"], again["files"][0]["duplicates"], again["files"][0]["rejected"]) == (5, 4, 1)
+    assert (again["files"][0]["rows_read"], again["files"][0]["duplicates"], again["files"][0]["rejected"]) == (7, 6, 1)
     assert stored(db, "SELECT count(*) FROM rejects") == [(1,)]  # the same content's reject is not stored twice
 
 
@@ -157,7 +155,7 @@ def test_gcs_objects_without_an_extension_are_found_and_bundled(cli, db, tmp_pat
     run = cli("ingest", root, "--format", "json")
     assert run.exit_code == 0, run.stderr
     doc = run.json()
-    assert [(f["files"], f["rows_read"], f["inserted"]) for f in doc["files"]] == [(3, 3, 3), (1, 2, 2)]
+    assert [(f["files"], f["rows_read"], f["inserted"]) for f in doc["files"]] == [(4, 5, 5)]  # the batch joins them
     assert "NOTES" in run.stderr and "skipped" in run.stderr
     assert stored(db, "SELECT count(*) FROM calls") == [(5,)]
 

@@ -58,9 +58,10 @@ class SourceFile:
     # Computed on a worker thread while the file is read, once ingest `start`s it (or known).
     digest: files.DeferredDigest | KnownDigest
     columns: tuple[str, ...] = ()  # CSV header / Parquet columns
-    # A bundle's member files (as text), in order, each one line; `path` is the folder they
-    # were found in.
+    # A bundle's member files (as text), in order; `path` is the folder they were found in.
     members: tuple[str, ...] = ()
+    # Lines of each member, in order; empty: every member is one line (bucket objects).
+    member_lines: tuple[int, ...] = ()
     # Where a bundle's members are joined into one JSON lines file for the readers: one
     # file reads at DuckDB's full speed, thousands cost it ~1 ms each (see ingest). For a
     # file read from where its last ingest stopped: a copy of its appended lines.
@@ -87,6 +88,18 @@ class SourceFile:
             raise ValueError("a bundle is read from its joined file")
         return str(self.joined or self.path)
 
+    def lines_by_member(self) -> tuple[list[str], list[int] | None]:
+        """For each line of a bundle's joined file, the member it is in and its line there
+        (None: each member is one line)."""
+        if not self.member_lines:
+            return list(self.members), None
+        paths: list[str] = []
+        lines: list[int] = []
+        for member, count in zip(self.members, self.member_lines):
+            paths.extend([member] * count)
+            lines.extend(range(1, count + 1))
+        return paths, lines
+
     @property
     def sha256(self) -> str:
         return self._digest().sha256
@@ -105,7 +118,8 @@ class SourceFile:
     @property
     def description(self) -> str:
         if self.members:
-            return f"{len(self.members):,} files ({files.human_bytes(self.size_bytes)}) as LiteLLM bucket objects"
+            what = "LiteLLM callback JSON lines" if self.member_lines else "LiteLLM bucket objects"
+            return f"{len(self.members):,} files ({files.human_bytes(self.size_bytes)}) as {what}"
         what = {
             "csv": "LiteLLM_SpendLogs CSV export",
             "jsonl": "JSON lines",
@@ -330,30 +344,65 @@ def bucket_object(path: str, kind: str = "auto") -> bytes | None:
     return line + b"\n"
 
 
+# A callback JSON lines file up to this size, found by a folder search, joins the bundle
+# with the folder's other small ones: each file read on its own costs ~0.2 s of statements
+# whatever its size, which 1 MiB of lines takes DuckDB to read.
+SMALL_JSON_LINES_BYTES = 1 << 20
+
+
+def small_json_lines(src: SourceFile) -> bytes | None:
+    """The whole text of `src`, ending in a newline, when it is a small, plain callback JSON
+    lines file to join into a bundle; else None, and it is read on its own. Plain: UTF-8
+    without CR, NUL or blank lines, so that the joined file's lines are exactly the members'
+    lines, and every line an object orjson takes (as `bucket_object` asks of a bucket object):
+    one odd member would send the whole bundle to the slower general reader."""
+    if (src.kind != "callbacks" or src.format != "jsonl" or src.compressed or src.members
+            or not 0 < src.size_bytes <= SMALL_JSON_LINES_BYTES):
+        return None
+    try:
+        with open(src.path, "rb") as fh:
+            data = fh.read(SMALL_JSON_LINES_BYTES + 1)
+    except OSError:
+        return None  # the reader says why
+    if len(data) != src.size_bytes or b"\r" in data or b"\x00" in data:
+        return None  # changing as we read, or not plain lines
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    try:
+        records = [orjson.loads(line) for line in data[:-1].split(b"\n")]
+    except orjson.JSONDecodeError:  # also invalid UTF-8, a BOM and blank lines
+        return None
+    return data if all(isinstance(record, dict) for record in records) else None
+
+
 class BundleWriter:
-    """Bucket objects joined, as they are found, into one JSON lines file under TMPDIR (line
-    k is member k), read by ingest like any other: DuckDB reads one file at full speed where
-    a list of thousands costs it ~1 ms a file. Its folder goes when the bundle does (or at
-    exit)."""
+    """Bucket objects and small JSON lines files joined, as they are found, into one JSON
+    lines file under TMPDIR (member after member, line for line), read by ingest like any
+    other: DuckDB reads one file at full speed where a list of thousands costs it ~1 ms a
+    file, and reading them one by one ~0.2 s a file. Its folder goes when the bundle does
+    (or at exit)."""
 
     def __init__(self) -> None:
         self.members: list[str] = []
+        self.member_lines: list[int] = []
         self.size = 0
         self._sha256 = hashlib.sha256()
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._out = None
 
-    def add(self, path: str, line: bytes) -> None:
+    def add(self, path: str, text: bytes) -> None:
+        """Join member `path`, whose `text` is whole lines, each ending in a newline."""
         try:
             if self._out is None:
                 self._scratch = tempfile.TemporaryDirectory(prefix="litecost-bundle-")
                 self._out = open(Path(self._scratch.name) / "bucket-objects.jsonl", "wb")  # noqa: SIM115 - closed in bundle()
-            self._out.write(line)
+            self._out.write(text)
         except OSError as exc:
             raise self._failed(exc, self.members[0] if self.members else path) from None
-        self._sha256.update(line)
+        self._sha256.update(text)
         self.members.append(path)
-        self.size += len(line)
+        self.member_lines.append(text.count(b"\n"))
+        self.size += len(text)
 
     def bundle(self) -> SourceFile:
         """The bundle of the members so far (the joined file closed)."""
@@ -363,8 +412,10 @@ class BundleWriter:
         except OSError as exc:
             raise self._failed(exc, self.members[0]) from None
         folder = Path(os.path.commonpath([os.path.dirname(m) for m in self.members]))
-        digest = KnownDigest(files.Digest(self._sha256.hexdigest(), len(self.members)))
+        digest = KnownDigest(files.Digest(self._sha256.hexdigest(), sum(self.member_lines)))
+        one_line_each = all(lines == 1 for lines in self.member_lines)
         return SourceFile(folder, "callbacks", "jsonl", False, self.size, digest, members=tuple(self.members),
+                          member_lines=() if one_line_each else tuple(self.member_lines),
                           joined=Path(self._out.name), scratch=self._scratch)
 
     def _failed(self, exc: OSError, first: str) -> UsageError:

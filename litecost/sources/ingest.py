@@ -21,7 +21,7 @@ from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import (
-    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts, sniff,
+    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts, small_json_lines, sniff,
 )
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
@@ -168,9 +168,10 @@ def detect_files(
     `on_skip`; a file the user named is an error.
 
     The `.json` (and extension-less) files a folder search finds that are each one LiteLLM
-    bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request — become
-    one bundle in the place of the first of them, joined into one JSON lines file as they
-    are read (see `BundleWriter`); every other file stays a file. `on_progress(done, total)`
+    bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request —
+    and the small callback JSON lines files it finds (`small_json_lines`) become one bundle
+    in the place of the first of them, joined into one JSON lines file as they are read
+    (see `BundleWriter`); every other file, and every file the user named, stays a file. `on_progress(done, total)`
     hears how many of the files are recognised, every `PROGRESS_EVERY` files and at the end.
     """
     paths = expand_path_texts(patterns)
@@ -190,16 +191,25 @@ def detect_files(
                 bundle.add(path, line)
                 continue
             try:
-                sources.append(sniff(Path(path), kind))
+                found = sniff(Path(path), kind)
             except BadInputError as exc:
                 if named:
                     raise
                 if on_skip:
                     on_skip(Path(path), exc.message)
+                continue
+            text = None if named else small_json_lines(found)
+            if text is not None:
+                if bundle_at is None:
+                    bundle_at = len(sources)
+                    sources.append(None)
+                bundle.add(path, text)
+                continue
+            sources.append(found)
         if bundle_at is not None:
             if len(bundle.members) >= MIN_BUNDLE:
                 sources[bundle_at] = bundle.bundle()
-            else:  # one bucket object is an ordinary file
+            else:  # one small file is an ordinary file
                 [only] = bundle.members
                 bundle.discard()
                 sources[bundle_at] = sniff(Path(only), kind)
@@ -413,7 +423,9 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     result = FileResult(shown_path, src.kind, src.format, src.description, "", ingest_id, files=len(src.members) or 1)
     params: dict[str, object] = {"ingest_id": ingest_id, "path": shown_path, "line_offset": src.line_offset}
     if src.members:  # redacted in SQL, on the few rows that name a member
-        params["members"] = list(src.members)
+        params["members"], member_lines = src.lines_by_member()
+        if member_lines is not None:
+            params["member_lines"] = member_lines
     if appended is not None:
         result.first_byte, result.first_line = appended.from_byte, appended.lines_before + 1
         result.appended_since = appended.since
@@ -533,28 +545,39 @@ def _file_of(line: str, src: SourceFile) -> str:
 
 
 def _line_of(line: str, src: SourceFile) -> str:
-    """SQL: a line's number in its file (a bundle's member is one line; an appended part's
-    lines follow the $line_offset lines before it)."""
+    """SQL: a line's number in its file (in a bundle, in its member: $member_lines, or 1
+    where each member is one line; an appended part's lines follow the $line_offset lines
+    before it)."""
+    if src.member_lines:
+        return f"list_extract($member_lines, CAST({line} AS INTEGER))"
     if src.members:
         return f"CASE WHEN {line} IS NULL THEN NULL ELSE 1 END"
     return f"({line} + $line_offset)" if src.line_offset else line
 
 
 def _same_place(line: str, src: SourceFile) -> str:
-    """SQL: a stored reject (`old`) is at the place of this run's `line`."""
+    """SQL: a stored reject (`old`) is at the place of this run's `line` (in a bundle, the
+    same reject of the same member: see `_recorded_before`)."""
     same_line = f"old.line IS NOT DISTINCT FROM {_line_of(line, src)}"
-    return f"{same_line} AND old.path = {_file_of(line, src)}" if src.members else same_line
+    if not src.members:
+        return same_line
+    return (f"{same_line} AND old.path = {_file_of(line, src)} AND old.reason = n.reason"
+            " AND old.excerpt IS NOT DISTINCT FROM n.excerpt")
 
 
 def _same_conflict(src: SourceFile) -> str:
     """SQL: a stored conflict (`old`) is this run's (`n`, already at its file's place)."""
     same = "old.line = n.line AND old.request_id = n.request_id"
-    return f"{same} AND old.path = n.path" if src.members else same
+    return f"{same} AND old.path = n.path AND old.differences = n.differences" if src.members else same
 
 
-def _recorded_before(table: str, same_record: str) -> str:
-    """SQL: a row of `table` from an earlier ingest of the same content ($sha256) records
-    the same thing (`same_record`, over `old` and the new row `n`)."""
+def _recorded_before(table: str, same_record: str, src: SourceFile) -> str:
+    """SQL: a row of `table` from an earlier ingest records the same thing (`same_record`,
+    over `old` and the new row `n`): for a file, one of the same content ($sha256); for a
+    bundle, any — a folder that gained a file is read again whole, and its members' rejects
+    and conflicts, which name their member, line and text, are not stored again."""
+    if src.members:
+        return f"EXISTS (SELECT 1 FROM {table} old WHERE {same_record})"
     return (
         f"EXISTS (SELECT 1 FROM {table} old JOIN ingests i ON i.ingest_id = old.ingest_id"
         f" WHERE i.sha256 = $sha256 AND {same_record})"
@@ -595,7 +618,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         )
     Statement.using(
         f"INSERT INTO rejects SELECT $ingest_id, {_file_of('n.line', src)}, {_line_of('n.line', src)}, n.reason, n.excerpt"
-        f" FROM run_rejects n WHERE NOT {_recorded_before('rejects', _same_place('n.line', src))}",
+        f" FROM run_rejects n WHERE NOT {_recorded_before('rejects', _same_place('n.line', src), src)}",
         {**params, "sha256": src.sha256},
     ).execute(con)
     for statement in distinct_values_sql("staged_calls"):
@@ -643,11 +666,11 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     Statement.using(f"CREATE OR REPLACE TEMP TABLE run_conflicts AS{conflicts}", params).execute(con)
     result.conflicts = con.execute("SELECT count(*) FROM run_conflicts").fetchone()[0]
     if result.conflicts:
-        con.execute(
+        Statement.using(
             "INSERT INTO duplicate_conflicts SELECT * FROM run_conflicts n WHERE NOT"
-            f" {_recorded_before('duplicate_conflicts', _same_conflict(src))}",
+            f" {_recorded_before('duplicate_conflicts', _same_conflict(src), src)}",
             {"sha256": src.sha256},
-        )
+        ).execute(con)
     # A callback payload knows the provider's snapshot name (response.model); a SpendLogs
     # row does not. Filling a missing value is enrichment, not a conflict.
     con.execute(
@@ -689,5 +712,9 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     result.duplicates = valid - inserted
     if result.rejected:
         line, reason = con.execute("SELECT line, reason FROM run_rejects ORDER BY line LIMIT 1").fetchone()
-        result.first_reject = (f"{redact(params['members'][line - 1])}: {reason}" if src.members
-                               else f"{line + src.line_offset}: {reason}")
+        if not src.members:
+            result.first_reject = f"{line + src.line_offset}: {reason}"
+        elif src.member_lines:
+            result.first_reject = f"{redact(params['members'][line - 1])}:{params['member_lines'][line - 1]}: {reason}"
+        else:
+            result.first_reject = f"{redact(params['members'][line - 1])}: {reason}"
