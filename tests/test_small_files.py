@@ -87,6 +87,17 @@ def test_a_file_that_is_not_plain_lines_or_named_is_read_on_its_own(cli, db, tmp
     assert [f["path"] for f in named] == [str(p) for p in paths]
 
 
+def test_a_shell_glob_of_many_small_files_is_one_read_too(cli, db, tmp_path):
+    # `litecost ingest logs/*.jsonl`: the shell names every file. Fifteen stay files of their
+    # own, each a ledger row; sixteen or more small ones join a bundle, as a folder's would.
+    few = hourly_files(tmp_path / "few", 15, 2)
+    run = cli("ingest", *few, "--format", "json")
+    assert [f["files"] for f in run.json()["files"]] == [1] * 15
+    many = hourly_files(tmp_path / "many", 16, 2, prefix="many")
+    [bundle] = cli("ingest", *many, "--format", "json").json()["files"]
+    assert (bundle["path"], bundle["files"], bundle["inserted"]) == (str(tmp_path / "many"), 16, 32)
+
+
 def test_a_folder_read_again_stores_its_rejects_and_conflicts_once(cli, db, tmp_path):
     paths = hourly_files(tmp_path / "logs", 3, 2)
     paths[1].write_text(paths[1].read_text() + '{"id": "broken", "prompt_tokens": -1}\n')

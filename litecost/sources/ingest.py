@@ -9,6 +9,7 @@ version is kept).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
@@ -21,7 +22,8 @@ from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
 from litecost.sources.detect import (
-    MIN_BUNDLE, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts, small_json_lines, sniff,
+    MIN_BUNDLE, SMALL_JSON_LINES_BYTES, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts,
+    small_json_lines, sniff,
 )
 from litecost.sources.pre_calls import load_pre_calls, numbered_after_staging, typed_read_applies
 from litecost.sources.readers import REJECTS_TABLE, numbered_rows_sql, read_rejects_sql, rejected_excerpts_sql
@@ -153,6 +155,25 @@ def _may_be_bucket_object(path: str) -> bool:
     return path.endswith(".json") or "." not in path[path.rfind("/") + 1:]
 
 
+# Files you name stay files of their own, each a row of the ledger, unless you name at least
+# this many small ones (a shell glob over a folder of hourly files): then they join a bundle
+# too, as a folder search's would, since each read on its own costs ~0.25 s of statements.
+MIN_NAMED_BUNDLE = 16
+
+
+def _many_small_named(paths: list[tuple[str, bool]]) -> bool:
+    small = 0
+    for path, named in paths:
+        if named:
+            try:
+                small += os.stat(path).st_size <= SMALL_JSON_LINES_BYTES
+            except OSError:
+                pass  # sniff says why
+            if small >= MIN_NAMED_BUNDLE:
+                return True
+    return False
+
+
 # Detection reports its progress every this many files (a bucket holds hundreds of thousands).
 PROGRESS_EVERY = 2_000
 
@@ -171,12 +192,14 @@ def detect_files(
     bucket object — what the `s3` / `gcs_bucket` loggers write, one StandardLoggingPayload per request —
     and the small callback JSON lines files it finds (`small_json_lines`) become one bundle
     in the place of the first of them, joined into one JSON lines file as they are read
-    (see `BundleWriter`); every other file, and every file the user named, stays a file. `on_progress(done, total)`
+    (see `BundleWriter`); every other file stays a file, and so does every file the user
+    named, unless they named `MIN_NAMED_BUNDLE` small ones or more. `on_progress(done, total)`
     hears how many of the files are recognised, every `PROGRESS_EVERY` files and at the end.
     """
     paths = expand_path_texts(patterns)
     candidates = [not named and kind != "spendlogs" and _may_be_bucket_object(path) for path, named in paths]
     quick = sum(candidates) >= MIN_BUNDLE
+    bundle_named = _many_small_named(paths)
     sources: list[SourceFile | None] = []
     bundle, bundle_at = BundleWriter(), None
     try:
@@ -198,7 +221,7 @@ def detect_files(
                 if on_skip:
                     on_skip(Path(path), exc.message)
                 continue
-            text = None if named else small_json_lines(found)
+            text = small_json_lines(found) if not named or bundle_named else None
             if text is not None:
                 if bundle_at is None:
                     bundle_at = len(sources)

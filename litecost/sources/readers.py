@@ -244,10 +244,11 @@ class JsonPaths:
     def column_items(self) -> list[str]:
         """SELECT items defining every registered field's column."""
         paths = self.paths
+        tree = self._tree() if self.typed else {}  # once: it is every field's (O(fields²) per file otherwise)
         items = []
         for (path, kind), name in self.fields.items():
             if self.typed:
-                expr = self._typed_ref(path, kind == "json")
+                expr = self._typed_ref(path, kind == "json", tree)
             else:
                 ref = f"{self.alias}[{paths.index(path) + 1}]"
                 expr = {"json": _non_null_json(ref), "text": _json_text(ref), "number": f"({ref} ->> '$')"}[kind]
@@ -278,10 +279,11 @@ class JsonPaths:
         members = ", ".join(f"{string_literal(k)}: {string_literal(type_of(*v))}" for k, v in self._tree().items())
         return "{" + members + "}"
 
-    def _typed_ref(self, path: str, as_json: bool) -> str:
-        """The column expression of one field over `read_json(columns=read_json_columns())`."""
+    def _typed_ref(self, path: str, as_json: bool, tree: dict) -> str:
+        """The column expression of one field over `read_json(columns=read_json_columns())`,
+        `tree` being `_tree()`."""
         keys = _path_keys(path)
-        node: tuple = (set(), self._tree())
+        node: tuple = (set(), tree)
         expr = ""
         for depth, key in enumerate(keys):
             node = node[1][key]
