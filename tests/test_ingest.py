@@ -381,3 +381,21 @@ def test_cache_hit_twins_within_one_file_are_kept_once(cli, db, tmp_path):
     # Without a litellm_call_id two hits of one cached response cannot be told apart from
     # one hit logged twice: both are kept.
     assert (doc["inserted"], doc["duplicates"], doc["conflicts"]) == (3, 1, 1)
+
+
+def test_pretty_printed_payloads_are_read_as_objects_not_rejected_as_lines(cli, db, tmp_path):
+    # A payload saved with an indent (json.dump(..., indent=2), `jq .`) was read as JSON lines,
+    # every line of it rejected.
+    records = [slp("pretty-1"), slp("pretty-2", prompt_tokens=-1), slp("pretty-3", completion_tokens=7)]
+    pretty = tmp_path / "saved.json"
+    pretty.write_text("".join(json.dumps(r, indent=2) + "\n" for r in records))
+    run = cli("ingest", pretty, "--format", "json")
+    assert run.exit_code == 0, run.stderr
+    [f] = run.json()["files"]
+    assert (f["format"], f["rows_read"], f["inserted"], f["rejected"]) == ("json_objects", 3, 2, 1)
+    assert f["first_reject"].startswith("2: prompt_tokens")
+    other = tmp_path / "other.duckdb"
+    assert cli("--db", other, "ingest", write_jsonl(tmp_path / "lines.jsonl", records), use_db=False).exit_code == 0
+    query = "SELECT * EXCLUDE (ingest_id, source_line) FROM calls ORDER BY request_id"
+    with duckdb.connect(str(db), read_only=True) as a, duckdb.connect(str(other), read_only=True) as b:
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()

@@ -52,7 +52,7 @@ class LivePull:
 class SourceFile:
     path: Path
     kind: str  # spendlogs | callbacks
-    format: str  # csv | jsonl | json_array | json_page | parquet | empty
+    format: str  # csv | jsonl | json_array | json_objects | json_page | parquet | empty
     compressed: bool
     size_bytes: int
     # Computed on a worker thread while the file is read, once ingest `start`s it (or known).
@@ -124,6 +124,7 @@ class SourceFile:
             "csv": "LiteLLM_SpendLogs CSV export",
             "jsonl": "JSON lines",
             "json_array": "JSON list of rows",
+            "json_objects": "pretty-printed JSON objects",
             "json_page": "/spend/logs/v2 JSON page",
             "parquet": "Parquet file",
             "empty": "empty file",
@@ -283,7 +284,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
                 "page": f"records with keys {_describe_keys(keys)}" if keys else "an empty data list",
             }[doc]
             raise _not_a_log(path, found)
-        return made({"object": "jsonl", "array": "json_array", "page": "json_page"}[doc], detected)
+        return made({"object": "json_objects", "array": "json_array", "page": "json_page"}[doc], detected)
 
     header_line = text.split("\n", 1)[0]
     try:

@@ -163,6 +163,16 @@ def json_records_sql(src: SourceFile) -> list[str | AfterRejects]:
             f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}, {compression(src)}) WITH ORDINALITY"
         )
         statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
+    elif src.format == "json_objects":
+        # Pretty-printed objects (a payload saved with an indent), one or more after another:
+        # each a record, numbered in order, since its lines are not records.
+        statements.append(EMPTY_REJECTS_TABLE)
+        statements.append(
+            "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
+            f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}, {compression(src)})"
+            " WITH ORDINALITY"
+        )
+        statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
     elif src.format == "json_page":
         statements.append(EMPTY_REJECTS_TABLE)
         # Rows are numbered across pages: a live read of the spend API (`spend_api.py`) writes
