@@ -76,16 +76,26 @@ def inputs(tmp_path_factory) -> dict[str, Path]:
     lines = jsonl.read_bytes().splitlines(keepends=True)
     general = tmp / "callbacks_with_a_bad_line.jsonl"
     general.write_bytes(b"".join(lines[:15_000]) + b"{\"id\": \"broken\", \n" + b"".join(lines[15_000:]))
+    # Many small files, read as one bundle: the same lines cut into files of 50, with a
+    # broken line in one of them.
+    folder = tmp / "hourly"
+    folder.mkdir()
+    for start in range(0, len(lines), 50):
+        part = lines[start:start + 50]
+        if start == 10_000:
+            part = [*part[:20], b'{"id": "broken", "prompt_tokens": -1}\n', *part[20:]]
+        (folder / f"litellm-{start // 50:04d}.jsonl").write_bytes(b"".join(part))
     return {
         "typed": jsonl,
         "general": general,
+        "bundle": folder,
         "csv": _generated("csv", tmp / "spendlogs.csv", 15_000),
         "invoices": _bill(tmp / "bill.csv", 150_000),
     }
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("path_kind", ["typed", "general", "csv", "invoices"])
+@pytest.mark.parametrize("path_kind", ["typed", "general", "bundle", "csv", "invoices"])
 def test_kill_9_at_random_moments_then_one_rerun_is_exact(tmp_path, inputs, path_kind):
     command = ("invoices", "import") if path_kind == "invoices" else ("ingest",)
     source = inputs[path_kind]
