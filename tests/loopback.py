@@ -14,6 +14,8 @@ class LoopbackJson:
     def __init__(self) -> None:
         self.faults: list[tuple[int, str | None] | None] = []
         self.requests: list[dict[str, list[str]]] = []
+        self.paths: list[str] = []  # of each request, in step with `requests`
+        self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
         server = self
 
@@ -26,6 +28,8 @@ class LoopbackJson:
                 query = parse_qs(parts.query)
                 with server.lock:
                     server.requests.append(query)
+                    server.paths.append(parts.path)
+                    server.headers.append(dict(self.headers))
                     fault = server.faults.pop(0) if server.faults else None
                 server.handle(self, parts.path, query, fault)
 

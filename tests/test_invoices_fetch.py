@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -15,27 +16,37 @@ from loopback import LoopbackJson
 
 BILLING = Path(__file__).parent / "data" / "billing"
 KEY = "sk-admin-test-key-000111"
+ANTHROPIC_KEY = "sk-ant-admin01-test-key-000222"
 
 
-class CostsApi(LoopbackJson):
-    """GET /v1/organization/costs over the buckets of a recorded export: `start_time` ≤ a
-    bucket's start < `end_time`, at most `per_page` buckets a page (fewer than `limit`
-    is the server's right), cursors `next_page`."""
+class BillingApi(LoopbackJson):
+    """A provider's admin API over recorded buckets: each report's path serves its buckets
+    whose start is in the asked window, at most `per_page` a page (fewer than `limit` is
+    the server's right), cursors `next_page`; a key other than `KEY` is refused (401)."""
 
-    def __init__(self, buckets: list[dict], per_page: int = 1) -> None:
+    def __init__(self, routes: dict[str, list[dict]], per_page: int = 1) -> None:
         super().__init__()
-        self.buckets, self.per_page = buckets, per_page
+        self.routes, self.per_page = routes, per_page
         self.base_url = self.origin
 
+    def authorized(self, headers) -> bool:  # noqa: ANN001
+        raise NotImplementedError
+
+    def window(self, query: dict[str, list[str]]) -> tuple[float, float]:
+        raise NotImplementedError
+
+    def start_of(self, bucket: dict) -> float:
+        raise NotImplementedError
+
     def handle(self, handler, path: str, query: dict[str, list[str]], fault) -> None:  # noqa: ANN001
-        if path != "/v1/organization/costs":
+        if path not in self.routes:
             return self.send(handler, 404, {"error": {"message": "not found"}})
-        if handler.headers.get("Authorization") != f"Bearer {KEY}":
+        if not self.authorized(handler.headers):
             return self.send(handler, 401, {"error": {"message": "Incorrect API key provided.", "type": "invalid_request_error"}})
         if fault is not None:
             return self.send_fault(handler, fault)
-        start, end = int(query["start_time"][0]), int(query.get("end_time", [2**62])[0])
-        inside = [b for b in self.buckets if start <= b["start_time"] < end]
+        start, end = self.window(query)
+        inside = [b for b in self.routes[path] if start <= self.start_of(b) < end]
         first = int(query.get("page", ["page_0"])[0].removeprefix("page_"))
         page = inside[first:first + min(self.per_page, int(query.get("limit", [7])[0]))]
         more = first + len(page) < len(inside)
@@ -43,11 +54,52 @@ class CostsApi(LoopbackJson):
                                  "next_page": f"page_{first + len(page)}" if more else None})
 
 
+class OpenAiApi(BillingApi):
+    def authorized(self, headers) -> bool:  # noqa: ANN001
+        return headers.get("Authorization") == f"Bearer {KEY}"
+
+    def window(self, query):  # noqa: ANN001, ANN201
+        return int(query["start_time"][0]), int(query.get("end_time", [2**62])[0])
+
+    def start_of(self, bucket: dict) -> float:
+        return bucket["start_time"]
+
+
+def _instant(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+class AnthropicApi(BillingApi):
+    def authorized(self, headers) -> bool:  # noqa: ANN001
+        return headers.get("x-api-key") == ANTHROPIC_KEY and headers.get("anthropic-version") == "2023-06-01"
+
+    def window(self, query):  # noqa: ANN001, ANN201
+        return _instant(query["starting_at"][0]), _instant(query.get("ending_at", ["2999-01-01T00:00:00Z"])[0])
+
+    def start_of(self, bucket: dict) -> float:
+        return _instant(bucket["starting_at"])
+
+
+def buckets(name: str) -> list[dict]:
+    """The buckets of a recorded page, or of a list of pages."""
+    doc = json.loads((BILLING / name).read_text())
+    return [bucket for page in (doc if isinstance(doc, list) else [doc]) for bucket in page["data"]]
+
+
 @pytest.fixture
 def api(monkeypatch):
-    pages = json.loads((BILLING / "openai_costs_api_extra_pages.json").read_text())
-    server = CostsApi([bucket for page in pages for bucket in page["data"]])
+    server = OpenAiApi({"/v1/organization/costs": buckets("openai_costs_api_extra_pages.json"),
+                        "/v1/organization/usage/completions": buckets("openai_usage_completions_api_synthetic.json")})
     monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def anthropic(monkeypatch):
+    server = AnthropicApi({"/v1/organizations/cost_report": buckets("anthropic_cost_report_synthetic.json"),
+                           "/v1/organizations/usage_report/messages": buckets("anthropic_usage_report_synthetic.json")})
+    monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)
     yield server
     server.close()
 
@@ -66,27 +118,33 @@ def test_fetched_pages_import_as_the_same_export_does(cli, db, api, tmp_path):
     done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path / "bills",
                "--base-url", api.base_url, "--format", "json")
     assert done.exit_code == 0, done.stderr
-    [imported] = json.loads(done.stdout)["files"]
+    imported, usage = json.loads(done.stdout)["files"]
     assert imported["layout"] == "openai_costs_json" and str(imported["total_amount"]) == "9.49"
-    assert len(api.requests) == 2 and api.requests[1]["page"] == ["page_1"]  # two pages, by cursor
-    first = api.requests[0]
+    assert usage["layout"] == "openai_usage_json" and usage["lines"] > 0
+    costs = [q for q, path in zip(api.requests, api.paths) if path == "/v1/organization/costs"]
+    assert len(costs) == 2 and costs[1]["page"] == ["page_1"]  # two pages, by cursor
+    first = costs[0]
     assert first["start_time"] == ["1748736000"] and first["end_time"] == ["1751328000"]  # June 2025, UTC
     assert first["bucket_width"] == ["1d"] and first["group_by"] == ["line_item", "project_id"]
+    [completions] = [q for q, path in zip(api.requests, api.paths) if path == "/v1/organization/usage/completions"]
+    assert completions["group_by"] == ["model", "project_id", "batch", "service_tier"]
     saved = tmp_path / "bills" / "openai-costs-2025-06.json"
     sidecar = json.loads((tmp_path / "bills" / "openai-costs-2025-06.fetch.json").read_text())
     assert sidecar["pages"] == 2 and sidecar["params"]["start_time"] == 1748736000
     assert KEY not in saved.read_text() + json.dumps(sidecar) + done.stderr
 
     direct = tmp_path / "direct.duckdb"
-    assert cli("--db", direct, "invoices", "import", BILLING / "openai_costs_api_extra_pages.json", use_db=False).exit_code == 0
-    assert lines(db) == lines(direct) and len(lines(db)) == 11
+    assert cli("--db", direct, "invoices", "import", BILLING / "openai_costs_api_extra_pages.json",
+               BILLING / "openai_usage_completions_api_synthetic.json", use_db=False).exit_code == 0
+    assert lines(db) == lines(direct) and len(lines(db)) == 11 + usage["lines"]
 
 
 def test_429_and_a_500_are_retried(cli, api, tmp_path):
     api.faults[:] = [(429, "1"), (500, None)]
     done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url)
     assert done.exit_code == 0, done.stderr
-    assert len(api.requests) == 4 and "2 page(s) fetched in 4 request(s)" in done.stderr
+    pages = 2 + len(buckets("openai_usage_completions_api_synthetic.json"))
+    assert len(api.requests) == pages + 2 and f"{pages} page(s) fetched in {pages + 2} request(s)" in done.stderr
 
 
 def test_a_refused_key_is_exit_2_and_saves_nothing(db, api, tmp_path):
@@ -108,21 +166,55 @@ def test_an_empty_period_is_fetched_and_imported_as_no_lines(cli, api, tmp_path)
     done = cli("invoices", "fetch", "openai", "--period", "2025-07", "--dir", tmp_path, "--base-url", api.base_url,
                "--format", "json")
     assert done.exit_code == 0, done.stderr
-    [imported] = json.loads(done.stdout)["files"]
-    assert imported["rows_read"] == 0 and imported["lines"] == 0
-    assert (tmp_path / "openai-costs-2025-07.json").is_file() and len(api.requests) == 1
+    assert [(f["rows_read"], f["lines"]) for f in json.loads(done.stdout)["files"]] == [(0, 0), (0, 0)]
+    assert (tmp_path / "openai-costs-2025-07.json").is_file() and len(api.requests) == 2
 
 
 def test_a_later_fetch_of_the_period_supersedes_the_earlier(cli, api, tmp_path):
-    everything = api.buckets
-    api.buckets = everything[:1]  # mid-month: the first day billed so far
+    everything = api.routes["/v1/organization/costs"]
+    api.routes["/v1/organization/costs"] = everything[:1]  # mid-month: the first day billed so far
     first = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url,
                 "--format", "json")
-    api.buckets = everything
+    api.routes["/v1/organization/costs"] = everything
     second = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url,
                  "--format", "json")
     assert first.exit_code == second.exit_code == 0, second.stderr
-    [earlier], [later] = json.loads(first.stdout)["files"], json.loads(second.stdout)["files"]
+    earlier, later = json.loads(first.stdout)["files"][0], json.loads(second.stdout)["files"][0]
     assert later["supersedes"] == [earlier["invoice_file_id"]] and str(later["total_amount"]) == "9.49"
     listed = cli("invoices", "list", "--format", "json").stdout
-    assert [f["invoice_file_id"] for f in json.loads(listed)["invoice_files"]] == [later["invoice_file_id"]]
+    shown = [f["invoice_file_id"] for f in json.loads(listed)["invoice_files"]]
+    assert later["invoice_file_id"] in shown and earlier["invoice_file_id"] not in shown
+    assert json.loads(second.stdout)["files"][1]["status"] != "imported"  # the usage, unchanged, kept once
+
+
+def test_anthropic_reports_import_as_their_exports_do(cli, db, anthropic, tmp_path):
+    done = cli("invoices", "fetch", "anthropic", "--period", "2025-06", "--dir", tmp_path / "bills",
+               "--base-url", anthropic.base_url, "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    cost, usage = json.loads(done.stdout)["files"]
+    assert (cost["layout"], usage["layout"]) == ("anthropic_cost_report_json", "anthropic_usage_report_json")
+    assert str(cost["total_amount"]) == "29.525"  # cents → dollars
+    [asked] = {(q["starting_at"][0], q["ending_at"][0], q["bucket_width"][0]) for q in anthropic.requests}
+    assert asked == ("2025-06-01T00:00:00Z", "2025-07-01T00:00:00Z", "1d")
+    by_path = dict(zip(anthropic.paths, anthropic.requests))
+    assert by_path["/v1/organizations/cost_report"]["group_by[]"] == ["workspace_id", "description"]
+    assert "model" in by_path["/v1/organizations/usage_report/messages"]["group_by[]"]
+    assert all(h.get("anthropic-version") == "2023-06-01" for h in anthropic.headers)
+    saved = sorted(p.name for p in (tmp_path / "bills").iterdir())
+    assert saved == ["anthropic-cost-report-2025-06.fetch.json", "anthropic-cost-report-2025-06.json",
+                     "anthropic-usage-messages-2025-06.fetch.json", "anthropic-usage-messages-2025-06.json"]
+    assert ANTHROPIC_KEY not in "".join(p.read_text() for p in (tmp_path / "bills").iterdir()) + done.stderr
+
+    direct = tmp_path / "direct.duckdb"
+    assert cli("--db", direct, "invoices", "import", BILLING / "anthropic_cost_report_synthetic.json",
+               BILLING / "anthropic_usage_report_synthetic.json", use_db=False).exit_code == 0
+    assert lines(db) == lines(direct) and len(lines(db)) == cost["lines"] + usage["lines"]
+
+
+def test_anthropic_refusing_the_key_names_the_admin_key(db, anthropic, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), "invoices", "fetch", "anthropic",
+                           "--period", "2025-06", "--dir", str(tmp_path / "bills"), "--base-url", anthropic.base_url],
+                          capture_output=True, text=True, timeout=60,
+                          env={**__import__("os").environ, "ANTHROPIC_ADMIN_KEY": "sk-ant-api03-not-an-admin-key"})
+    assert_one_line_error(done, 2, "refused the key", "HTTP 401", "ANTHROPIC_ADMIN_KEY", "admin key")
+    assert "sk-ant-api03-not" not in done.stderr and not (tmp_path / "bills").exists() and not db.exists()

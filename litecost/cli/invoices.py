@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Any, List, Optional
@@ -83,39 +84,79 @@ def import_command(
 
 class FetchProvider(str, Enum):
     openai = "openai"
+    anthropic = "anthropic"
 
 
-@app.command("fetch", no_args_is_help=True, help="""Fetch a provider's costs for a period from its admin API, save them, import them.
+@app.command("fetch", no_args_is_help=True, help="""Fetch a provider's bill for a period from its admin API, save it, import it.
 
-openai: GET /v1/organization/costs (daily buckets by line item and project), with an
-admin key from OPENAI_ADMIN_KEY. The pages are saved as they came into
-DIR/openai-costs-PERIOD.json, with what was asked and when in
-DIR/openai-costs-PERIOD.fetch.json (never the key), then imported as `invoices
-import` would: a later fetch of the same period supersedes the earlier one.""")
+openai: GET /v1/organization/costs (daily buckets by line item and project) and
+/v1/organization/usage/completions (by model, project, batch and service tier), with an
+admin key from OPENAI_ADMIN_KEY. anthropic: GET /v1/organizations/cost_report (by
+workspace and description) and /v1/organizations/usage_report/messages (by model,
+workspace, service tier, context window and inference geo), with an admin key from
+ANTHROPIC_ADMIN_KEY. Each report's pages are saved as they came into
+DIR/PROVIDER-REPORT-PERIOD.json, with what was asked and when in
+DIR/PROVIDER-REPORT-PERIOD.fetch.json (never the key), then imported as `invoices import`
+would: a later fetch of the same period supersedes the earlier one.""")
 def fetch_command(
     ctx: typer.Context,
-    provider: FetchProvider = typer.Argument(..., help="openai.", metavar="PROVIDER"),
+    provider: FetchProvider = typer.Argument(..., help="openai or anthropic.", metavar="PROVIDER"),
     period: str = typer.Option(..., "--period", help="The billing period, in UTC: 2026-10, last-month, …",
                                metavar="PERIOD"),
     directory: Path = typer.Option(Path("bills"), "--dir", help="Where the fetched pages are saved.", metavar="DIR"),
-    base_url: str = typer.Option("https://api.openai.com", "--base-url", help="The API's host (tests, proxies).",
-                                 metavar="URL"),
+    base_url: str = typer.Option(None, "--base-url", show_default=False,
+                                 help="The API's origin (tests, proxies); default https://api.openai.com or"
+                                      " https://api.anthropic.com.", metavar="URL"),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
     wait: float = options.WAIT,
 ) -> None:
     from litecost.invoices.detect import detect_files
-    from litecost.invoices.fetch import fetch_openai_costs
+    from litecost.invoices.fetch import fetch_bill
     from litecost.invoices.importer import import_invoices
     from litecost.periods import parse_period
     from litecost.store import Store
 
-    fetched = fetch_openai_costs(parse_period(period, "UTC"), directory, base_url=base_url)
-    note(f"{fetched.path}: {fetched.pages} page(s) fetched in {fetched.requests} request(s); what was asked:"
-         f" {fetched.sidecar}")
-    sources = detect_files([str(fetched.path)], provider.value)
+    with _fetching() as on_page:
+        run = fetch_bill(provider.value, parse_period(period, "UTC"), directory, base_url=base_url, on_page=on_page)
+    for saved in run.saved:
+        note(f"{saved.path}: {saved.pages} page(s); what was asked: {saved.sidecar}")
+    note(f"{provider.value}: {sum(s.pages for s in run.saved)} page(s) fetched in {run.requests} request(s)")
+    sources = detect_files([str(saved.path) for saved in run.saved], provider.value)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         result = import_invoices(store, sources)
     _write_import_result(result, fmt)
+
+
+class _fetching:
+    """On a terminal, a line on stderr per report counting its pages as they arrive; gone
+    when the fetch ends."""
+
+    def __init__(self) -> None:
+        self.bar = None
+        self.tasks: dict[str, object] = {}
+
+    def __enter__(self):  # noqa: ANN204
+        return self.page
+
+    def page(self, report: str, pages: int) -> None:
+        if not sys.stderr.isatty():
+            return
+        if self.bar is None:
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+            from litecost.cli.common import stderr_console
+
+            self.bar = Progress(SpinnerColumn(), TextColumn("fetching {task.description}", markup=False),
+                                TextColumn("{task.completed} page(s)"), TimeElapsedColumn(),
+                                console=stderr_console(), transient=True)
+            self.bar.start()
+        if report not in self.tasks:
+            self.tasks[report] = self.bar.add_task(report, total=None)
+        self.bar.update(self.tasks[report], completed=pages)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def _write_import_result(result, fmt: SummaryFormat) -> None:  # noqa: ANN001

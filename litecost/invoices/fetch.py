@@ -1,16 +1,20 @@
 """Fetch a provider's bill for a period from its admin API, save it, and hand it to the import.
 
-The pages are saved as they came (a JSON list of the page documents, the layout the OpenAI
-Costs adapter reads) with a sidecar `*.fetch.json` naming the endpoint, the request's
-parameters and the fetch time — never the key — so a close is reproducible: the saved file
-imports again to the same lines. The import itself is `importer.import_invoices`, which also
-supersedes an earlier fetch of the same period, as it does a re-imported export.
+Each report (OpenAI: the Costs API and the completions Usage API; Anthropic: the cost report
+and the messages usage report) is read page by page, following the `next_page` cursor, and
+saved as it came — a JSON list of the page documents, the layout the adapters read — with a
+sidecar `*.fetch.json` naming the endpoint, the request's parameters and the fetch time (never
+the key), so a close is reproducible: the saved files import again to the same lines. Nothing
+is saved unless every report of the provider was read whole. The import itself is
+`importer.import_invoices`, which also supersedes an earlier fetch of the same period, as it
+does a re-imported export.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,68 +24,129 @@ from litecost.errors import BadInputError, UsageError
 from litecost.http import RetryingClient
 from litecost.periods import Period
 
-OPENAI_BASE_URL = "https://api.openai.com"
-OPENAI_COSTS = "/v1/organization/costs"
-OPENAI_KEY = "OPENAI_ADMIN_KEY"
-OPENAI_BUCKETS_PER_PAGE = 31  # a month of daily buckets (the API allows 1–180; default 7)
 MAX_PAGES = 10_000  # a cursor that never ends is the server's bug, not a reason to run forever
+DAYS_PER_PAGE = 31  # a month of daily buckets: the most both providers allow at 1d
+
+
+@dataclass(frozen=True)
+class Report:
+    name: str  # in the saved file's name: {provider}-{name}-{period}.json
+    endpoint: str
+    params: dict[str, object]  # besides the time window, width and limit
+
+
+@dataclass(frozen=True)
+class BillingApi:
+    provider: str
+    title: str
+    base_url: str
+    key_env: str
+    key_hint: str  # where such a key comes from
+    reports: tuple[Report, ...]
+    headers: Callable[[str], dict[str, str]]
+    window: Callable[[Period], dict[str, object]]
+
+
+def _rfc3339(instant: datetime) -> str:
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+APIS = {
+    "openai": BillingApi(
+        "openai", "OpenAI admin API", "https://api.openai.com", "OPENAI_ADMIN_KEY",
+        "an admin key (sk-admin-…) from platform.openai.com → Settings → Admin keys; a project or user API key cannot read costs",
+        (
+            Report("costs", "/v1/organization/costs", {"group_by": ["line_item", "project_id"]}),
+            Report("usage-completions", "/v1/organization/usage/completions",
+                   {"group_by": ["model", "project_id", "batch", "service_tier"]}),
+        ),
+        lambda key: {"Authorization": f"Bearer {key}"},
+        lambda period: {"start_time": int(period.start.timestamp()), "end_time": int(period.end.timestamp())},
+    ),
+    "anthropic": BillingApi(
+        "anthropic", "Anthropic Admin API", "https://api.anthropic.com", "ANTHROPIC_ADMIN_KEY",
+        "an admin key (sk-ant-admin…) from console.anthropic.com → Settings → Admin keys; an API key cannot read costs",
+        (
+            Report("cost-report", "/v1/organizations/cost_report", {"group_by[]": ["workspace_id", "description"]}),
+            Report("usage-messages", "/v1/organizations/usage_report/messages",
+                   {"group_by[]": ["model", "workspace_id", "service_tier", "context_window", "inference_geo"]}),
+        ),
+        lambda key: {"x-api-key": key, "anthropic-version": "2023-06-01"},
+        lambda period: {"starting_at": _rfc3339(period.start), "ending_at": _rfc3339(period.end)},
+    ),
+}
 
 
 @dataclass(frozen=True)
 class Fetched:
+    report: str
     path: Path  # the saved pages
     sidecar: Path  # what was asked, when
     pages: int
-    requests: int  # including retries
 
 
-def fetch_openai_costs(period: Period, directory: Path, *, base_url: str = OPENAI_BASE_URL,
-                       backoff_s: float = 1.0) -> Fetched:
-    """Every daily bucket of the Costs API in `period` (UTC days), grouped by line item and
-    project, saved under `directory`."""
-    key = os.environ.get(OPENAI_KEY)
+@dataclass(frozen=True)
+class FetchRun:
+    saved: list[Fetched]
+    requests: int  # over all reports, retries included
+
+
+def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str | None = None,
+               backoff_s: float = 1.0, on_page: Callable[[str, int], None] | None = None) -> FetchRun:
+    """Every daily bucket of each of `provider`'s reports in `period` (whole UTC days), saved
+    under `directory`. `on_page(report, pages)` hears each page as it arrives."""
+    api = APIS[provider]
+    key = os.environ.get(api.key_env)
     if not key:
-        raise UsageError(f"no OpenAI admin key: set {OPENAI_KEY}",
-                         hint="an admin key (sk-admin-…) from platform.openai.com → Settings → Admin keys; never the command line")
+        raise UsageError(f"no {api.title} key: set {api.key_env}", hint=f"{api.key_hint}; never on the command line")
     if period.tz != "UTC" or period.start.astimezone(timezone.utc).time() != datetime.min.time():
-        raise UsageError(f"the Costs API bills whole UTC days; {period.label} in {period.tz} is not",
+        raise UsageError(f"the {api.title} bills whole UTC days; {period.label} in {period.tz} is not",
                          hint="give the period in UTC (the default)")
-    url = base_url.rstrip("/") + OPENAI_COSTS
-    params: dict[str, object] = {
-        "start_time": int(period.start.timestamp()), "end_time": int(period.end.timestamp()),
-        "bucket_width": "1d", "group_by": ["line_item", "project_id"], "limit": OPENAI_BUCKETS_PER_PAGE,
-    }
-    name = f"OpenAI Costs API ({base_url.rstrip('/')})"
-    pages: list[bytes] = []
-    with RetryingClient(name, {"Authorization": f"Bearer {key}"},
-                        f"set {OPENAI_KEY} to an admin key (a project or user API key cannot read costs)",
-                        backoff_s=backoff_s) as client:
-        cursor = None
-        while True:
-            body = client.get(url, {**params, **({"page": cursor} if cursor else {})})
-            try:
-                page = json.loads(body)
-                has_more, cursor = bool(page.get("has_more")), page.get("next_page")
-                if not isinstance(page.get("data"), list):
-                    raise TypeError
-            except (ValueError, TypeError, AttributeError):
-                raise BadInputError(f"{name}: the answer is not a Costs API page",
-                                    hint="check --base-url; nothing was stored") from None
-            pages.append(body)
-            if not has_more:
-                break
-            if not cursor or len(pages) >= MAX_PAGES:
-                raise BadInputError(f"{name}: page {len(pages)} says there is more but gives no next page",
-                                    hint="run again later; nothing was stored")
+    origin = (base_url or api.base_url).rstrip("/")
+    name = f"{api.title} ({origin})"
+    read: list[tuple[Report, str, dict[str, object], list[bytes]]] = []
+    with RetryingClient(name, api.headers(key), f"set {api.key_env} to {api.key_hint}", backoff_s=backoff_s) as client:
+        for report in api.reports:
+            url = origin + report.endpoint
+            params = {**api.window(period), "bucket_width": "1d", **report.params, "limit": DAYS_PER_PAGE}
+            heard = (lambda n, r=report.name: on_page(r, n)) if on_page else (lambda n: None)
+            read.append((report, url, params, _pages(client, url, params, name, heard)))
         requests = client.requests
-    stem = f"openai-costs-{period.label}"
-    path = _write_atomically(directory / f"{stem}.json", b"[\n" + b",\n".join(pages) + b"\n]\n")
-    sidecar = _write_atomically(directory / f"{stem}.fetch.json", json.dumps({
-        "provider": "openai", "endpoint": url, "params": params, "pages": len(pages),
-        "fetched_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
-    }, indent=2).encode() + b"\n")
-    return Fetched(path, sidecar, len(pages), requests)
+    fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    saved = []
+    for report, url, params, pages in read:
+        stem = f"{provider}-{report.name}-{period.label}"
+        path = _write_atomically(directory / f"{stem}.json", b"[\n" + b",\n".join(pages) + b"\n]\n")
+        sidecar = _write_atomically(directory / f"{stem}.fetch.json", json.dumps({
+            "provider": provider, "report": report.name, "endpoint": url, "params": params, "pages": len(pages),
+            "fetched_at": fetched_at,
+            "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
+        }, indent=2).encode() + b"\n")
+        saved.append(Fetched(report.name, path, sidecar, len(pages)))
+    return FetchRun(saved, requests)
+
+
+def _pages(client: RetryingClient, url: str, params: dict[str, object], name: str,
+           on_page: Callable[[int], object]) -> list[bytes]:
+    pages: list[bytes] = []
+    cursor = None
+    while True:
+        body = client.get(url, {**params, **({"page": cursor} if cursor else {})})
+        try:
+            page = json.loads(body)
+            has_more, cursor = bool(page.get("has_more")), page.get("next_page")
+            if not isinstance(page.get("data"), list):
+                raise TypeError
+        except (ValueError, TypeError, AttributeError):
+            raise BadInputError(f"{name}: the answer of {url} is not a page of buckets",
+                                hint="check --base-url; nothing was stored") from None
+        pages.append(body)
+        on_page(len(pages))
+        if not has_more:
+            return pages
+        if not cursor or len(pages) >= MAX_PAGES:
+            raise BadInputError(f"{name}: page {len(pages)} of {url} says there is more but gives no next page",
+                                hint="run again later; nothing was stored")
 
 
 def _write_atomically(target: Path, data: bytes) -> Path:
