@@ -218,3 +218,20 @@ def test_anthropic_refusing_the_key_names_the_admin_key(db, anthropic, tmp_path)
                           env={**__import__("os").environ, "ANTHROPIC_ADMIN_KEY": "sk-ant-api03-not-an-admin-key"})
     assert_one_line_error(done, 2, "refused the key", "HTTP 401", "ANTHROPIC_ADMIN_KEY", "admin key")
     assert "sk-ant-api03-not" not in done.stderr and not (tmp_path / "bills").exists() and not db.exists()
+
+
+def test_a_bucket_crossing_the_period_edge_is_imported_whole_and_said(cli, db, api, tmp_path):
+    # 2025-06-30 12:00 → 2025-07-01 12:00: the server answered a bucket half in July.
+    crossing = {"object": "bucket", "start_time": 1751284800, "end_time": 1751371200, "results": [
+        {"object": "organization.costs.result", "amount": {"value": 2.5, "currency": "usd"},
+         "line_item": "gpt-4o-mini-2024-07-18, input", "project_id": "proj_edge", "quantity": 1000, "quantity_unit": "tokens"}]}
+    api.routes["/v1/organization/costs"] = [*api.routes["/v1/organization/costs"], crossing]
+    done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url,
+               "--format", "json")
+    assert done.exit_code == 0, done.stderr
+    assert ("openai costs: a bucket crosses the period's edge (2025-06-30 12:00 → 2025-07-01 12:00 UTC): it is imported"
+            " whole") in done.stderr
+    costs = json.loads(done.stdout)["files"][0]
+    assert str(costs["total_amount"]) == "11.99" and costs["period_end"].startswith("2025-07-01T12:00:00")
+    saved = json.loads((tmp_path / "openai-costs-2025-06.json").read_text())
+    assert crossing in [bucket for page in saved for bucket in page["data"]]  # saved as it came

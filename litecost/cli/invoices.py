@@ -10,7 +10,7 @@ from typing import Any, List, Optional
 import typer
 
 from litecost.cli import options
-from litecost.cli.common import LitecostGroup, OutputFormat, SummaryFormat, choose_format, db_path, note, write_output
+from litecost.cli.common import LitecostGroup, OutputFormat, SummaryFormat, choose_format, db_path, note, warn, write_output
 
 app = typer.Typer(
     cls=LitecostGroup,
@@ -121,6 +121,10 @@ def fetch_command(
     for saved in run.saved:
         note(f"{saved.path}: {saved.pages} page(s); what was asked: {saved.sidecar}")
     note(f"{provider.value}: {sum(s.pages for s in run.saved)} page(s) fetched in {run.requests} request(s)")
+    for edge in run.edge_buckets:
+        warn(f"{provider.value} {edge.report}: a bucket crosses the period's edge ({edge.start:%Y-%m-%d %H:%M} →"
+             f" {edge.end:%Y-%m-%d %H:%M} UTC): it is imported whole, so the import's period and reconcile's window"
+             " run to its ends")
     sources = detect_files([str(saved.path) for saved in run.saved], provider.value)
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         result = import_invoices(store, sources)

@@ -45,6 +45,15 @@ class BillingApi:
     reports: tuple[Report, ...]
     headers: Callable[[str], dict[str, str]]
     window: Callable[[Period], dict[str, object]]
+    span: Callable[[dict], tuple[datetime, datetime]]  # a bucket's start and end
+
+
+def _rfc3339_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _unix_instant(seconds: int | float) -> datetime:
+    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def _rfc3339(instant: datetime) -> str:
@@ -62,6 +71,7 @@ APIS = {
         ),
         lambda key: {"Authorization": f"Bearer {key}"},
         lambda period: {"start_time": int(period.start.timestamp()), "end_time": int(period.end.timestamp())},
+        lambda bucket: (_unix_instant(bucket["start_time"]), _unix_instant(bucket["end_time"])),
     ),
     "anthropic": BillingApi(
         "anthropic", "Anthropic Admin API", "https://api.anthropic.com", "ANTHROPIC_ADMIN_KEY",
@@ -73,6 +83,7 @@ APIS = {
         ),
         lambda key: {"x-api-key": key, "anthropic-version": "2023-06-01"},
         lambda period: {"starting_at": _rfc3339(period.start), "ending_at": _rfc3339(period.end)},
+        lambda bucket: (_rfc3339_instant(bucket["starting_at"]), _rfc3339_instant(bucket["ending_at"])),
     ),
 }
 
@@ -86,9 +97,21 @@ class Fetched:
 
 
 @dataclass(frozen=True)
+class EdgeBucket:
+    """A bucket the API answered that reaches outside the period: imported whole (what the
+    provider billed for its span cannot be split), so the import's period, and the window
+    `reconcile` compares by default, runs to its end."""
+
+    report: str
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
 class FetchRun:
     saved: list[Fetched]
     requests: int  # over all reports, retries included
+    edge_buckets: list[EdgeBucket]
 
 
 def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str | None = None,
@@ -112,6 +135,8 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
             heard = (lambda n, r=report.name: on_page(r, n)) if on_page else (lambda n: None)
             read.append((report, url, params, _pages(client, url, params, name, heard)))
         requests = client.requests
+    edges = [EdgeBucket(report.name, *span) for report, _, _, pages in read
+             for span in _spans(api, pages, name) if span[0] < period.start or span[1] > period.end]
     fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     saved = []
     for report, url, params, pages in read:
@@ -123,7 +148,16 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
             "period": {"label": period.label, "start": period.start.isoformat(), "end": period.end.isoformat()},
         }, indent=2).encode() + b"\n")
         saved.append(Fetched(report.name, path, sidecar, len(pages)))
-    return FetchRun(saved, requests)
+    return FetchRun(saved, requests, edges)
+
+
+def _spans(api: BillingApi, pages: list[bytes], name: str) -> list[tuple[datetime, datetime]]:
+    """Every bucket's start and end, in the pages' order."""
+    try:
+        return [api.span(bucket) for page in pages for bucket in json.loads(page)["data"]]
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        raise BadInputError(f"{name}: a bucket without a readable start and end",
+                            hint="check --base-url; nothing was stored") from None
 
 
 def _pages(client: RetryingClient, url: str, params: dict[str, object], name: str,
