@@ -161,3 +161,103 @@ def test_the_proxy_database_recipe_runs_as_cron_runs_it(tmp_path):
     finally:
         server.drop(dsn)
         server.stop()
+
+
+def _close_recipe() -> tuple[str, str]:
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("### Cron: the monthly close"):]
+    return _fence(section, "sh", "#!/bin/sh"), _fence(section, "cron")
+
+
+def _last_month() -> tuple[str, timedelta]:
+    """Last month (UTC) as YYYY-MM, and how far the sample month moves to begin there."""
+    first_of_this = datetime.now(timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    first_of_last = (first_of_this - timedelta(days=1)).replace(day=1)
+    return first_of_last.strftime("%Y-%m"), first_of_last - datetime(2026, 10, 1, tzinfo=timezone.utc)
+
+
+def _moved_spendlogs(target: Path, shift: timedelta) -> None:
+    """The sample month's SpendLogs export with every time moved by `shift` (whole days)."""
+    columns = ("startTime", "endTime", "completionStartTime", "created_at", "updated_at")
+    with open(ROOT / "sample_data" / "spendlogs_2026-10.csv", newline="") as fh:
+        reader = csv.DictReader(fh)
+        rows, header = list(reader), reader.fieldnames
+    for row in rows:
+        for column in columns:
+            if row[column]:
+                row[column] = str(datetime.fromisoformat(row[column]) + shift)
+    with target.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=header, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+@pytest.mark.slow
+def test_the_monthly_close_recipe_fetches_ingests_and_reconciles_as_cron_runs_it(tmp_path):
+    """The script as written, its fetches pointed at loopback admin APIs that answer the
+    sample month's bills moved to last month, with the logs moved alike: OpenAI's unexplained
+    gap (a day of missing logs, $1.09) fails the job with exit 1, Anthropic's price change is
+    explained; both reports are written. Then an API that is down: exit 7."""
+    from test_fetch_sample_month import costs_api_buckets
+    from test_invoices_fetch import ANTHROPIC_KEY, KEY, AnthropicApi, OpenAiApi, buckets
+
+    month, shift = _last_month()
+    days = int(shift.total_seconds())
+    invoices = ROOT / "sample_data" / "invoices"
+    openai_buckets = [{**b, "start_time": b["start_time"] + days, "end_time": b["end_time"] + days}
+                      for b in costs_api_buckets(invoices / "openai_costs_2026-10.csv")]
+
+    def moved(name: str) -> list[dict]:
+        def at(text: str) -> str:
+            return (datetime.fromisoformat(text.replace("Z", "+00:00")) + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return [{**b, "starting_at": at(b["starting_at"]), "ending_at": at(b["ending_at"])} for b in buckets(str(invoices / name))]
+
+    openai = OpenAiApi({"/v1/organization/costs": openai_buckets, "/v1/organization/usage/completions": []}, per_page=7)
+    anthropic = AnthropicApi({"/v1/organizations/cost_report": moved("anthropic_cost_report_2026-10.json"),
+                              "/v1/organizations/usage_report/messages": moved("anthropic_usage_report_2026-10.json")},
+                             per_page=7)
+    try:
+        script, cron = _close_recipe()
+        assert "ADMIN_KEY=" not in script  # the keys live in admin-keys.env
+        fetch = 'invoices fetch "$provider"'
+        assert fetch in script
+        home = tmp_path / "finops"
+        (home / "exports").mkdir(parents=True)
+        (home / ".venv").symlink_to(Path(sys.prefix))
+        (home / "admin-keys.env").write_text(f"OPENAI_ADMIN_KEY={KEY}\nANTHROPIC_ADMIN_KEY={ANTHROPIC_KEY}\n")
+        (home / "admin-keys.env").chmod(0o600)
+        (home / "openai.url").write_text(openai.base_url)
+        (home / "anthropic.url").write_text(anthropic.base_url)
+        (home / "close.sh").write_text(script.replace(fetch, f'{fetch} --base-url "$(cat "$provider.url")"'))
+        (home / "close.sh").chmod(0o755)
+        _moved_spendlogs(home / "exports" / "spendlogs.csv", shift)
+        command = cron.strip().split(None, 5)[5].replace(RECIPE_DIR, str(home))
+
+        def run_as_cron() -> subprocess.CompletedProcess:
+            return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={tmp_path}", "SHELL=/bin/sh", "sh", "-c",
+                                   command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+        first = run_as_cron()
+        log = (home / "close.log").read_text()
+        assert first.returncode == 1, log  # OpenAI's unexplained gap
+        close = home / "close" / month
+        assert "openai · gpt-4o-mini · input: missing_logs" in log and KEY not in log and ANTHROPIC_KEY not in log
+        openai_report = (close / "openai-reconcile.md").read_text()
+        anthropic_report = (close / "anthropic-reconcile.md").read_text()
+        assert "missing_logs" in openai_report and "price_mismatch" in anthropic_report
+        assert "missing_logs" not in anthropic_report
+        assert {p.name for p in close.iterdir()} >= {
+            f"openai-costs-{month}.json", f"openai-costs-{month}.fetch.json", f"anthropic-cost-report-{month}.json",
+            f"anthropic-usage-messages-{month}.fetch.json", "openai-import.json", "anthropic-import.json"}
+
+        again = run_as_cron()  # a re-run fetches again (superseding) and decides the same
+        assert again.returncode == 1 and (close / "anthropic-reconcile.md").read_text() == anthropic_report
+
+        anthropic.close()
+        anthropic = None
+        down = run_as_cron()
+        assert down.returncode == 7, (home / "close.log").read_text()
+    finally:
+        openai.close()
+        if anthropic is not None:
+            anthropic.close()
