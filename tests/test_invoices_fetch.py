@@ -235,3 +235,32 @@ def test_a_bucket_crossing_the_period_edge_is_imported_whole_and_said(cli, db, a
     assert str(costs["total_amount"]) == "11.99" and costs["period_end"].startswith("2025-07-01T12:00:00")
     saved = json.loads((tmp_path / "openai-costs-2025-06.json").read_text())
     assert crossing in [bucket for page in saved for bucket in page["data"]]  # saved as it came
+
+
+def test_hourly_usage_and_an_extra_grouping_go_where_the_report_takes_them(cli, api, anthropic, tmp_path):
+    done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url,
+               "--bucket", "1h", "--group-by", "api_key_id", "--group-by", "user_id")
+    assert done.exit_code == 0, done.stderr
+    asked = dict(zip(api.paths, api.requests))
+    costs, usage = asked["/v1/organization/costs"], asked["/v1/organization/usage/completions"]
+    assert (costs["bucket_width"], costs["limit"], costs["group_by"]) == (["1d"], ["31"], ["line_item", "project_id", "api_key_id"])
+    assert (usage["bucket_width"], usage["limit"]) == (["1h"], ["168"])  # a week of hours a page
+    assert usage["group_by"] == ["model", "project_id", "batch", "service_tier", "api_key_id", "user_id"]
+    sidecar = json.loads((tmp_path / "openai-usage-completions-2025-06.fetch.json").read_text())
+    assert sidecar["params"]["bucket_width"] == "1h" and "user_id" in sidecar["params"]["group_by"]
+
+    done = cli("invoices", "fetch", "anthropic", "--period", "2025-06", "--dir", tmp_path, "--base-url",
+               anthropic.base_url, "--group-by", "api_key_id")
+    assert done.exit_code == 0, done.stderr
+    asked = dict(zip(anthropic.paths, anthropic.requests))
+    assert asked["/v1/organizations/cost_report"]["group_by[]"] == ["workspace_id", "description"]
+    assert asked["/v1/organizations/usage_report/messages"]["group_by[]"][-1] == "api_key_id"
+
+
+def test_a_grouping_no_report_takes_is_a_usage_error_before_any_request(cli, api, tmp_path):
+    done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url,
+               "--group-by", "workspace_id")
+    assert done.exit_code == 2 and "--group-by 'workspace_id'" in done.stderr and "api_key_id" in done.stderr
+    assert not api.requests
+    done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--bucket", "1m")
+    assert done.exit_code == 2 and not api.requests

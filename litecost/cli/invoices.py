@@ -87,6 +87,11 @@ class FetchProvider(str, Enum):
     anthropic = "anthropic"
 
 
+class FetchBucket(str, Enum):
+    day = "1d"
+    hour = "1h"
+
+
 @app.command("fetch", no_args_is_help=True, help="""Fetch a provider's bill for a period from its admin API, save it, import it.
 
 openai: GET /v1/organization/costs (daily buckets by line item and project) and
@@ -97,7 +102,8 @@ workspace, service tier, context window and inference geo), with an admin key fr
 ANTHROPIC_ADMIN_KEY. Each report's pages are saved as they came into
 DIR/PROVIDER-REPORT-PERIOD.json, with what was asked and when in
 DIR/PROVIDER-REPORT-PERIOD.fetch.json (never the key), then imported as `invoices import`
-would: a later fetch of the same period supersedes the earlier one.""")
+would: a later fetch of the same period supersedes the earlier one. --bucket 1h asks the
+usage reports for hourly buckets; --group-by adds a grouping to the reports that take it.""")
 def fetch_command(
     ctx: typer.Context,
     provider: FetchProvider = typer.Argument(..., help="openai or anthropic.", metavar="PROVIDER"),
@@ -107,6 +113,11 @@ def fetch_command(
     base_url: str = typer.Option(None, "--base-url", show_default=False,
                                  help="The API's origin (tests, proxies); default https://api.openai.com or"
                                       " https://api.anthropic.com.", metavar="URL"),
+    bucket: FetchBucket = typer.Option(FetchBucket.day, "--bucket",
+                                       help="Bucket width of the usage reports (the cost reports are daily only)."),
+    group_by: Optional[List[str]] = typer.Option(None, "--group-by", metavar="FIELD",
+                                                 help="Group the reports that take it by FIELD too (api_key_id,"
+                                                      " user_id, …); repeat for more."),
     fmt: SummaryFormat = typer.Option(SummaryFormat.table, "--format", help="Summary format."),
     wait: float = options.WAIT,
 ) -> None:
@@ -117,7 +128,8 @@ def fetch_command(
     from litecost.store import Store
 
     with _fetching() as on_page:
-        run = fetch_bill(provider.value, parse_period(period, "UTC"), directory, base_url=base_url, on_page=on_page)
+        run = fetch_bill(provider.value, parse_period(period, "UTC"), directory, base_url=base_url,
+                         bucket=bucket.value, group_by=tuple(group_by or ()), on_page=on_page)
     for saved in run.saved:
         note(f"{saved.path}: {saved.pages} page(s); what was asked: {saved.sidecar}")
     note(f"{provider.value}: {sum(s.pages for s in run.saved)} page(s) fetched in {run.requests} request(s)")

@@ -25,14 +25,17 @@ from litecost.http import RetryingClient
 from litecost.periods import Period
 
 MAX_PAGES = 10_000  # a cursor that never ends is the server's bug, not a reason to run forever
-DAYS_PER_PAGE = 31  # a month of daily buckets: the most both providers allow at 1d
+# Buckets a page asks for, per width: the most both providers allow (a month of days; a week of hours).
+BUCKETS_PER_PAGE = {"1d": 31, "1h": 168}
 
 
 @dataclass(frozen=True)
 class Report:
     name: str  # in the saved file's name: {provider}-{name}-{period}.json
     endpoint: str
-    params: dict[str, object]  # besides the time window, width and limit
+    group_by: tuple[str, ...]  # always asked for: what the adapter needs to place a line
+    groups: frozenset[str]  # every grouping the endpoint takes (--group-by adds to group_by)
+    widths: tuple[str, ...] = ("1d",)  # bucket widths it takes; the cost reports only whole days
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,7 @@ class BillingApi:
     key_env: str
     key_hint: str  # where such a key comes from
     reports: tuple[Report, ...]
+    group_param: str  # the query parameter of a grouping, repeated per value
     headers: Callable[[str], dict[str, str]]
     window: Callable[[Period], dict[str, object]]
     span: Callable[[dict], tuple[datetime, datetime]]  # a bucket's start and end
@@ -65,10 +69,12 @@ APIS = {
         "openai", "OpenAI admin API", "https://api.openai.com", "OPENAI_ADMIN_KEY",
         "an admin key (sk-admin-…) from platform.openai.com → Settings → Admin keys; a project or user API key cannot read costs",
         (
-            Report("costs", "/v1/organization/costs", {"group_by": ["line_item", "project_id"]}),
-            Report("usage-completions", "/v1/organization/usage/completions",
-                   {"group_by": ["model", "project_id", "batch", "service_tier"]}),
+            Report("costs", "/v1/organization/costs", ("line_item", "project_id"),
+                   frozenset({"line_item", "project_id", "api_key_id"})),
+            Report("usage-completions", "/v1/organization/usage/completions", ("model", "project_id", "batch", "service_tier"),
+                   frozenset({"project_id", "user_id", "api_key_id", "model", "batch", "service_tier"}), ("1d", "1h")),
         ),
+        "group_by",
         lambda key: {"Authorization": f"Bearer {key}"},
         lambda period: {"start_time": int(period.start.timestamp()), "end_time": int(period.end.timestamp())},
         lambda bucket: (_unix_instant(bucket["start_time"]), _unix_instant(bucket["end_time"])),
@@ -77,10 +83,14 @@ APIS = {
         "anthropic", "Anthropic Admin API", "https://api.anthropic.com", "ANTHROPIC_ADMIN_KEY",
         "an admin key (sk-ant-admin…) from console.anthropic.com → Settings → Admin keys; an API key cannot read costs",
         (
-            Report("cost-report", "/v1/organizations/cost_report", {"group_by[]": ["workspace_id", "description"]}),
+            Report("cost-report", "/v1/organizations/cost_report", ("workspace_id", "description"),
+                   frozenset({"workspace_id", "description"})),
             Report("usage-messages", "/v1/organizations/usage_report/messages",
-                   {"group_by[]": ["model", "workspace_id", "service_tier", "context_window", "inference_geo"]}),
+                   ("model", "workspace_id", "service_tier", "context_window", "inference_geo"),
+                   frozenset({"api_key_id", "workspace_id", "model", "service_tier", "context_window", "inference_geo",
+                              "account_id", "service_account_id"}), ("1d", "1h")),
         ),
+        "group_by[]",
         lambda key: {"x-api-key": key, "anthropic-version": "2023-06-01"},
         lambda period: {"starting_at": _rfc3339(period.start), "ending_at": _rfc3339(period.end)},
         lambda bucket: (_rfc3339_instant(bucket["starting_at"]), _rfc3339_instant(bucket["ending_at"])),
@@ -115,10 +125,20 @@ class FetchRun:
 
 
 def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str | None = None,
-               backoff_s: float = 1.0, on_page: Callable[[str, int], None] | None = None) -> FetchRun:
-    """Every daily bucket of each of `provider`'s reports in `period` (whole UTC days), saved
-    under `directory`. `on_page(report, pages)` hears each page as it arrives."""
+               bucket: str = "1d", group_by: tuple[str, ...] = (), backoff_s: float = 1.0,
+               on_page: Callable[[str, int], None] | None = None) -> FetchRun:
+    """Every bucket of each of `provider`'s reports in `period` (whole UTC days), saved under
+    `directory`: `bucket` wide where the report takes it (the cost reports are daily only),
+    grouped as the adapters need and by `group_by` too where the report takes it.
+    `on_page(report, pages)` hears each page as it arrives."""
     api = APIS[provider]
+    if bucket not in BUCKETS_PER_PAGE:
+        raise UsageError(f"--bucket {bucket!r} is not one of {', '.join(BUCKETS_PER_PAGE)}")
+    takes = frozenset().union(*(report.groups for report in api.reports))
+    unknown = [g for g in group_by if g not in takes]
+    if unknown:
+        raise UsageError(f"--group-by {unknown[0]!r}: the {api.title} reports group by {', '.join(sorted(takes))}",
+                         hint="give one of those (repeat --group-by for more)")
     key = os.environ.get(api.key_env)
     if not key:
         raise UsageError(f"no {api.title} key: set {api.key_env}", hint=f"{api.key_hint}; never on the command line")
@@ -131,7 +151,10 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
     with RetryingClient(name, api.headers(key), f"set {api.key_env} to {api.key_hint}", backoff_s=backoff_s) as client:
         for report in api.reports:
             url = origin + report.endpoint
-            params = {**api.window(period), "bucket_width": "1d", **report.params, "limit": DAYS_PER_PAGE}
+            width = bucket if bucket in report.widths else "1d"
+            groups = [*report.group_by, *(g for g in group_by if g in report.groups and g not in report.group_by)]
+            params = {**api.window(period), "bucket_width": width, api.group_param: groups,
+                      "limit": BUCKETS_PER_PAGE[width]}
             heard = (lambda n, r=report.name: on_page(r, n)) if on_page else (lambda n: None)
             read.append((report, url, params, _pages(client, url, params, name, heard)))
         requests = client.requests
