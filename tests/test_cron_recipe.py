@@ -212,7 +212,8 @@ def test_the_monthly_close_recipe_fetches_ingests_and_reconciles_as_cron_runs_it
             return (datetime.fromisoformat(text.replace("Z", "+00:00")) + shift).strftime("%Y-%m-%dT%H:%M:%SZ")
         return [{**b, "starting_at": at(b["starting_at"]), "ending_at": at(b["ending_at"])} for b in buckets(str(invoices / name))]
 
-    openai = OpenAiApi({"/v1/organization/costs": openai_buckets, "/v1/organization/usage/completions": []}, per_page=7)
+    openai = OpenAiApi({"/v1/organization/costs": openai_buckets, "/v1/organization/usage/completions": [],
+                        "/v1/organization/usage/embeddings": []}, per_page=7)
     anthropic = AnthropicApi({"/v1/organizations/cost_report": moved("anthropic_cost_report_2026-10.json"),
                               "/v1/organizations/usage_report/messages": moved("anthropic_usage_report_2026-10.json")},
                              per_page=7)

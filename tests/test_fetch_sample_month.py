@@ -83,7 +83,8 @@ def fetched_ids(run) -> list[int]:
 
 def test_openai_fetched_equals_the_dashboard_export_and_reconciles_alike(logged, module_cli, tmp_path, monkeypatch):
     server = OpenAiApi({"/v1/organization/costs": costs_api_buckets(INVOICES / "openai_costs_2026-10.csv"),
-                        "/v1/organization/usage/completions": []}, per_page=7)
+                        "/v1/organization/usage/completions": [],
+                        "/v1/organization/usage/embeddings": []}, per_page=7)
     monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
     db = tmp_path / "fetched.duckdb"
     import shutil
@@ -94,7 +95,7 @@ def test_openai_fetched_equals_the_dashboard_export_and_reconciles_alike(logged,
                                      tmp_path / "bills", "--base-url", server.base_url, "--format", "json"))
     finally:
         server.close()
-    assert len(server.requests) == 5 + 1  # 31 days at 7 a page, and an empty usage page
+    assert len(server.requests) == 5 + 2  # 31 days at 7 a page, and two empty usage pages
     exported = fetched_ids(module_cli("--db", db, "invoices", "import", INVOICES / "openai_costs_2026-10.csv",
                                       "--format", "json"))
     assert totals(db, ids) == totals(db, exported)  # per model, category and kind, to the last digit

@@ -80,6 +80,12 @@ class AnthropicApi(BillingApi):
         return _instant(bucket["starting_at"])
 
 
+# One day of embeddings usage, shaped as the Usage API's embeddings endpoint answers.
+EMBEDDINGS = {"object": "bucket", "start_time": 1748822400, "end_time": 1748908800, "results": [
+    {"object": "organization.usage.embeddings.result", "input_tokens": 5000000, "num_model_requests": 1200,
+     "project_id": "proj_Q7mK2xL9aTzR4vB1", "user_id": None, "api_key_id": None, "model": "text-embedding-3-small"}]}
+
+
 def buckets(name: str) -> list[dict]:
     """The buckets of a recorded page, or of a list of pages."""
     doc = json.loads((BILLING / name).read_text())
@@ -89,7 +95,8 @@ def buckets(name: str) -> list[dict]:
 @pytest.fixture
 def api(monkeypatch):
     server = OpenAiApi({"/v1/organization/costs": buckets("openai_costs_api_extra_pages.json"),
-                        "/v1/organization/usage/completions": buckets("openai_usage_completions_api_synthetic.json")})
+                        "/v1/organization/usage/completions": buckets("openai_usage_completions_api_synthetic.json"),
+                        "/v1/organization/usage/embeddings": [EMBEDDINGS]})
     monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
     yield server
     server.close()
@@ -118,9 +125,10 @@ def test_fetched_pages_import_as_the_same_export_does(cli, db, api, tmp_path):
     done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path / "bills",
                "--base-url", api.base_url, "--format", "json")
     assert done.exit_code == 0, done.stderr
-    imported, usage = json.loads(done.stdout)["files"]
+    imported, usage, embeddings = json.loads(done.stdout)["files"]
     assert imported["layout"] == "openai_costs_json" and str(imported["total_amount"]) == "9.49"
-    assert usage["layout"] == "openai_usage_json" and usage["lines"] > 0
+    assert usage["layout"] == embeddings["layout"] == "openai_usage_json" and usage["lines"] > 0
+    assert embeddings["rows_read"] == 1
     costs = [q for q, path in zip(api.requests, api.paths) if path == "/v1/organization/costs"]
     assert len(costs) == 2 and costs[1]["page"] == ["page_1"]  # two pages, by cursor
     first = costs[0]
@@ -136,14 +144,16 @@ def test_fetched_pages_import_as_the_same_export_does(cli, db, api, tmp_path):
     direct = tmp_path / "direct.duckdb"
     assert cli("--db", direct, "invoices", "import", BILLING / "openai_costs_api_extra_pages.json",
                BILLING / "openai_usage_completions_api_synthetic.json", use_db=False).exit_code == 0
-    assert lines(db) == lines(direct) and len(lines(db)) == 11 + usage["lines"]
+    fetched = lines(db)
+    embedded = [line for line in fetched if "text-embedding-3-small" in line]
+    assert [line for line in fetched if line not in embedded] == lines(direct) and len(embedded) == embeddings["lines"]
 
 
 def test_429_and_a_500_are_retried(cli, api, tmp_path):
     api.faults[:] = [(429, "1"), (500, None)]
     done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--base-url", api.base_url)
     assert done.exit_code == 0, done.stderr
-    pages = 2 + len(buckets("openai_usage_completions_api_synthetic.json"))
+    pages = 2 + len(buckets("openai_usage_completions_api_synthetic.json")) + 1
     assert len(api.requests) == pages + 2 and f"{pages} page(s) fetched in {pages + 2} request(s)" in done.stderr
 
 
@@ -166,8 +176,8 @@ def test_an_empty_period_is_fetched_and_imported_as_no_lines(cli, api, tmp_path)
     done = cli("invoices", "fetch", "openai", "--period", "2025-07", "--dir", tmp_path, "--base-url", api.base_url,
                "--format", "json")
     assert done.exit_code == 0, done.stderr
-    assert [(f["rows_read"], f["lines"]) for f in json.loads(done.stdout)["files"]] == [(0, 0), (0, 0)]
-    assert (tmp_path / "openai-costs-2025-07.json").is_file() and len(api.requests) == 2
+    assert [(f["rows_read"], f["lines"]) for f in json.loads(done.stdout)["files"]] == [(0, 0)] * 3
+    assert (tmp_path / "openai-costs-2025-07.json").is_file() and len(api.requests) == 3
 
 
 def test_a_later_fetch_of_the_period_supersedes_the_earlier(cli, api, tmp_path):

@@ -94,8 +94,9 @@ class FetchBucket(str, Enum):
 
 @app.command("fetch", no_args_is_help=True, help="""Fetch a provider's bill for a period from its admin API, save it, import it.
 
-openai: GET /v1/organization/costs (daily buckets by line item and project) and
-/v1/organization/usage/completions (by model, project, batch and service tier), with an
+openai: GET /v1/organization/costs (daily buckets by line item and project),
+/v1/organization/usage/completions (by model, project, batch and service tier) and
+/v1/organization/usage/embeddings (by model and project), with an
 admin key from OPENAI_ADMIN_KEY. anthropic: GET /v1/organizations/cost_report (by
 workspace and description) and /v1/organizations/usage_report/messages (by model,
 workspace, service tier, context window and inference geo), with an admin key from

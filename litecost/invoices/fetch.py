@@ -1,7 +1,7 @@
 """Fetch a provider's bill for a period from its admin API, save it, and hand it to the import.
 
-Each report (OpenAI: the Costs API and the completions Usage API; Anthropic: the cost report
-and the messages usage report) is read page by page, following the `next_page` cursor, and
+Each report (OpenAI: the Costs API and the completions and embeddings Usage API; Anthropic:
+the cost report and the messages usage report) is read page by page, following the `next_page` cursor, and
 saved as it came — a JSON list of the page documents, the layout the adapters read — with a
 sidecar `*.fetch.json` naming the endpoint, the request's parameters and the fetch time (never
 the key), so a close is reproducible: the saved files import again to the same lines. Nothing
@@ -73,6 +73,8 @@ APIS = {
                    frozenset({"line_item", "project_id", "api_key_id"})),
             Report("usage-completions", "/v1/organization/usage/completions", ("model", "project_id", "batch", "service_tier"),
                    frozenset({"project_id", "user_id", "api_key_id", "model", "batch", "service_tier"}), ("1d", "1h")),
+            Report("usage-embeddings", "/v1/organization/usage/embeddings", ("model", "project_id"),
+                   frozenset({"project_id", "user_id", "api_key_id", "model"}), ("1d", "1h")),
         ),
         "group_by",
         lambda key: {"Authorization": f"Bearer {key}"},
