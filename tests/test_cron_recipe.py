@@ -42,6 +42,13 @@ def test_the_crontab_line_installs_as_written():
     assert "%" not in lines[0] and not lines[0].rstrip().endswith("\\")
 
 
+def _as_cron(command: str, home: Path) -> subprocess.CompletedProcess:
+    """`command` as cron runs a crontab line: through sh, from $HOME, with PATH=/usr/bin:/bin
+    and nothing else set."""
+    return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={home}", "SHELL=/bin/sh", "sh", "-c", command],
+                          cwd=home, capture_output=True, text=True, timeout=300)
+
+
 def _yesterdays_export(path: Path, day_in_berlin: datetime) -> int:
     """Sample SpendLogs rows moved to noon of yesterday (Berlin); returns how many."""
     with open(ROOT / "sample_data" / "spendlogs_2026-10.csv", newline="") as fh:
@@ -77,8 +84,7 @@ def test_the_nightly_recipe_runs_as_cron_runs_it(tmp_path):
     command = cron.strip().split(None, 5)[5].replace(RECIPE_DIR, str(home))
 
     def run_as_cron() -> subprocess.CompletedProcess:
-        return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={tmp_path}", "SHELL=/bin/sh", "sh", "-c", command],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+        return _as_cron(command, tmp_path)
 
     first = run_as_cron()
     log = (home / "nightly.log").read_text()
@@ -144,8 +150,7 @@ def test_the_proxy_database_recipe_runs_as_cron_runs_it(tmp_path):
         command = cron.strip().split(None, 5)[5].replace(RECIPE_DIR, str(home))
 
         def run_as_cron() -> subprocess.CompletedProcess:
-            return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={tmp_path}", "SHELL=/bin/sh", "sh", "-c",
-                                   command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            return _as_cron(command, tmp_path)
 
         first = run_as_cron()
         log = (home / "nightly.log").read_text()
@@ -235,8 +240,7 @@ def test_the_monthly_close_recipe_fetches_ingests_and_reconciles_as_cron_runs_it
         command = cron.strip().split(None, 5)[5].replace(RECIPE_DIR, str(home))
 
         def run_as_cron() -> subprocess.CompletedProcess:
-            return subprocess.run(["env", "-i", "PATH=/usr/bin:/bin", f"HOME={tmp_path}", "SHELL=/bin/sh", "sh", "-c",
-                                   command], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            return _as_cron(command, tmp_path)
 
         first = run_as_cron()
         log = (home / "close.log").read_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -81,20 +82,25 @@ def fetched_ids(run) -> list[int]:
     return [f["invoice_file_id"] for f in json.loads(run.stdout)["files"]]
 
 
+def fetched_into_a_copy(cli, logged: Path, tmp_path: Path, provider: str, server) -> tuple[Path, list[int]]:
+    """The month's bills of `provider` fetched from `server` into a copy of the logged
+    database (the server closed after); that copy and the fetched invoice file ids."""
+    db = tmp_path / "fetched.duckdb"
+    shutil.copy(logged, db)
+    try:
+        ids = fetched_ids(cli("--db", db, "invoices", "fetch", provider, "--period", "2026-10", "--dir",
+                              tmp_path / "bills", "--base-url", server.base_url, "--format", "json"))
+    finally:
+        server.close()
+    return db, ids
+
+
 def test_openai_fetched_equals_the_dashboard_export_and_reconciles_alike(logged, module_cli, tmp_path, monkeypatch):
     server = OpenAiApi({"/v1/organization/costs": costs_api_buckets(INVOICES / "openai_costs_2026-10.csv"),
                         "/v1/organization/usage/completions": [],
                         "/v1/organization/usage/embeddings": []}, per_page=7)
     monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
-    db = tmp_path / "fetched.duckdb"
-    import shutil
-
-    shutil.copy(logged, db)
-    try:
-        ids = fetched_ids(module_cli("--db", db, "invoices", "fetch", "openai", "--period", "2026-10", "--dir",
-                                     tmp_path / "bills", "--base-url", server.base_url, "--format", "json"))
-    finally:
-        server.close()
+    db, ids = fetched_into_a_copy(module_cli, logged, tmp_path, "openai", server)
     assert len(server.requests) == 5 + 2  # 31 days at 7 a page, and two empty usage pages
     exported = fetched_ids(module_cli("--db", db, "invoices", "import", INVOICES / "openai_costs_2026-10.csv",
                                       "--format", "json"))
@@ -107,15 +113,7 @@ def test_anthropic_fetched_reconciles_as_the_reports_do(logged, module_cli, tmp_
                            "/v1/organizations/usage_report/messages":
                                buckets(str(INVOICES / "anthropic_usage_report_2026-10.json"))}, per_page=10)
     monkeypatch.setenv("ANTHROPIC_ADMIN_KEY", ANTHROPIC_KEY)
-    db = tmp_path / "fetched.duckdb"
-    import shutil
-
-    shutil.copy(logged, db)
-    try:
-        ids = fetched_ids(module_cli("--db", db, "invoices", "fetch", "anthropic", "--period", "2026-10", "--dir",
-                                     tmp_path / "bills", "--base-url", server.base_url, "--format", "json"))
-    finally:
-        server.close()
+    db, ids = fetched_into_a_copy(module_cli, logged, tmp_path, "anthropic", server)
     found = reconciled(module_cli, db, *map(str, ids))
     assert found == reconciled(module_cli, logged, INVOICES / "anthropic_cost_report_2026-10.json",
                                INVOICES / "anthropic_usage_report_2026-10.json")

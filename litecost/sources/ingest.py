@@ -206,29 +206,24 @@ def detect_files(
         for done, ((path, named), candidate) in enumerate(zip(paths, candidates)):
             if on_progress and done % PROGRESS_EVERY == 0 and done:
                 on_progress(done, len(paths))
-            line = bucket_object(path, kind) if quick and candidate else None
-            if line is not None:
-                if bundle_at is None:
-                    bundle_at = len(sources)
-                    sources.append(None)
-                bundle.add(path, line)
-                continue
-            try:
-                found = sniff(Path(path), kind)
-            except BadInputError as exc:
-                if named:
-                    raise
-                if on_skip:
-                    on_skip(Path(path), exc.message)
-                continue
-            text = small_json_lines(found) if not named or bundle_named else None
-            if text is not None:
-                if bundle_at is None:
-                    bundle_at = len(sources)
-                    sources.append(None)
-                bundle.add(path, text)
-                continue
-            sources.append(found)
+            text = bucket_object(path, kind) if quick and candidate else None  # the quick look: no sniff
+            if text is None:
+                try:
+                    found = sniff(Path(path), kind)
+                except BadInputError as exc:
+                    if named:
+                        raise
+                    if on_skip:
+                        on_skip(Path(path), exc.message)
+                    continue
+                text = small_json_lines(found) if not named or bundle_named else None
+                if text is None:
+                    sources.append(found)
+                    continue
+            if bundle_at is None:
+                bundle_at = len(sources)
+                sources.append(None)
+            bundle.add(path, text)
         if bundle_at is not None:
             if len(bundle.members) >= MIN_BUNDLE:
                 sources[bundle_at] = bundle.bundle()
