@@ -157,13 +157,18 @@ def test_429_and_a_500_are_retried(cli, api, tmp_path):
     assert len(api.requests) == pages + 2 and f"{pages} page(s) fetched in {pages + 2} request(s)" in done.stderr
 
 
-def test_a_refused_key_is_exit_2_and_saves_nothing(db, api, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), "invoices", "fetch", "openai",
-                           "--period", "2025-06", "--dir", str(tmp_path / "bills"), "--base-url", api.base_url],
-                          capture_output=True, text=True, timeout=60,
-                          env={**__import__("os").environ, "OPENAI_ADMIN_KEY": "sk-proj-not-an-admin-key"})
-    assert_one_line_error(done, 2, "refused the key", "HTTP 401", "OPENAI_ADMIN_KEY", "admin key")
-    assert "sk-proj-not" not in done.stderr and not (tmp_path / "bills").exists() and not db.exists()
+@pytest.mark.parametrize("provider, server, variable, wrong_key", [
+    ("openai", "api", "OPENAI_ADMIN_KEY", "sk-proj-not-an-admin-key"),
+    ("anthropic", "anthropic", "ANTHROPIC_ADMIN_KEY", "sk-ant-api03-not-an-admin-key"),
+])
+def test_a_refused_key_is_exit_2_names_the_admin_key_and_saves_nothing(db, tmp_path, request, provider, server,
+                                                                        variable, wrong_key):
+    base_url = request.getfixturevalue(server).base_url
+    done = subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), "invoices", "fetch", provider,
+                           "--period", "2025-06", "--dir", str(tmp_path / "bills"), "--base-url", base_url],
+                          capture_output=True, text=True, timeout=60, env={**__import__("os").environ, variable: wrong_key})
+    assert_one_line_error(done, 2, "refused the key", "HTTP 401", variable, "admin key")
+    assert wrong_key[:11] not in done.stderr and not (tmp_path / "bills").exists() and not db.exists()
 
 
 def test_no_key_is_a_usage_error(cli, api, monkeypatch, tmp_path):
@@ -219,15 +224,6 @@ def test_anthropic_reports_import_as_their_exports_do(cli, db, anthropic, tmp_pa
     assert cli("--db", direct, "invoices", "import", BILLING / "anthropic_cost_report_synthetic.json",
                BILLING / "anthropic_usage_report_synthetic.json", use_db=False).exit_code == 0
     assert lines(db) == lines(direct) and len(lines(db)) == cost["lines"] + usage["lines"]
-
-
-def test_anthropic_refusing_the_key_names_the_admin_key(db, anthropic, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), "invoices", "fetch", "anthropic",
-                           "--period", "2025-06", "--dir", str(tmp_path / "bills"), "--base-url", anthropic.base_url],
-                          capture_output=True, text=True, timeout=60,
-                          env={**__import__("os").environ, "ANTHROPIC_ADMIN_KEY": "sk-ant-api03-not-an-admin-key"})
-    assert_one_line_error(done, 2, "refused the key", "HTTP 401", "ANTHROPIC_ADMIN_KEY", "admin key")
-    assert "sk-ant-api03-not" not in done.stderr and not (tmp_path / "bills").exists() and not db.exists()
 
 
 def test_a_bucket_crossing_the_period_edge_is_imported_whole_and_said(cli, db, api, tmp_path):

@@ -149,7 +149,7 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
                          hint="give the period in UTC (the default)")
     origin = (base_url or api.base_url).rstrip("/")
     name = f"{api.title} ({origin})"
-    read: list[tuple[Report, str, dict[str, object], list[bytes]]] = []
+    read: list[tuple[Report, str, dict[str, object], list[bytes], list[tuple[datetime, datetime]]]] = []
     with RetryingClient(name, api.headers(key), f"set {api.key_env} to {api.key_hint}", backoff_s=backoff_s) as client:
         for report in api.reports:
             url = origin + report.endpoint
@@ -158,13 +158,13 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
             params = {**api.window(period), "bucket_width": width, api.group_param: groups,
                       "limit": BUCKETS_PER_PAGE[width]}
             heard = (lambda n, r=report.name: on_page(r, n)) if on_page else (lambda n: None)
-            read.append((report, url, params, _pages(client, url, params, name, heard)))
+            read.append((report, url, params, *_pages(client, url, params, name, api.span, heard)))
         requests = client.requests
-    edges = [EdgeBucket(report.name, *span) for report, _, _, pages in read
-             for span in _spans(api, pages, name) if span[0] < period.start or span[1] > period.end]
+    edges = [EdgeBucket(report.name, *span) for report, _, _, _, spans in read
+             for span in spans if span[0] < period.start or span[1] > period.end]
     fetched_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     saved = []
-    for report, url, params, pages in read:
+    for report, url, params, pages, _ in read:
         stem = f"{provider}-{report.name}-{period.label}"
         path = _write_atomically(directory / f"{stem}.json", b"[\n" + b",\n".join(pages) + b"\n]\n")
         sidecar = _write_atomically(directory / f"{stem}.fetch.json", json.dumps({
@@ -176,18 +176,12 @@ def fetch_bill(provider: str, period: Period, directory: Path, *, base_url: str 
     return FetchRun(saved, requests, edges)
 
 
-def _spans(api: BillingApi, pages: list[bytes], name: str) -> list[tuple[datetime, datetime]]:
-    """Every bucket's start and end, in the pages' order."""
-    try:
-        return [api.span(bucket) for page in pages for bucket in json.loads(page)["data"]]
-    except (KeyError, TypeError, ValueError, OverflowError, OSError):
-        raise BadInputError(f"{name}: a bucket without a readable start and end",
-                            hint="check --base-url; nothing was stored") from None
-
-
 def _pages(client: RetryingClient, url: str, params: dict[str, object], name: str,
-           on_page: Callable[[int], object]) -> list[bytes]:
+           span: Callable[[dict], tuple[datetime, datetime]],
+           on_page: Callable[[int], object]) -> tuple[list[bytes], list[tuple[datetime, datetime]]]:
+    """Every page of `url`, as it came, and every bucket's start and end (`span`), in order."""
     pages: list[bytes] = []
+    spans: list[tuple[datetime, datetime]] = []
     cursor = None
     while True:
         body = client.get(url, {**params, **({"page": cursor} if cursor else {})})
@@ -199,10 +193,15 @@ def _pages(client: RetryingClient, url: str, params: dict[str, object], name: st
         except (ValueError, TypeError, AttributeError):
             raise BadInputError(f"{name}: the answer of {url} is not a page of buckets",
                                 hint="check --base-url; nothing was stored") from None
+        try:
+            spans.extend(span(bucket) for bucket in page["data"])
+        except (KeyError, TypeError, ValueError, OverflowError, OSError):
+            raise BadInputError(f"{name}: a bucket without a readable start and end",
+                                hint="check --base-url; nothing was stored") from None
         pages.append(body)
         on_page(len(pages))
         if not has_more:
-            return pages
+            return pages, spans
         if not cursor or len(pages) >= MAX_PAGES:
             raise BadInputError(f"{name}: page {len(pages)} of {url} says there is more but gives no next page",
                                 hint="run again later; nothing was stored")

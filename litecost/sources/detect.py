@@ -345,8 +345,8 @@ def bucket_object(path: str, kind: str = "auto") -> bytes | None:
     return line + b"\n"
 
 
-# A callback JSON lines file up to this size, found by a folder search, joins the bundle
-# with the folder's other small ones: each file read on its own costs ~0.2 s of statements
+# A callback JSON lines file up to this size, found by a folder search (or named among many
+# such), joins the bundle with the other small ones: each file read on its own costs ~0.2 s of statements
 # whatever its size, which 1 MiB of lines takes DuckDB to read.
 SMALL_JSON_LINES_BYTES = 1 << 20
 

@@ -156,20 +156,14 @@ def json_records_sql(src: SourceFile) -> list[str | AfterRejects]:
             " FROM (SELECT raw, rowid - (SELECT min(rowid) FROM lines) + 1 AS o FROM lines))"
             " WHERE raw IS NOT NULL AND (starts_with(raw, '{') OR trim(raw, ' \t\r') <> '')"
         ))
-    elif src.format == "json_array":
+    elif src.format in ("json_array", "json_objects"):
+        # A list of records, or pretty-printed objects (a payload saved with an indent) one
+        # after another: each object a record, numbered in order (its lines are not records).
+        layout = "array" if src.format == "json_array" else "unstructured"
         statements.append(EMPTY_REJECTS_TABLE)
         statements.append(
             "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
-            f" FROM read_json_objects($path, format='array', maximum_object_size={_object_limit(src)}, {compression(src)}) WITH ORDINALITY"
-        )
-        statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
-    elif src.format == "json_objects":
-        # Pretty-printed objects (a payload saved with an indent), one or more after another:
-        # each a record, numbered in order, since its lines are not records.
-        statements.append(EMPTY_REJECTS_TABLE)
-        statements.append(
-            "CREATE OR REPLACE TEMP TABLE json_records AS SELECT ordinality AS src_line, json::VARCHAR AS raw, json AS rec"
-            f" FROM read_json_objects($path, format='unstructured', maximum_object_size={_object_limit(src)}, {compression(src)})"
+            f" FROM read_json_objects($path, format='{layout}', maximum_object_size={_object_limit(src)}, {compression(src)})"
             " WITH ORDINALITY"
         )
         statements.append("CREATE OR REPLACE TEMP VIEW records AS SELECT * FROM json_records")
