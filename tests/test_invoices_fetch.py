@@ -270,3 +270,27 @@ def test_a_grouping_no_report_takes_is_a_usage_error_before_any_request(cli, api
     assert not api.requests
     done = cli("invoices", "fetch", "openai", "--period", "2025-06", "--dir", tmp_path, "--bucket", "1m")
     assert done.exit_code == 2 and not api.requests
+
+
+class NestedAnswer(OpenAiApi):
+    """Answers every request with JSON nested deeper than Python's parser goes."""
+
+    def handle(self, handler, path: str, query: dict[str, list[str]], fault) -> None:  # noqa: ANN001
+        data = b"[" * 100_000 + b"]" * 100_000
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+
+def test_an_answer_nested_too_deep_is_a_one_line_error_not_an_internal_one(db, tmp_path, monkeypatch):
+    server = NestedAnswer({})
+    try:
+        done = subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), "invoices", "fetch", "openai",
+                               "--period", "2025-06", "--dir", str(tmp_path / "bills"), "--base-url", server.base_url],
+                              capture_output=True, text=True, timeout=60, env={**__import__("os").environ, "OPENAI_ADMIN_KEY": KEY})
+    finally:
+        server.close()
+    assert_one_line_error(done, 3, "is not a page of buckets")
+    assert not (tmp_path / "bills").exists() and not db.exists()

@@ -190,7 +190,7 @@ def _pages(client: RetryingClient, url: str, params: dict[str, object], name: st
             has_more, cursor = bool(page.get("has_more")), page.get("next_page")
             if not isinstance(page.get("data"), list):
                 raise TypeError
-        except (ValueError, TypeError, AttributeError):
+        except (ValueError, TypeError, AttributeError, RecursionError):  # nested too deep for Python, too
             raise BadInputError(f"{name}: the answer of {url} is not a page of buckets",
                                 hint="check --base-url; nothing was stored") from None
         try:
