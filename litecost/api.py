@@ -99,6 +99,25 @@ class Litecost:
         with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
             return spend_report(store.con, spec, self.book)
 
+    def chargeback(self, by: str | builtins.list[str], *, period: str | None = None, since: str | None = None,
+                   until: str | None = None, tz: str = "UTC", where: dict[str, str] | None = None,
+                   tag_split: str = "full", top: int | None = None, invoices: builtins.list[int] | tuple[int, ...] = (),
+                   allocate: str = "cost", spread: str = "none", rates: dict[str, Decimal | str] | None = None,
+                   include_user_agent_tags: bool = False):  # noqa: ANN201 - a polars.DataFrame
+        """The imported bills' money allocated to the calls by `by`, as `litecost report
+        --basis invoice`: a polars DataFrame whose `invoice_cost` (Decimal(38, 18)) adds up to
+        the bills, beside `logged_cost` and `repriced_cost`; `invoices` are stored invoice file
+        ids (default: every current bill of the period)."""
+        from litecost.chargeback import chargeback, chargeback_spec
+        from litecost.report import report_spec
+
+        spec = report_spec(by, period=period, since=since, until=until, tz=tz,
+                           where=[f"{k}={v}" for k, v in (where or {}).items()], tag_split=tag_split, top=top,
+                           include_user_agent_tags=include_user_agent_tags)
+        basis = chargeback_spec(spec, invoices=invoices, allocate=allocate, spread=spread, rates=rates)
+        with Store.open(self.db, read_only=True, wait_seconds=self.wait_seconds) as store:
+            return chargeback(store, basis, self.book).to_polars()
+
     def reconcile(self, *invoices: int | PathLike, period: str | None = None, tz: str = "UTC", grain: str = "period",
                   tolerance_pct: Decimal | str = "1", rates: dict[str, Decimal | str] | None = None,
                   provider: str = "auto", mapping: PathLike | None = None, aliases: PathLike | None = None,

@@ -60,6 +60,7 @@ class ReportSpec:
     top: int | None = None
     include_user_agent_tags: bool = False
     compare_previous: bool = False  # each row also shows the previous period's cost and the change
+    basis: str = "repriced"  # repriced | invoice (the bills' money allocated to the calls: litecost.chargeback)
 
 
 @dataclass
@@ -69,11 +70,16 @@ class Report:
     totals: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     previous: Report | None = None
+    invoices: list[dict[str, Any]] | None = None  # basis invoice: the bill files allocated
+    allocation: dict[str, str] | None = None  # basis invoice: how (allocate, spread)
+
+    def cost_metrics(self) -> tuple[str, ...]:
+        return (*COST_METRICS, "invoice_cost") if self.spec.basis == "invoice" else COST_METRICS
 
     def column_names(self) -> list[str]:
         """The columns of every row, in order: the dimensions, then the metrics."""
         comparison = ["previous_repriced_cost", "change", "change_pct"] if self.previous else []
-        return [*self.spec.dimensions, *_COUNTS, *TOKEN_METRICS, *COST_METRICS, "share_pct", *comparison]
+        return [*self.spec.dimensions, *_COUNTS, *TOKEN_METRICS, *self.cost_metrics(), "share_pct", *comparison]
 
     def to_document(self) -> dict[str, Any]:
         """The versioned JSON document `litecost report --format json` prints."""
@@ -85,6 +91,10 @@ class Report:
             "by": list(spec.dimensions),
             "filters": [{"dimension": d, "value": redact(v)} for d, v in spec.filters],
             "tag_split": spec.tag_split,
+            **({"basis": "invoice", **(self.allocation or {}), "invoices": [
+                {k: _document_value(f[k]) for k in ("invoice_file_id", "provider", "layout", "period_start", "period_end",
+                                                    "total_amount", "currency")} for f in self.invoices or []]}
+               if spec.basis == "invoice" else {}),
             "rows": [{n: r.get(n) for n in names} for r in self.rows],
             "totals": {n: self.totals.get(n) for n in names},
             "previous_period": self.previous.spec.period.to_dict() if self.previous else None,
@@ -99,13 +109,17 @@ class Report:
         def dtype(name: str):  # noqa: ANN202
             if name in self.spec.dimensions:
                 return pl.String
-            if name in (*COST_METRICS, "previous_repriced_cost", "change"):
+            if name in (*self.cost_metrics(), "previous_repriced_cost", "change"):
                 return pl.Decimal(38, 18)
             return pl.Decimal(38, 2) if name.endswith("_pct") else pl.Int64
 
         names = self.column_names()
         rows = [*self.rows, self.totals] if totals else self.rows
         return pl.DataFrame([{n: r.get(n) for n in names} for r in rows], schema={n: dtype(n) for n in names})
+
+
+def _document_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def report_spec(by: str | list[str] | tuple[str, ...], *, period: str | None = None, since: str | None = None,

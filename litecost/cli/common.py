@@ -48,6 +48,17 @@ def choose_format(fmt: OutputFormat | None, output: Path | None = None) -> Outpu
     return fmt
 
 
+def rate_options(rate: list[str] | None) -> dict[str, str]:
+    """--rate CUR=RATE options as {currency: rate text} (checked by the library)."""
+    rates = {}
+    for item in rate or []:
+        currency, sep, value = item.partition("=")
+        if not sep or not value.strip():
+            raise UsageError(f"--rate {item!r} is not CUR=RATE (a three-letter currency code)", hint="e.g. --rate EUR=1.08")
+        rates[currency] = value
+    return rates
+
+
 def db_path(ctx: typer.Context) -> str | None:
     return (ctx.find_root().obj or {}).get("db")
 

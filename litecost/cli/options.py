@@ -23,3 +23,4 @@ MAPPING = typer.Option(None, "--mapping", help="YAML column mapping for the gene
 INGEST_ID = typer.Option(None, "--ingest", help="Only this ingest id.", metavar="ID")
 LIMIT = typer.Option(None, "--limit", help="Show at most N (the newest first).", metavar="N")
 SHOW_ALL = typer.Option(False, "--all", help="Include superseded files.")
+RATE = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE")

@@ -8,7 +8,7 @@ from typing import List, Optional
 import typer
 
 from litecost.cli import options
-from litecost.cli.common import OutputFormat, choose_format, db_path, note, warn, write_output
+from litecost.cli.common import OutputFormat, choose_format, db_path, note, rate_options, warn, write_output
 from litecost.pricing.book import load_book
 
 HELP = """Compare provider invoices with the logged calls over the same UTC-aligned window,
@@ -40,7 +40,7 @@ def reconcile_command(
     fail_over: Optional[str] = typer.Option(None, "--fail-over", help="Exit 1 if the discrepancy exceeds PCT of the invoice total.", metavar="PCT"),
     fail_over_amount: Optional[str] = typer.Option(None, "--fail-over-amount", help="Exit 1 if the discrepancy exceeds USD.", metavar="USD"),
     fail_on: Optional[List[str]] = typer.Option(None, "--fail-on", help="Rows the thresholds weigh: all (default), unexplained, or classes, e.g. missing_logs,price_mismatch (repeatable).", metavar="CLASSES"),
-    rate: Optional[List[str]] = typer.Option(None, "--rate", help="USD per unit of another invoice currency, e.g. EUR=1.08 (repeatable).", metavar="CUR=RATE"),
+    rate: Optional[List[str]] = options.RATE,
     pricing: Optional[List[str]] = options.PRICING,
     fmt: Optional[OutputFormat] = options.FORMAT,
     output: Optional[Path] = options.OUTPUT,
@@ -54,13 +54,7 @@ def reconcile_command(
     from litecost.reconcile.threshold import Threshold, check_threshold, parse_fail_on
     from litecost.store import Store
 
-    rates = {}
-    for item in rate or []:
-        currency, sep, value = item.partition("=")
-        if not sep or not value.strip():
-            raise UsageError(f"--rate {item!r} is not CUR=RATE (a three-letter currency code)", hint="e.g. --rate EUR=1.08")
-        rates[currency] = value
-    spec = reconcile_spec(period=period, tz=tz, grain=grain, tolerance_pct=tolerance, rates=rates)
+    spec = reconcile_spec(period=period, tz=tz, grain=grain, tolerance_pct=tolerance, rates=rate_options(rate))
     fail_pct = bounded_decimal(fail_over, "--fail-over")
     fail_amount = bounded_decimal(fail_over_amount, "--fail-over-amount")
     if fail_on and fail_pct is None and fail_amount is None:

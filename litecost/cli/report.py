@@ -9,9 +9,9 @@ from typing import List, Optional
 import typer
 
 from litecost.cli import options
-from litecost.cli.common import OutputFormat, choose_format, db_path, note, warn, write_output
+from litecost.cli.common import OutputFormat, choose_format, db_path, note, rate_options, warn, write_output
 from litecost.pricing.book import load_book
-from litecost.errors import ExitCode
+from litecost.errors import ExitCode, UsageError
 from litecost.redact import redact
 
 HELP = """Spend by one or more dimensions over a period: requests, failures, tokens per
@@ -22,7 +22,13 @@ end_user, model, model_group, provider, status, day, week, month.
 
 Tags overlap: by default a call counts fully under each of its tags and the totals
 row is the de-duplicated total; --tag-split even divides each call's cost and tokens
-exactly among its tags so rows add up (chargeback)."""
+exactly among its tags so rows add up.
+
+--basis invoice (chargeback): the imported bills' money allocated to the calls in each
+provider × model × token category × UTC day cell, by re-priced cost (or --allocate
+tokens); rows gain invoice_cost and add up to the bills to the last digit. Money no
+call carries (non-token charges, credits, lines with no logged usage) stays on
+explicit rows, or --spread proportional divides it among the rows."""
 
 _BAR_WIDTH = 24
 
@@ -45,6 +51,11 @@ def report_command(
     top: Optional[int] = typer.Option(None, "--top", help="Keep the N largest rows and fold the rest into (other).", min=1),
     compare: Optional[str] = typer.Option(None, "--compare", help="previous: add the previous equal-length period and the change."),
     include_user_agent_tags: bool = typer.Option(False, "--include-user-agent-tags", help="Count LiteLLM's automatic 'User-Agent: …' tags too."),
+    basis: str = typer.Option("repriced", "--basis", help="repriced (the price book's) or invoice (the imported bills' money allocated to the calls)."),
+    invoice: Optional[List[int]] = typer.Option(None, "--invoice", help="Basis invoice: allocate this imported bill (repeatable; default: every current bill of the period).", metavar="ID"),
+    allocate: str = typer.Option("cost", "--allocate", help="Basis invoice: divide each bill cell by the calls' re-priced cost or by their tokens."),
+    spread: str = typer.Option("none", "--spread", help="Basis invoice: none (explicit rows for what no call carries) or proportional."),
+    rate: Optional[List[str]] = options.RATE,
     chart: bool = typer.Option(False, "--chart", help="Also draw re-priced spend per day (terminal table format)."),
     pricing: Optional[List[str]] = options.PRICING,
     fmt: Optional[OutputFormat] = options.FORMAT,
@@ -54,16 +65,25 @@ def report_command(
     fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
     no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the (total) row (table, csv, jsonl, markdown)."),
 ) -> None:
+    from litecost.chargeback import chargeback, chargeback_spec
     from litecost.report import daily_series, report_spec, spend_report
     from litecost.store import Store
 
     spec = report_spec(by, period=period, since=since, until=until, tz=tz, where=where or [], tag_split=tag_split,
                        top=top, compare=compare, include_user_agent_tags=include_user_agent_tags)
+    if basis not in ("repriced", "invoice"):
+        raise UsageError(f"--basis {basis!r} is not repriced or invoice")
+    invoice_basis = None
+    if basis == "invoice":
+        invoice_basis = chargeback_spec(spec, invoices=invoice or [], allocate=allocate, spread=spread, rates=rate_options(rate))
+    elif invoice or rate or allocate != "cost" or spread != "none":
+        raise UsageError("--invoice, --allocate, --spread and --rate apply to --basis invoice")
     fmt = choose_format(fmt, output)
 
     book = load_book(pricing)
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
-        report = spend_report(store.con, spec, book)
+        report = chargeback(store, invoice_basis, book) if invoice_basis else spend_report(store.con, spec, book)
+        spec = report.spec
         series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
 
     _render(report, fmt, output, csv_guard=not no_csv_guard, series=series, totals=not no_totals)
@@ -82,6 +102,8 @@ def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
     from litecost.report import TOKEN_METRICS
 
     dims = [Column(d) for d in report.spec.dimensions]
+    invoice = [Column("invoice_cost", "invoice $" if fmt is OutputFormat.table else "invoice_cost", "money")] \
+        if report.spec.basis == "invoice" else []
     comparison = [Column("previous_repriced_cost", "previous", "money"), Column("change", kind="money"),
                   Column("change_pct", "change %", "pct")] if report.previous else []
     if fmt is OutputFormat.table:
@@ -96,13 +118,14 @@ def _columns(report, fmt: OutputFormat):  # noqa: ANN001, ANN202
             Column("cache_read_tokens", "cache read", "int", give_way=70),
             Column("cache_write_tokens", "cache write", "int", give_way=80),
             Column("output_tokens", "output", "int", give_way=60),
-            Column("logged_cost", "logged $", "money", give_way=10), Column("repriced_cost", "re-priced $", "money"),
+            Column("logged_cost", "logged $", "money", give_way=10),
+            Column("repriced_cost", "re-priced $", "money", give_way=5 if invoice else 0), *invoice,
             Column("share_pct", "share", "pct", give_way=3), *comparison, Column("bar", "", give_way=90),
         ]
     return dims + [
         Column("requests", kind="int"), Column("failed_requests", kind="int"), Column("unpriced_requests", kind="int"),
         *(Column(m, kind="int") for m in TOKEN_METRICS),
-        Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"), Column("share_pct", kind="pct"),
+        Column("logged_cost", kind="money"), Column("repriced_cost", kind="money"), *invoice, Column("share_pct", kind="pct"),
         *comparison,
     ]
 
@@ -119,15 +142,18 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
         title += " · where " + ", ".join(f"{d}={redact(v)}" for d, v in spec.filters)
     if spec.tag_split == "even" and any(d.startswith("tag") for d in spec.dimensions):
         title += " · tags split evenly"
+    if spec.basis == "invoice":
+        title += f" · invoice basis: {len(report.invoices)} bill(s), by {report.allocation['allocate']}"
     if fmt is OutputFormat.json:
         write_output(to_json_document(report.to_document()), output)
         return
     rows = [*report.rows, report.totals] if totals else list(report.rows)
     if fmt is OutputFormat.table:
-        largest = max((r["repriced_cost"] for r in report.rows if r["repriced_cost"]), default=Decimal(0))
+        basis = "invoice_cost" if spec.basis == "invoice" else "repriced_cost"
+        largest = max((r[basis] for r in report.rows if r[basis]), default=Decimal(0))
         for row in rows:
             row["cache_write_tokens"] = row["cache_write_5m_tokens"] + row["cache_write_1h_tokens"]
-            row["bar"] = _bar(row["repriced_cost"], largest) if row is not report.totals else ""
+            row["bar"] = _bar(row[basis], largest) if row is not report.totals else ""
     write_output(render_rows(fmt.value, rows, columns, title=title, csv_guard=csv_guard), output)
     if fmt is OutputFormat.table:
         for text in report.notes:
