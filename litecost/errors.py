@@ -12,7 +12,7 @@ from enum import IntEnum
 
 class ExitCode(IntEnum):
     OK = 0
-    THRESHOLD_BREACHED = 1  # only when the user asked with a --fail-* option
+    THRESHOLD_BREACHED = 1  # only when the user asked with a --fail-* option, or close --verify failed
     USAGE = 2
     BAD_INPUT = 3
     PRICING_INCOMPLETE = 4  # only under --strict
@@ -25,7 +25,7 @@ class ExitCode(IntEnum):
 
 
 EXIT_CODE_HELP = (
-    "Exit codes: 0 ok; 1 threshold breached (--fail-* options); 2 usage error; "
+    "Exit codes: 0 ok; 1 threshold breached (--fail-*, close --verify); 2 usage error; "
     "3 bad input; 4 pricing incomplete (--strict); 5 database locked or busy; 6 out of memory "
     "(raise LITECOST_MEMORY_LIMIT); 7 live source unreachable (run again later); "
     "70 internal error; 130 interrupted (Ctrl-C); 143 terminated (SIGTERM)."

@@ -15,7 +15,7 @@ _SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP)\b")
 
 def test_import_contracts_hold():
     """pyproject.toml's contracts: the library never imports the CLI, typer or rich; the CLI
-    sits over chargeback, over reports and reconcile, over bills, pricing and sources, over the store."""
+    sits over the close, over chargeback, over reports and reconcile, over bills, pricing and sources, over the store."""
     lint = shutil.which("lint-imports", path=str(Path(sys.executable).parent))
     assert lint, "import-linter is a test dependency: pip install -e '.[test]'"
     run = subprocess.run([lint, "--config", str(REPO / "pyproject.toml")], cwd=REPO, capture_output=True, text=True, timeout=120)

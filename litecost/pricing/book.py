@@ -63,6 +63,7 @@ class PriceBook:
     entries: list[PriceEntry] = field(default_factory=list)
     adjustments: list[Adjustment] = field(default_factory=list)
     layers: list[str] = field(default_factory=list)
+    files: list[tuple[str, Path]] = field(default_factory=list)  # (layer, file) of each layer loaded from a file
 
     @classmethod
     def load(cls, files: Iterable[str | os.PathLike[str]] = (), *, include_snapshot: bool = True) -> PriceBook:
@@ -74,6 +75,7 @@ class PriceBook:
                 raise UsageError(f"the LiteLLM price snapshot {snapshot} is missing", hint="run `litecost pricing sync` (or --from-file PATH)")
             version = snapshot.stat()
             book.add(_snapshot_entries(snapshot, version.st_mtime_ns, version.st_size), name=snapshot_layer_name())
+            book.files.append((snapshot_layer_name(), snapshot))
         for rank, path in enumerate(files, start=2):
             path = Path(path)
             if path.suffix.lower() in (".yaml", ".yml"):
@@ -83,6 +85,7 @@ class PriceBook:
                 book.add(entries, adjustments, name=path.name)
             else:
                 book.add(load_litellm_map(path, rank), name=path.name)
+            book.files.append((path.name, path))
         return book
 
     def add(self, entries: list[PriceEntry], adjustments: list[Adjustment] = (), *, name: str) -> None:
@@ -120,7 +123,7 @@ class PriceBook:
                 if later and later[0] == deployment:
                     entry.valid_to = later[2]
                 entries.append(entry)
-        book = PriceBook(list(self.entries), list(self.adjustments), list(self.layers))
+        book = PriceBook(list(self.entries), list(self.adjustments), list(self.layers), list(self.files))
         if entries:
             book.add(entries, name=DEPLOYMENT_LAYER)
         return book

@@ -1,0 +1,121 @@
+"""`litecost close` on the sample month: the package's files against golden files, the
+chargeback sums against the bills, determinism, replacing only an earlier close, and
+`--verify` catching a changed, missing or added file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from litecost.cli.main import app
+from tests.test_chargeback import assert_one_line_error, bills
+
+SAMPLE = Path(__file__).parent.parent / "sample_data"
+BILLS = sorted((SAMPLE / "invoices").glob("*_2026-10.*"))
+GOLDEN = Path(__file__).parent / "data" / "golden" / "close"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("close") / "sample.duckdb"
+    run = CliRunner().invoke(app, ["--db", str(path), "ingest", str(SAMPLE / "spendlogs_2026-10.csv")])
+    assert run.exit_code == 0, run.stderr
+    return path
+
+
+@pytest.fixture(scope="module")
+def package(db, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("packages") / "close-2026-10"
+    close(db, folder)
+    return folder
+
+
+def close(db, folder, *extra, expect=0):
+    run = CliRunner().invoke(app, ["--db", str(db), "close", "--period", "2026-10", *map(str, BILLS), "-o", str(folder), *extra])
+    assert run.exit_code == expect, run.stderr
+    return run
+
+
+def verify(folder, expect):
+    run = CliRunner().invoke(app, ["close", "--verify", str(folder)])
+    assert run.exit_code == expect, run.stderr
+    return run
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text())))
+
+
+def test_the_files_are_the_golden_files(package):
+    names = sorted(p.name for p in package.iterdir())
+    assert names == sorted(["chargeback-tag.csv", "chargeback-team.csv", "discrepancies.csv", "manifest.json",
+                            "reconciliation.csv", "report.md", "spend-by-day.csv", "unpriced-models.csv"])
+    for name in names:
+        got = (package / name).read_text()
+        golden = GOLDEN / name
+        if os.environ.get("LITECOST_UPDATE_GOLDEN"):
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_text(got)
+        assert golden.exists(), f"no golden file close/{name}: run with LITECOST_UPDATE_GOLDEN=1 and review it"
+        assert got == golden.read_text(), f"close/{name} differs: if intended, regenerate with LITECOST_UPDATE_GOLDEN=1"
+
+
+def test_the_chargeback_adds_up_to_the_bills(package, db):
+    total = sum(bills(db).values())
+    for name, dim in (("chargeback-team.csv", "team"), ("chargeback-tag.csv", "tag")):
+        rows = read_csv(package / name)
+        assert rows[-1][dim] == "(total)"
+        assert sum(Decimal(r["invoice_cost"]) for r in rows[:-1]) == total == Decimal(rows[-1]["invoice_cost"])
+    days = read_csv(package / "spend-by-day.csv")
+    assert len({r["day"] for r in days}) == 31
+    explicit = sum(bills(db, "web_search").values()) + sum(bills(db, "credit").values())
+    assert sum(Decimal(r["invoice_cost"]) for r in days) + explicit == total
+    manifest = json.loads((package / "manifest.json").read_text())
+    assert Decimal(manifest["headline"]["bills"]) == total
+    assert {b["file"] for b in manifest["inputs"]["bills"]} == {p.name for p in BILLS}
+    assert [i["file"] for i in manifest["inputs"]["ingests"]] == ["spendlogs_2026-10.csv"]
+    assert manifest["inputs"]["price_book"][0]["sha256"]
+
+
+def test_the_same_inputs_give_the_same_bytes_and_replace_an_earlier_close(package, db, tmp_path):
+    again = tmp_path / "again"
+    close(db, again)
+    assert {p.name: p.read_bytes() for p in again.iterdir()} == {p.name: p.read_bytes() for p in package.iterdir()}
+    (again / "report.md").write_text("an old close")
+    close(db, again)
+    assert (again / "report.md").read_bytes() == (package / "report.md").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["again"]  # nothing staged is left behind
+
+
+def test_a_folder_that_is_no_close_is_refused_and_left_alone(db, tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("keep me")
+    run = close(db, folder, expect=2)
+    assert_one_line_error(run, 2, "not empty", "manifest.json")
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+def test_verify_catches_a_changed_missing_or_added_file(package, tmp_path):
+    assert "all 7 files match" in verify(package, 0).stderr
+    copy = tmp_path / "copy"
+    shutil.copytree(package, copy)
+    text = (copy / "chargeback-team.csv").read_text()
+    (copy / "chargeback-team.csv").write_text(text.replace("Platform", "Platf0rm"))
+    (copy / "unpriced-models.csv").unlink()
+    (copy / "extra.csv").write_text("x\n")
+    run = verify(copy, 1)
+    assert "chargeback-team.csv: changed since the close" in run.stderr
+    assert "unpriced-models.csv: missing" in run.stderr
+    assert "extra.csv: not part of the close" in run.stderr
+    (copy / "manifest.json").unlink()
+    run = verify(copy, 2)
+    assert_one_line_error(run, 2, "no manifest.json")
