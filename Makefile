@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
 
-.PHONY: demo test test-all install clean sample-data parity-corpus
+.PHONY: demo test test-all install browser clean sample-data parity-corpus
 
 $(BIN)/litecost: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,9 +24,16 @@ PYTEST := $(BIN)/python -m pytest -q -n 2 --dist loadfile
 test: install
 	$(PYTEST) -m "not slow"
 
-# Everything, with the slow crash rounds, fuzzers and wheel install: what CI runs.
-test-all: install
+# Everything, with the slow crash rounds, fuzzers, wheel install and the close page in a
+# headless browser: what CI runs.
+test-all: install browser
 	$(PYTEST)
+
+# The headless browser the close page's test opens it in: Debian's chromium (apt, as root).
+browser:
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null \
+		|| DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+		|| (apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null)
 
 sample-data:
 	$(PYTHON) sample_data/generate.py

@@ -3,6 +3,9 @@
 `close_month` imports the period's bills (idempotently), reconciles them with the logged
 calls, allocates them to teams and tags (`litecost.chargeback`), and writes:
 
+- `index.html` — a self-contained page (inline CSS and SVG charts, no script, no network):
+  headline figures, spend per day by provider, a waterfall from LiteLLM's logged cost to the
+  bills, chargeback by team and by tag, the largest discrepancies, and the tables;
 - `report.md` — headline figures, the chargeback tables, the largest discrepancies, the
   unpriced models and the inputs, for a wiki or a pull request;
 - one CSV per table (`CLOSE_TABLES`), exact decimals, the same columns as `report` and
@@ -31,6 +34,7 @@ from typing import Any
 
 from litecost import __version__
 from litecost.chargeback import chargeback, chargeback_spec
+from litecost.close_page import close_page
 from litecost.errors import BadInputError, UsageError
 from litecost.formats import Column, to_csv, to_markdown
 from litecost.money import money_text
@@ -184,6 +188,15 @@ def close_month(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBoo
     }
     contents = {name: to_csv(rows, columns, csv_guard=True).encode() for name, (rows, columns) in tables.items()}
     contents["report.md"] = _markdown(spec, headline, by_team, by_tag, discrepancies, unpriced, reconciliation, ingests).encode()
+    contents["index.html"] = close_page(
+        title=f"LLM spend close · {spec.period.label}", subtitle=_subtitle(spec), headline=headline, summary=summary,
+        by_team=by_team.rows + [by_team.totals], by_tag=by_tag.rows + [by_tag.totals],
+        tag_dimension=by_tag.spec.dimensions[0], days=tables["spend-by-day.csv"][0],
+        reconciliation_rows=reconciliation.rows, discrepancies=discrepancies, unpriced=unpriced,
+        bills=_bill_rows(reconciliation), logs=_log_rows(ingests),
+        footer="Every figure is in the CSV files beside this page, exact; manifest.json holds the sha256 of each file"
+               " (litecost close --verify FOLDER).",
+    ).encode()
     outputs = {name: _sha256(data) for name, data in sorted(contents.items())}
     manifest = {
         "schema_version": 1,
@@ -240,8 +253,7 @@ def _markdown(spec: CloseSpec, headline: dict[str, Any], by_team: Report, by_tag
     parts = [
         f"# LLM spend close · {period.label}",
         "",
-        f"Period {period.start.isoformat()} to {period.end.isoformat()} (UTC, end exclusive). "
-        f"Bills allocated by {spec.allocate}, spread {spec.spread}; litecost {__version__}.",
+        _subtitle(spec),
         "",
         "| figure | USD |",
         "|---|---:|",
@@ -267,17 +279,28 @@ def _markdown(spec: CloseSpec, headline: dict[str, Any], by_team: Report, by_tag
                           f"Largest discrepancies ({len(top)} of {len(discrepancies)})")]
     parts += [to_markdown(unpriced, _UNPRICED_COLUMNS, "Unpriced models") if unpriced
               else "### Unpriced models\n\nEvery model in the period has a price.\n"]
-    bills = [{"id": f["invoice_file_id"], "provider": f["provider"], "file": Path(f["path"]).name,
-              "total": f["total_amount"], "sha256": f["sha256"][:16]} for f in reconciliation.invoices]
-    parts += [to_markdown(bills, [Column("id", kind="int"), Column("provider"), Column("file"),
+    parts += [to_markdown(_bill_rows(reconciliation), [Column("id", kind="int"), Column("provider"), Column("file"),
                                   Column("total", kind="money"), Column("sha256")], "Bills")]
-    logs = [{"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
-             "sha256": (i["sha256"] or "")[:16]} for i in ingests]
-    parts += [to_markdown(logs, [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("sha256")],
+    parts += [to_markdown(_log_rows(ingests), [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("sha256")],
                           "Logs")]
     parts += ["Every figure is in the CSV files beside this one, exact; `manifest.json` holds the sha256 of each "
               "file (`litecost close --verify FOLDER`)."]
     return "\n".join(parts).rstrip("\n") + "\n"
+
+
+def _bill_rows(reconciliation: Reconciliation) -> list[dict[str, Any]]:
+    return [{"id": f["invoice_file_id"], "provider": f["provider"], "file": Path(f["path"]).name,
+             "total": f["total_amount"], "sha256": f["sha256"][:16]} for f in reconciliation.invoices]
+
+
+def _log_rows(ingests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
+             "sha256": (i["sha256"] or "")[:16]} for i in ingests]
+
+
+def _subtitle(spec: CloseSpec) -> str:
+    return (f"Period {spec.period.start.isoformat()} to {spec.period.end.isoformat()} (UTC, end exclusive). "
+            f"Bills allocated by {spec.allocate}, spread {spec.spread}; litecost {__version__}.")
 
 
 def _check_target(folder: Path) -> None:
