@@ -49,7 +49,12 @@ def sample_files(data_dir: Path | None = None) -> list[Path]:
     return paths
 
 
-def demo_steps(data_dir: Path | None = None) -> list[DemoStep]:
+def close_folder(db_file: Path) -> Path:
+    """Where the demo writes the sample month's close package: beside its database."""
+    return Path(db_file).parent / f"close-{PERIOD}"
+
+
+def demo_steps(data_dir: Path | None = None, close_to: Path = Path(f"close-{PERIOD}")) -> list[DemoStep]:
     files = sample_files(data_dir)
     csv_log, jsonl_log, invoices = str(files[0]), str(files[1]), [str(p) for p in files[2:]]
     return [
@@ -61,6 +66,10 @@ def demo_steps(data_dir: Path | None = None) -> list[DemoStep]:
         DemoStep("spend by tag (tags overlap: see the note)", ("report", "--by", "tag", "--period", PERIOD, "--top", "8", "--format", "table")),
         DemoStep("LiteLLM's logged cost against litecost's re-pricing", ("pricing", "diff", "--period", PERIOD, "--top", "5", "--format", "table")),
         DemoStep("the month's six provider bills against the logs", ("reconcile", *invoices, "--format", "table")),
+        DemoStep("spend by team on the invoice basis: the bills' money allocated to the calls",
+                 ("report", "--by", "team", "--period", PERIOD, "--basis", "invoice", "--format", "table")),
+        DemoStep(f"the month's close package: open {close_to}/index.html",
+                 ("close", "--period", PERIOD, *invoices, "-o", str(close_to))),
     ]
 
 

@@ -21,6 +21,10 @@ def test_demo_runs_the_sample_month_and_rebuilds_its_own_database(cli, db):
     assert "2,500 │        0 │      2,500" in run.stdout
     assert "Spend by team · 2026-10" in run.stdout
     assert "non_token_charge" in run.stdout and "missing_logs" in run.stdout
+    # It ends by writing the close package beside the database.
+    assert "invoice basis" in run.stdout
+    assert f"$ litecost --db {db} close --period 2026-10 " in run.stderr
+    assert (db.parent / "close-2026-10" / "index.html").is_file()
     again = cli("demo")
     assert again.exit_code == 0, again.stderr
     assert again.stdout.count("2,500 │    2,500 │          0") == 1  # rebuilt, not added to

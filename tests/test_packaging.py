@@ -138,4 +138,5 @@ def test_the_installed_wheel_works_from_an_empty_directory(installed_wheel, tmp_
     assert "$ litecost --db demo.duckdb reconcile " in demo.stderr
     assert "2,500 │        0 │      2,500" in demo.stdout  # the second ingest: all duplicates
     assert "missing_logs" in demo.stdout and "price_mismatch" in demo.stdout and "category_shift" in demo.stdout
-    assert sorted(p.name for p in empty.iterdir()) == ["demo.duckdb"]
+    assert sorted(p.name for p in empty.iterdir()) == ["close-2026-10", "demo.duckdb"]
+    assert (empty / "close-2026-10" / "index.html").is_file()

@@ -12,8 +12,10 @@ from litecost.cli.common import db_path, note
 
 HELP = """Run litecost on the sample month shipped with it: ingest it twice (as a
 SpendLogs CSV and as callback JSON lines), then db info, reports by team and tag,
-pricing diff, and the reconciliation with the month's six provider bills. Each step
-is an ordinary litecost command, shown on stderr so you can run it yourself.
+pricing diff, the reconciliation with the month's six provider bills, spend by team on
+the invoice basis, and last the month's close package (close-2026-10/ beside the
+database, index.html to open). Each step is an ordinary litecost command, shown on
+stderr so you can run it yourself.
 
 The database is --db, or ./demo.duckdb. An earlier demo's database is rebuilt; a
 database holding anything else is refused and left untouched."""
@@ -24,10 +26,10 @@ def demo_command(
     data: Optional[Path] = typer.Option(None, "--data", help="A copy of sample_data/ [default: the one shipped with litecost].", metavar="DIR"),
 ) -> None:
     from litecost.cli.main import app
-    from litecost.demo import demo_steps, prepare_database
+    from litecost.demo import close_folder, demo_steps, prepare_database
 
     target = Path(db_path(ctx) or "demo.duckdb")
-    steps = demo_steps(data)
+    steps = demo_steps(data, close_folder(target))
     prepare_database(target, data)
     command = typer.main.get_command(app)
     for step in steps:
