@@ -395,3 +395,11 @@ def _sum(rows: list[dict[str, Any]], dims: tuple[str, ...], label: str) -> dict[
     for m in ("logged_cost", "repriced_cost", "invoice_cost"):
         folded[m] = sum((r[m] or Decimal(0) for r in rows), Decimal(0))
     return folded
+
+
+def daily_invoice_series(store, spec: ChargebackSpec, book: PriceBook) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Invoice-basis cost per calendar day (in the report's time zone), for --chart: the
+    days' rows of the same allocation by day alone (explicit rows left out)."""
+    by_day = replace(spec, report=replace(spec.report, dimensions=("day",), top=None, tag_split="full"))
+    rows = chargeback(store, by_day, book).rows
+    return sorted((r for r in rows if not str(r["day"]).startswith("(")), key=lambda r: r["day"])

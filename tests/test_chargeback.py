@@ -178,3 +178,13 @@ def test_a_split_is_exact_and_proportional(amount, weights):
     for key, weight in keys.items():
         exact = Decimal(amount) * weight / total
         assert abs(shares[key] - exact) <= len(weights)
+
+
+def test_the_chart_follows_the_basis(db):
+    run = CliRunner().invoke(app, ["--db", str(db), "report", "--by", "team", "--period", "2026-10", "--basis", "invoice",
+                                   "--format", "table", "--chart"])
+    assert run.exit_code == 0, run.stderr
+    assert "invoice-basis spend per day, USD" in run.stdout
+    chart = run.stdout[run.stdout.index("invoice-basis spend per day"):].splitlines()
+    assert all(len(line) <= 100 for line in chart)  # not a terminal: 100 columns
+    assert "10-01" in run.stdout and "█" in run.stdout

@@ -116,6 +116,25 @@ def test_report_dimension_values_are_never_cut(sample_db, columns, by):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("columns", [80, 120])
+@pytest.mark.parametrize("basis", ["repriced", "invoice"])
+def test_the_spend_chart_fits_the_terminal(sample_db, columns, basis):
+    """`report --chart` (plotext) draws every day within the terminal's width."""
+    screen = in_terminal(columns, "--db", sample_db, "report", "--by", "team", "--period", "2026-10", "--chart",
+                         "--basis", basis)
+    title = "invoice-basis spend per day, USD" if basis == "invoice" else "re-priced spend per day, USD"
+    lines = screen.splitlines()
+    start = next(i for i, line in enumerate(lines) if title in line)
+    chart = lines[start:start + 17]
+    assert all(len(line.rstrip()) <= columns for line in chart), "\n".join(chart)
+    assert chart[1].lstrip().startswith("┌") and any(line.lstrip().startswith("└") for line in chart)
+    assert "10-01" in chart[-1] and ("10-31" in chart[-1] or "10-29" in chart[-1])
+    assert sum(line.count("█") for line in chart) > 100  # the bars, not an empty frame
+    peak = "5.4" if basis == "invoice" else "5.5"  # Oct 19, the busiest day
+    assert any(line.startswith(peak) for line in chart)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", [80, 120, 200])
 @pytest.mark.parametrize("grain", ["period", "day"])
 def test_reconcile_keys_and_statuses_are_never_cut(sample_db, columns, grain):

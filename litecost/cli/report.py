@@ -33,6 +33,13 @@ explicit rows, or --spread proportional divides it among the rows."""
 _BAR_WIDTH = 24
 
 
+def _chart_width() -> int:
+    """The terminal's width (100 when not a terminal), within 40–160 columns."""
+    import shutil
+
+    return max(40, min(160, shutil.get_terminal_size((100, 24)).columns))
+
+
 def _bar(value: Decimal | None, largest: Decimal) -> str:
     if not value or not largest or value <= 0:
         return ""
@@ -56,7 +63,7 @@ def report_command(
     allocate: str = typer.Option("cost", "--allocate", help="Basis invoice: divide each bill cell by the calls' re-priced cost or by their tokens."),
     spread: str = typer.Option("none", "--spread", help="Basis invoice: none (explicit rows for what no call carries) or proportional."),
     rate: Optional[List[str]] = options.RATE,
-    chart: bool = typer.Option(False, "--chart", help="Also draw re-priced spend per day (terminal table format)."),
+    chart: bool = typer.Option(False, "--chart", help="Also draw spend per day (re-priced, or invoice basis) under the table (table format)."),
     pricing: Optional[List[str]] = options.PRICING,
     fmt: Optional[OutputFormat] = options.FORMAT,
     output: Optional[Path] = options.OUTPUT,
@@ -65,7 +72,7 @@ def report_command(
     fail_empty: bool = typer.Option(False, "--fail-empty", help="Exit 1 when no calls match the period and filters (for cron)."),
     no_totals: bool = typer.Option(False, "--no-totals", help="Leave out the (total) row (table, csv, jsonl, markdown)."),
 ) -> None:
-    from litecost.chargeback import chargeback, chargeback_spec
+    from litecost.chargeback import chargeback, chargeback_spec, daily_invoice_series
     from litecost.report import daily_series, report_spec, spend_report
     from litecost.store import Store
 
@@ -84,7 +91,9 @@ def report_command(
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
         report = chargeback(store, invoice_basis, book) if invoice_basis else spend_report(store.con, spec, book)
         spec = report.spec
-        series = daily_series(store.con, spec, book) if chart and fmt is OutputFormat.table else None
+        series = None
+        if chart and fmt is OutputFormat.table:
+            series = daily_invoice_series(store, invoice_basis, book) if invoice_basis else daily_series(store.con, spec, book)
 
     _render(report, fmt, output, csv_guard=not no_csv_guard, series=series, totals=not no_totals)
     if not report.totals["requests"]:
@@ -159,15 +168,30 @@ def _render(report, fmt: OutputFormat, output: Path | None, *, csv_guard: bool, 
         for text in report.notes:
             write_output(f"note: {text}\n")
         if series:
-            write_output(_chart(series))
+            write_output(_chart(series, spec.basis, _chart_width()))
     else:
         for text in report.notes:
             note(text)
 
 
-def _chart(series) -> str:  # noqa: ANN001
-    largest = max((r["repriced_cost"] for r in series), default=Decimal(0))
-    lines = ["", "re-priced spend per day"]
-    for row in series:
-        lines.append(f"{row['day']}  {_bar(row['repriced_cost'], largest):<{_BAR_WIDTH}}  {row['repriced_cost']:,.2f}")
-    return "\n".join(lines) + "\n"
+def _chart(series, basis: str, width: int) -> str:  # noqa: ANN001
+    """Spend per day as a bar chart (plotext), `width` columns wide: text, no colours."""
+    import math
+
+    import plotext
+
+    key = "invoice_cost" if basis == "invoice" else "repriced_cost"
+    days = [str(r["day"]) for r in series]
+    values = [float(r[key] or 0) for r in series]
+    figure = plotext.figure
+    figure.clear()
+    figure.plot_size(width, 16)
+    figure.theme("colorless")
+    positions = list(range(1, len(days) + 1))
+    figure.draw(figure.bar(positions, values, width=0.6, marker="hd"))
+    # A label per ~12 columns, so dates never run into each other.
+    step = max(1, math.ceil(len(days) / max(1, width // 12)))
+    figure.ruler("x").ticks(positions[::step], [d[5:] if len(days) > 1 else d for d in days[::step]])
+    what = "invoice-basis" if basis == "invoice" else "re-priced"
+    figure.title(f"{what} spend per day, USD")
+    return "\n" + figure.build().string(colorless=True).rstrip() + "\n"
