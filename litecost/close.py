@@ -154,6 +154,14 @@ def close_month(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBoo
     there; any other existing folder is refused)."""
     folder = Path(folder)
     _check_target(folder)
+    contents, package = _build(store, spec, bills, book)
+    _write_folder(folder, contents)
+    package.folder = folder
+    return package
+
+
+def _build(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBook) -> tuple[dict[str, bytes], ClosePackage]:
+    """Every file of the close package (name → bytes), and what it says."""
     reconciliation = reconcile_invoices(
         store, bills, ReconcileSpec((), spec.period, "UTC", usd_rates=spec.usd_rates), book)
     ids = tuple(reconciliation.spec.invoice_file_ids)
@@ -217,9 +225,8 @@ def close_month(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBoo
         "outputs": outputs,
     }
     contents[MANIFEST] = _json(manifest).encode()
-    _write_folder(folder, contents)
-    return ClosePackage(folder, {**outputs, MANIFEST: _sha256(contents[MANIFEST])}, headline, reconciliation,
-                        {name: rows for name, (rows, _) in tables.items()})
+    return contents, ClosePackage(Path(), {**outputs, MANIFEST: _sha256(contents[MANIFEST])}, headline, reconciliation,
+                                  {name: rows for name, (rows, _) in tables.items()})
 
 
 def _file_sha256(path: Path) -> str | None:
@@ -358,9 +365,11 @@ class Verification:
         return not self.problems
 
 
-def verify_close(folder: Path) -> Verification:
+def verify_close(folder: Path, *, store: Store | None = None, book: PriceBook | None = None) -> Verification:
     """Check every file `manifest.json` lists against its sha256, and that the folder holds
-    nothing else."""
+    nothing else. With `store` (and `book`), also compute the close again from that database
+    — the manifest's period, bills and options — and name each file that comes out
+    different, and each input that changed since (a bill file, the price book, the ingests)."""
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -381,4 +390,51 @@ def verify_close(folder: Path) -> Verification:
             problems.append(f"{name}: changed since the close (sha256 differs)")
     extra = sorted(p.name for p in folder.iterdir() if p.name not in outputs and p.name != MANIFEST)
     problems += [f"{name}: not part of the close" for name in extra]
+    if store is not None:
+        problems += _recomputed(manifest, outputs, store, book or PriceBook.load())
     return Verification(folder, len(outputs), problems)
+
+
+def _recomputed(manifest: dict[str, Any], outputs: dict[str, str], store: Store, book: PriceBook) -> list[str]:
+    """What differs when the manifest's close is computed again from `store` with `book`."""
+    from datetime import datetime
+
+    from litecost.reconcile.run import usd_rates
+
+    try:
+        period = manifest["period"]
+        options = manifest["options"]
+        spec = CloseSpec(Period(datetime.fromisoformat(period["start"]), datetime.fromisoformat(period["end"]),
+                                period["label"], period.get("tz", "UTC")),
+                         options["tag_dimension"], options["allocate"], options["spread"], usd_rates(options.get("rates")))
+        bills = manifest["inputs"]["bills"]
+        ids = tuple(int(b["invoice_file_id"]) for b in bills)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise BadInputError(f"the manifest does not say how the close was made: {exc}",
+                            hint="the manifest itself was changed; re-run the close") from None
+    problems = []
+    stored = {f["invoice_file_id"]: f["sha256"] for f in fetch_rows(
+        store.con, "SELECT invoice_file_id, sha256 FROM invoice_files WHERE list_contains($ids, invoice_file_id)",
+        {"ids": list(ids)})}
+    for bill in bills:
+        if stored.get(bill["invoice_file_id"]) is None:
+            problems.append(f"input: bill #{bill['invoice_file_id']} ({bill['file']}) is not in the database")
+        elif stored[bill["invoice_file_id"]] != bill["sha256"]:
+            problems.append(f"input: bill #{bill['invoice_file_id']} in the database is not {bill['file']} of the close")
+    if problems:
+        return problems
+    then = {(layer["layer"], layer["sha256"]) for layer in manifest["inputs"].get("price_book", [])}
+    now = {(layer, _file_sha256(path)) for layer, path in book.files}
+    names_then = {name for name, _ in then}
+    problems += [f"input: price book layer {layer} differs from the close's" if layer in names_then
+                 else f"input: price book layer {layer} was not in the close's price book" for layer, _ in sorted(now - then)]
+    problems += [f"input: price book layer {layer} of the close is not in this price book"
+                 for layer, _ in sorted(then - now) if layer not in {name for name, _ in now}]
+    contents, _ = _build(store, spec, BillInputs(ids, (), None), book)
+    if json.loads(contents[MANIFEST])["inputs"]["ingests"] != manifest["inputs"]["ingests"]:
+        problems.append("input: the period's calls come from other ingests than the close's")
+    for name, expected in sorted(outputs.items()):
+        again = contents.get(name)
+        if again is None or _sha256(again) != expected:
+            problems.append(f"{name}: computed again from the database, it differs")
+    return problems

@@ -128,3 +128,30 @@ def test_verify_catches_a_changed_missing_or_added_file(package, tmp_path):
     (copy / "manifest.json").unlink()
     run = verify(copy, 2)
     assert_one_line_error(run, 2, "no manifest.json")
+
+
+def test_verify_recompute_names_what_changed_since(package, db, tmp_path):
+    """--recompute computes the close again from the database: the same inputs give the
+    same files; another price book, or more calls in the period, are named with the files
+    they change."""
+    run = CliRunner().invoke(app, ["--db", str(db), "close", "--verify", str(package), "--recompute"])
+    assert run.exit_code == 0, run.stderr
+    assert "every file is the same" in run.stderr
+    cheaper = tmp_path / "cheaper.yaml"
+    cheaper.write_text("unit: usd_per_1m_tokens\nmodels:\n  - model: gpt-4o-mini\n    provider: openai\n"
+                       "    prices:\n      input: 0.10\n")
+    run = CliRunner().invoke(app, ["--db", str(db), "close", "--verify", str(package), "--recompute", "--pricing", str(cheaper)])
+    assert run.exit_code == 1
+    assert "price book layer cheaper.yaml was not in the close's price book" in run.stderr
+    assert "chargeback-team.csv: computed again from the database, it differs" in run.stderr
+    assert "manifest" not in run.stderr
+    more = tmp_path / "more.duckdb"
+    shutil.copy(db, more)
+    callbacks = tmp_path / "late.jsonl"
+    lines = (SAMPLE / "callbacks_2026-10.jsonl").read_text().splitlines()[:5]
+    callbacks.write_text("\n".join(line.replace('"id": "', '"id": "late-').replace('"request_id": "', '"request_id": "late-')
+                                   for line in lines) + "\n")
+    assert CliRunner().invoke(app, ["--db", str(more), "ingest", str(callbacks)]).exit_code == 0
+    run = CliRunner().invoke(app, ["--db", str(more), "close", "--verify", str(package), "--recompute"])
+    assert run.exit_code == 1
+    assert "the period's calls come from other ingests than the close's" in run.stderr

@@ -22,7 +22,10 @@ byte-identical files; an earlier close in the folder is replaced whole, any othe
 folder refused.
 
 --verify FOLDER checks every file against the manifest: exit 0 when none changed,
-1 when any file is changed, missing or added."""
+1 when any file is changed, missing or added. --recompute also computes the close
+again from the database (--db) and the price book, and names every file that comes
+out different and every input that changed since (a bill, a price book layer, the
+ingests behind the period's calls)."""
 
 
 def close_command(
@@ -31,6 +34,7 @@ def close_command(
     period: Optional[str] = typer.Option(None, "--period", help="The month (or any period) to close, e.g. 2026-10 or last-month."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="The folder to write (replaced only if it holds an earlier close).", metavar="FOLDER"),
     verify: Optional[Path] = typer.Option(None, "--verify", help="Check FOLDER's files against its manifest instead.", metavar="FOLDER"),
+    recompute: bool = typer.Option(False, "--recompute", help="With --verify: also compute the close again from --db and the price book, and name what differs."),
     tag: str = typer.Option("tag", "--tag", help="The tag dimension of the tag chargeback: tag, or tag:NAME.", metavar="DIM"),
     allocate: str = typer.Option("cost", "--allocate", help="Divide each bill cell by the calls' re-priced cost or by their tokens."),
     spread: str = typer.Option("none", "--spread", help="none (explicit rows for what no call carries) or proportional."),
@@ -46,13 +50,22 @@ def close_command(
     if verify is not None:
         if bills or period or output:
             raise UsageError("--verify takes only the folder to check")
-        result = verify_close(verify)
+        if recompute:
+            from litecost.store import Store
+
+            with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
+                result = verify_close(verify, store=store, book=load_book(pricing))
+        else:
+            result = verify_close(verify)
         for problem in result.problems:
-            warn(f"{verify}/{problem}")
+            warn(f"{verify}: {problem}")
         if not result.ok:
             raise typer.Exit(int(ExitCode.THRESHOLD_BREACHED))
-        note(f"{verify}: all {result.checked} files match the manifest")
+        note(f"{verify}: all {result.checked} files match the manifest"
+             + ("; computed again from the database, every file is the same" if recompute else ""))
         return
+    if recompute:
+        raise UsageError("--recompute goes with --verify FOLDER")
     if not bills or not period or output is None:
         raise UsageError("close needs the bills, --period and -o FOLDER", hint="e.g. litecost close --period 2026-10 bills/*.csv -o close-2026-10/")
 
