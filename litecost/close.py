@@ -164,7 +164,9 @@ def _build(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBook) ->
     """Every file of the close package (name → bytes), and what it says."""
     reconciliation = reconcile_invoices(
         store, bills, ReconcileSpec((), spec.period, "UTC", usd_rates=spec.usd_rates), book)
-    ids = tuple(reconciliation.spec.invoice_file_ids)
+    ids = tuple(sorted(reconciliation.spec.invoice_file_ids))
+    # The package does not depend on the order the bills were named in.
+    reconciliation.invoices = sorted(reconciliation.invoices, key=lambda f: f["invoice_file_id"])
     by_team = chargeback(store, _by("team", spec, ids), book)
     by_tag = chargeback(store, _by(spec.tag_dimension, spec, ids), book)
     by_day = chargeback(store, chargeback_spec(ReportSpec(("day", "provider"), spec.period, "UTC"), invoices=ids,

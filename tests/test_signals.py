@@ -80,3 +80,37 @@ def test_a_signal_the_parent_ignores_stays_ignored():
         "assert signal.getsignal(signal.SIGTERM) is signals._on_signal\n"
     )
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).returncode == 0
+
+
+@pytest.mark.slow
+def test_a_signal_mid_close_leaves_the_earlier_close_as_it_was(tmp_path):
+    """Ctrl-C while `close` computes or writes: exit 130, and the folder holds the earlier
+    close, whole (or, signalled too late, the new one, whole); nothing staged is left."""
+    sample = ROOT / "sample_data"
+    bills = sorted(str(p) for p in (sample / "invoices").glob("*_2026-10.*"))
+    db, folder = tmp_path / "close.duckdb", tmp_path / "close-2026-10"
+    assert subprocess.run([*LITECOST, "--db", str(db), "ingest", str(sample / "spendlogs_2026-10.csv")],
+                          capture_output=True).returncode == 0
+    command = [*LITECOST, "--db", str(db), "close", "--period", "2026-10", *bills, "-o", str(folder)]
+    assert subprocess.run(command, capture_output=True).returncode == 0
+    earlier = {p.name: p.read_bytes() for p in folder.iterdir()}
+    (folder / "report.md").write_bytes(b"the earlier close\n")  # to tell the two apart
+    earlier["report.md"] = b"the earlier close\n"
+    outcomes = []
+    for delay in (0.1, 0.3, 0.6, 0.9):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process.stderr.readline()  # the first bill detected: the work has begun
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+        outcomes.append(process.returncode)
+        now = {p.name: p.read_bytes() for p in folder.iterdir()}
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["close-2026-10", "close.duckdb"]
+        if process.returncode == 130:
+            assert stderr.splitlines()[-1] == "litecost: interrupted; nothing stored"
+            assert now == earlier
+        else:
+            assert process.returncode == 0, stderr
+            assert subprocess.run([*LITECOST, "close", "--verify", str(folder)], capture_output=True).returncode == 0
+            break
+    assert 130 in outcomes

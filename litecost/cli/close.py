@@ -76,6 +76,8 @@ def close_command(
     inputs = bill_inputs([int(v) if v.isascii() and v.isdigit() else v for v in bills],
                          provider=provider, mapping=mapping, aliases=aliases)
     book = load_book(pricing)
+    for src in inputs.sources:
+        note(f"{src.path}: {src.description} (layout {src.layout.name})")
     with Store.open(db_path(ctx), wait_seconds=wait) as store:
         package = close_month(store, spec, inputs, book, output)
     h = package.headline
