@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 import re
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -255,8 +257,19 @@ def test_the_monthly_close_recipe_fetches_ingests_and_reconciles_as_cron_runs_it
             f"openai-costs-{month}.json", f"openai-costs-{month}.fetch.json", f"anthropic-cost-report-{month}.json",
             f"anthropic-usage-messages-{month}.fetch.json", "openai-import.json", "anthropic-import.json"}
 
+        package = close / "package"
+        assert (package / "index.html").is_file()
+        manifest = json.loads((package / "manifest.json").read_text())
+        assert {b["provider"] for b in manifest["inputs"]["bills"]} == {"openai", "anthropic"}
+        assert manifest["period"]["label"] == month
+        team = list(csv.DictReader((package / "chargeback-team.csv").open()))
+        assert Decimal(team[-1]["invoice_cost"]) == sum(Decimal(b["total_amount"] or 0) for b in manifest["inputs"]["bills"]
+                                                        if b["superseded_by"] is None)
+
         again = run_as_cron()  # a re-run fetches again (superseding) and decides the same
         assert again.returncode == 1 and (close / "anthropic-reconcile.md").read_text() == anthropic_report
+        verify = subprocess.run([sys.executable, "-m", "litecost", "close", "--verify", str(package)], capture_output=True)
+        assert verify.returncode == 0, verify.stderr  # the re-run replaced the package whole
 
         anthropic.close()
         anthropic = None
