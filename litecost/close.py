@@ -126,16 +126,11 @@ _DAY_COLUMNS = [Column("day"), Column("provider"), Column("requests", kind="int"
 
 
 def _unpriced(con, spec: CloseSpec, book: PriceBook) -> list[dict[str, Any]]:  # noqa: ANN001
+    from litecost.pricing.diff import unpriced_models
     from litecost.pricing.repricing import install_priced_calls
 
     install_priced_calls(con, book)
-    return fetch_rows(
-        con,
-        "SELECT provider, model, model_group, count(*) AS calls, sum(logged_cost) AS logged_cost FROM priced_calls"
-        " WHERE NOT priced AND NOT cache_hit AND usage_logged AND start_time >= $start AND start_time < $end"
-        " GROUP BY ALL ORDER BY calls DESC, provider, model, model_group",
-        {"start": spec.period.start, "end": spec.period.end},
-    )
+    return unpriced_models(con, spec.period.start, spec.period.end)
 
 
 def _ingests(con, spec: CloseSpec) -> list[dict[str, Any]]:  # noqa: ANN001

@@ -156,3 +156,19 @@ def test_verify_recompute_names_what_changed_since(package, db, tmp_path):
     run = CliRunner().invoke(app, ["--db", str(more), "close", "--verify", str(package), "--recompute"])
     assert run.exit_code == 1
     assert "the period's calls come from other ingests than the close's" in run.stderr
+
+
+def test_unpriced_models_are_listed(db, tmp_path):
+    from tests.conftest import slp, write_jsonl
+
+    copy = tmp_path / "unpriced.duckdb"
+    shutil.copy(db, copy)
+    calls = write_jsonl(tmp_path / "mystery.jsonl", [slp("mystery-1", model="acme-llm-9", model_group="acme-llm-9",
+                                                         custom_llm_provider="acme")])
+    assert CliRunner().invoke(app, ["--db", str(copy), "ingest", str(calls)]).exit_code == 0
+    folder = tmp_path / "close"
+    close(copy, folder)
+    [row] = read_csv(folder / "unpriced-models.csv")
+    assert (row["provider"], row["model"], row["calls"]) == ("acme", "acme-llm-9", "1")
+    assert "| acme | acme-llm-9 |" in (folder / "report.md").read_text()
+    assert json.loads((folder / "manifest.json").read_text())["headline"]["unpriced_calls"] == 1

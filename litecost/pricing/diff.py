@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from litecost.periods import Period
@@ -154,13 +155,16 @@ def reason_summary(con, period: Period | None) -> list[dict[str, Any]]:  # noqa:
             for row in rows]
 
 
-def unpriced_models(con) -> list[dict[str, Any]]:  # noqa: ANN001
+def unpriced_models(con, start: datetime | None = None, end: datetime | None = None) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Models of `priced_calls` (in [start, end) if given) the book has no price for, most calls first."""
     return fetch_rows(
         con,
         "SELECT provider, model, model_group, count(*) AS calls, min(start_time) AS first_call,"
         " max(start_time) AS last_call, sum(logged_cost) AS logged_cost"
-        " FROM priced_calls WHERE NOT priced AND NOT cache_hit AND usage_logged GROUP BY ALL ORDER BY calls DESC, model",
-        [],
+        " FROM priced_calls WHERE NOT priced AND NOT cache_hit AND usage_logged"
+        " AND start_time >= coalesce($start, '-infinity'::TIMESTAMPTZ) AND start_time < coalesce($end, 'infinity'::TIMESTAMPTZ)"
+        " GROUP BY ALL ORDER BY calls DESC, provider, model, model_group",
+        {"start": start, "end": end},
     )
 
 
