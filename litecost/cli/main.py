@@ -9,6 +9,7 @@ import typer
 from litecost import __version__
 from litecost.cli import close as close_commands
 from litecost.cli import db as db_commands
+from litecost.cli import export as export_commands
 from litecost.cli import demo as demo_commands
 from litecost.cli import ingest as ingest_commands
 from litecost.cli import invoices as invoices_commands
@@ -54,6 +55,7 @@ app.command("ingest", help=ingest_commands.HELP, no_args_is_help=True)(ingest_co
 app.command("report", help=report_commands.HELP, no_args_is_help=True)(report_commands.report_command)
 app.command("reconcile", help=reconcile_commands.HELP, no_args_is_help=True)(reconcile_commands.reconcile_command)
 app.command("close", help=close_commands.HELP, no_args_is_help=True)(close_commands.close_command)
+app.add_typer(export_commands.app, name="export")
 app.add_typer(invoices_commands.app, name="invoices")
 app.add_typer(pricing_commands.app, name="pricing")
 app.add_typer(db_commands.app, name="db")
