@@ -147,7 +147,8 @@ def selected_bills(store, spec: ChargebackSpec, window: tuple[datetime, datetime
 def _bill_lines(con, file_ids: list[int], start: datetime, end: datetime) -> list[dict[str, Any]]:  # noqa: ANN001
     return fetch_rows(
         con,
-        "SELECT provider, model_raw, model, kind, category, period_start, period_end, currency, sum(amount) AS amount"
+        "SELECT provider, model_raw, model, kind, category, period_start, period_end, currency, unit,"
+        " sum(quantity) AS quantity, sum(amount) AS amount"
         " FROM invoice_lines WHERE list_contains($ids, invoice_file_id) AND period_start >= $start AND period_start < $end"
         " GROUP BY ALL",
         {"ids": file_ids, "start": start, "end": end},
@@ -223,6 +224,115 @@ def _call_groups(con, rspec: ReportSpec, grain: timedelta, pricing: GroupPricing
     ).execute(con))
 
 
+@dataclass(frozen=True)
+class ExplicitCharge:
+    """Bill money no logged call carries (or, spread, that stayed unspread): one bill line's
+    share of a provider's explicit row."""
+    provider: str
+    label: str  # (credits), (unallocated: web_search), (unallocated: no logged usage), …
+    kind: str  # the line's kind (token for a token line with no logged usage)
+    model: str | None
+    category: str | None  # token lines only
+    start: datetime
+    end: datetime
+    quantity: Decimal | None
+    unit: str | None
+    units: int  # 1e-18 USD
+
+
+@dataclass
+class BillAllocation:
+    invoice: dict[tuple, int]  # (row key, token category) → 1e-18 USD
+    explicit: list[ExplicitCharge]
+    unbilled_calls: dict[str, int]  # billing provider → calls no selected bill is from
+
+
+def allocate_bills(lines: list[dict[str, Any]], groups: list[dict[str, Any]], row_key, grain: timedelta,  # noqa: ANN001
+                   allocate: str, spread: str) -> BillAllocation:
+    """The bills' `lines` (in USD) allocated to the rows `row_key` makes of the call `groups`
+    (each with provider, model evidence, bucket, cache_hit, requests, tokens and cost_<category>),
+    per token category: the module's rules, shared by chargeback and the FOCUS export."""
+    cells: dict[tuple, int] = defaultdict(int)  # (provider, model key, category, line start, line end) → units
+    explicit: dict[tuple, list] = {}
+    billed: dict[str, set[str]] = defaultdict(set)
+
+    def add_explicit(provider: str, label: str, line: dict[str, Any], category: str | None, units: int) -> None:
+        key = (provider, label, line["kind"], line["model"] or line["model_raw"], category, line["period_start"],
+               line["period_end"], line.get("unit"))
+        entry = explicit.setdefault(key, [0, None])
+        entry[0] += units
+        if line.get("quantity") is not None:
+            entry[1] = (entry[1] or Decimal(0)) + line["quantity"]
+
+    token_lines: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        provider = billing_provider(line["provider"])
+        units = _units(line["amount"])
+        if line["kind"] != "token":
+            add_explicit(provider, explicit_label(line["kind"]), line, None, units)
+            continue
+        model = line["model"] or NO_MODEL
+        billed[provider].add(model)
+        category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
+        cell = (provider, model, category, line["period_start"], line["period_end"])
+        cells[cell] += units
+        token_lines[cell].append(line)
+
+    weights: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # [cost, tokens]
+    resolved: dict[tuple, str] = {}
+    unbilled: dict[str, int] = defaultdict(int)
+    for g in groups:
+        if g["cache_hit"]:
+            continue
+        provider = billing_provider(g["provider"])
+        if provider not in billed:
+            unbilled[provider] += g["requests"]
+            continue
+        ident = (g["provider"], g["model"], g["model_map_key"], g["model_group"], g["model_resolved"])
+        if ident not in resolved:
+            resolved[ident] = billing_model_key(g["provider"], g, billed[provider])[0]
+        key = row_key(g)
+        for category, (tokens_column, _cost) in CATEGORY_COSTS.items():
+            tokens = g[tokens_column] or 0
+            cost = g[f"cost_{category}"] or Decimal(0)
+            if tokens or cost:
+                weight = weights[(provider, resolved[ident], category, g["bucket"])][key]
+                weight[0] += _units(cost)
+                weight[1] += tokens
+
+    invoice: dict[tuple, int] = defaultdict(int)
+    allocated_by_provider: dict[str, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
+    for cell, units in sorted(cells.items(), key=lambda kv: _order(kv[0])):
+        provider, model, category, start, end = cell
+        cost_w: dict[tuple, int] = defaultdict(int)
+        token_w: dict[tuple, int] = defaultdict(int)
+        for bucket in _buckets(start, end, grain):
+            for key, (cost, tokens) in weights.get((provider, model, category, bucket), {}).items():
+                cost_w[key] += cost
+                token_w[key] += tokens
+        chosen = {k: w for k, w in (cost_w if allocate == "cost" else token_w).items() if w > 0}
+        if not chosen:
+            chosen = {k: w for k, w in token_w.items() if w > 0}
+        if not chosen:
+            for line in token_lines[cell]:
+                add_explicit(provider, NO_USAGE, line, category, _units(line["amount"]))
+            continue
+        for key, share in split_units(units, chosen).items():
+            invoice[(key, category)] += share
+            allocated_by_provider[provider][(key, category)] += share
+
+    kept = []
+    for (provider, label, kind, model, category, start, end, unit), (units, quantity) in \
+            sorted(explicit.items(), key=lambda kv: _order(kv[0])):
+        targets = {k: w for k, w in allocated_by_provider.get(provider, {}).items() if w > 0}
+        if spread == "proportional" and targets and units:
+            for key, share in split_units(units, targets).items():
+                invoice[key] += share
+        elif units or label != NO_USAGE:
+            kept.append(ExplicitCharge(provider, label, kind, model, category, start, end, quantity, unit, units))
+    return BillAllocation(dict(invoice), kept, dict(unbilled))
+
+
 def chargeback(store, spec: ChargebackSpec, book: PriceBook) -> Report:  # noqa: ANN001
     """The invoice-basis report: `spec.report`'s rows with `invoice_cost`, adding up to the
     selected bills over the period, plus the explicit rows of what no call carries (a
@@ -249,84 +359,28 @@ def chargeback(store, spec: ChargebackSpec, book: PriceBook) -> Report:  # noqa:
     grain = _grain(lines)
     groups = _call_groups(con, rspec, grain, GroupPricing(con, book), tag_dim, column)
 
-    # Bill cells: (provider, model key, category, line start, line end) → units.
-    cells: dict[tuple, int] = defaultdict(int)
-    explicit: dict[tuple[str, str], int] = defaultdict(int)  # (provider, label) → units
-    billed: dict[str, set[str]] = defaultdict(set)
-    for line in lines:
-        provider = billing_provider(line["provider"])
-        units = _units(line["amount"])
-        if line["kind"] != "token":
-            explicit[(provider, explicit_label(line["kind"]))] += units
-            continue
-        model = line["model"] or NO_MODEL
-        billed[provider].add(model)
-        category = INVOICE_CATEGORY_ALIASES.get(line["category"], line["category"])
-        cells[(provider, model, category, line["period_start"], line["period_end"])] += units
-
-    # Per (dimension values, tag values): the report's sums; per cell key and bucket: the weights.
+    # Per (dimension values, tag values): the report's sums.
     def row_key(g: dict[str, Any]) -> tuple:
         return (*(g[column[d]] for d in plain_dims), tuple(g["tag_values"]))
 
     sums: dict[tuple, dict[str, Any]] = {}
-    weights: dict[tuple, dict[tuple, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))  # [cost, tokens]
-    resolved: dict[tuple, str] = {}
-    unbilled: dict[str, int] = defaultdict(int)
     for g in groups:
-        key = row_key(g)
-        entry = sums.get(key)
+        entry = sums.get(row_key(g))
         if entry is None:
-            entry = sums[key] = {m: 0 for m in (*_COUNTS, *TOKEN_METRICS)} | {"logged_cost": Decimal(0),
-                                                                                 "repriced_cost": Decimal(0)}
+            entry = sums[row_key(g)] = {m: 0 for m in (*_COUNTS, *TOKEN_METRICS)} | {"logged_cost": Decimal(0),
+                                                                                        "repriced_cost": Decimal(0)}
         for m in (*_COUNTS, *TOKEN_METRICS):
             entry[m] += g[m] or 0
         entry["logged_cost"] += g["logged_cost"] or Decimal(0)
         entry["repriced_cost"] += g["repriced_cost"] or Decimal(0)
-        if g["cache_hit"]:
-            continue
-        provider = billing_provider(g["provider"])
-        if provider not in billed:
-            unbilled[provider] += g["requests"]
-            continue
-        ident = (g["provider"], g["model"], g["model_map_key"], g["model_group"], g["model_resolved"])
-        if ident not in resolved:
-            resolved[ident] = billing_model_key(g["provider"], g, billed[provider])[0]
-        model = resolved[ident]
-        for category, (tokens_column, _cost) in CATEGORY_COSTS.items():
-            tokens = g[tokens_column] or 0
-            cost = g[f"cost_{category}"] or Decimal(0)
-            if tokens or cost:
-                weight = weights[(provider, model, category, g["bucket"])][key]
-                weight[0] += _units(cost)
-                weight[1] += tokens
-
+    allocation = allocate_bills(lines, groups, row_key, grain, spec.allocate, spec.spread)
     invoice: dict[tuple, int] = defaultdict(int)
-    allocated_by_provider: dict[str, dict[tuple, int]] = defaultdict(lambda: defaultdict(int))
-    for (provider, model, category, start, end), units in sorted(cells.items(), key=lambda kv: _order(kv[0])):
-        cost_w: dict[tuple, int] = defaultdict(int)
-        token_w: dict[tuple, int] = defaultdict(int)
-        for bucket in _buckets(start, end, grain):
-            for key, (cost, tokens) in weights.get((provider, model, category, bucket), {}).items():
-                cost_w[key] += cost
-                token_w[key] += tokens
-        chosen = {k: w for k, w in (cost_w if spec.allocate == "cost" else token_w).items() if w > 0}
-        if not chosen:
-            chosen = {k: w for k, w in token_w.items() if w > 0}
-        if not chosen:
-            explicit[(provider, NO_USAGE)] += units
-            continue
-        for key, share in split_units(units, chosen).items():
-            invoice[key] += share
-            allocated_by_provider[provider][key] += share
-
+    for (key, _category), units in allocation.invoice.items():
+        invoice[key] += units
     explicit_rows: dict[str, int] = defaultdict(int)
-    for (provider, label), units in sorted(explicit.items()):
-        targets = {k: w for k, w in allocated_by_provider.get(provider, {}).items() if w > 0}
-        if spec.spread == "proportional" and targets and units:
-            for key, share in split_units(units, targets).items():
-                invoice[key] += share
-        elif units or label != NO_USAGE:
-            explicit_rows[label] += units
+    for charge in allocation.explicit:
+        explicit_rows[charge.label] += charge.units
+    unbilled = allocation.unbilled_calls
 
     rows = _explode(rspec, tag_dim, plain_dims, sums, invoice)
     rows.sort(key=lambda r: (-r["invoice_cost"], -(r["repriced_cost"] or 0), tuple(str(r[d]) for d in rspec.dimensions)))

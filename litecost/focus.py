@@ -39,7 +39,7 @@ from litecost.reconcile.frame import CATEGORY_COSTS
 from litecost.sql import MONEY, Statement
 from litecost.store import Store, rows_of
 
-BASES = ("logged", "repriced")
+BASES = ("logged", "repriced", "invoice")
 GRAINS = ("day", "hour")
 TOKENS_PER_UNIT = 1_000_000
 PRICING_UNIT = "1000000 Tokens"
@@ -88,10 +88,13 @@ class FocusSpec:
     period: Period
     basis: str = "repriced"
     grain: str = "day"
+    invoice_file_ids: tuple[int, ...] = ()  # basis invoice: the bills (default: every current bill of the period)
+    spread: str = "none"  # basis invoice: none (money no call carries on rows of its own) or proportional
 
 
 def focus_spec(*, period: str | None = None, since: str | None = None, until: str | None = None, basis: str = "repriced",
-               grain: str = "day", now: datetime | None = None) -> FocusSpec:
+               grain: str = "day", invoices: tuple[int, ...] | list[int] = (), spread: str = "none",
+               now: datetime | None = None) -> FocusSpec:
     """The spec of an export, checked; messages name the CLI's options. Periods are UTC."""
     from litecost.periods import resolve_period
 
@@ -99,22 +102,29 @@ def focus_spec(*, period: str | None = None, since: str | None = None, until: st
         raise UsageError(f"--basis {basis!r} is not one of {', '.join(BASES)}")
     if grain not in GRAINS:
         raise UsageError(f"--grain {grain!r} is not day or hour")
+    if spread not in ("none", "proportional"):
+        raise UsageError(f"--spread {spread!r} is not none or proportional")
+    if basis != "invoice" and (invoices or spread != "none"):
+        raise UsageError("--invoice and --spread apply to --basis invoice")
     window = resolve_period(period, since, until, "UTC", now=now or datetime.now(timezone.utc))
     if window is None:
         raise UsageError("export focus needs --period (or --since and --until)", hint="e.g. --period 2026-10")
-    return FocusSpec(window, basis, grain)
+    return FocusSpec(window, basis, grain, tuple(invoices), spread)
 
 
-def _groups(con, spec: FocusSpec, pricing: GroupPricing) -> list[dict[str, Any]]:  # noqa: ANN001
-    """The period's calls summed per FOCUS row identity and price key, priced per category."""
+def _groups(con, spec: FocusSpec, pricing: GroupPricing, bucket: str) -> list[dict[str, Any]]:  # noqa: ANN001
+    """The period's calls summed per FOCUS row identity, allocation `bucket` (day or hour),
+    model evidence and price key, priced per category."""
     from litecost.pricing.repricing import base_cost
 
     token_columns = sorted({tokens for tokens, _ in CATEGORY_COSTS.values()} | {"reasoning_tokens"})
     params = {"start": spec.period.start, "end": spec.period.end, **pricing.params}
     Statement.using(
         "CREATE OR REPLACE TEMP TABLE focus_groups AS SELECT"
-        f" date_trunc('{spec.grain}', timezone('UTC', c.start_time)) AS charge_start, c.provider,"
-        " coalesce(c.model, '(unknown)') AS model, c.service_tier, c.org_id, c.api_key_hash, c.key_alias,"
+        f" date_trunc('{spec.grain}', timezone('UTC', c.start_time)) AS charge_start,"
+        f" date_trunc('{bucket}', timezone('UTC', c.start_time)) AS bucket, c.provider,"
+        " coalesce(c.model, '(unknown)') AS model, c.model AS logged_model, c.model_map_key, c.model_group, c.model_resolved,"
+        " c.service_tier, c.org_id, c.api_key_hash, c.key_alias,"
         " c.team_id, c.team_alias, c.user_id, c.tags, c.cache_hit,"
         f" {', '.join(pricing.keys('c'))}, count(*) AS calls, sum(c.logged_cost) AS logged_cost,"
         f" {', '.join(f'sum(c.{t}) AS {t}' for t in token_columns)}, {', '.join(pricing.probes('c'))}"
@@ -129,8 +139,9 @@ def _groups(con, spec: FocusSpec, pricing: GroupPricing) -> list[dict[str, Any]]
                 f" ELSE CAST(({expr}) * s.multiplier AS {MONEY}) END")
 
     return rows_of(con.execute(
-        "SELECT g.charge_start, g.provider, g.model, g.service_tier, g.org_id, g.api_key_hash, g.key_alias, g.team_id,"
-        " g.team_alias, g.user_id, g.tags, g.cache_hit, g.calls, g.logged_cost, s.price_row IS NOT NULL AS priced,"
+        "SELECT g.charge_start, g.bucket, g.provider, g.model, g.logged_model, g.model_map_key, g.model_group,"
+        " g.model_resolved, g.service_tier, g.org_id, g.api_key_hash, g.key_alias, g.team_id,"
+        " g.team_alias, g.user_id, g.tags, g.cache_hit, g.calls, g.calls AS requests, g.logged_cost, s.price_row IS NOT NULL AS priced,"
         f" {', '.join(f'g.{t}' for t in token_columns)}, {', '.join(f'{priced(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
         f" FROM focus_groups g LEFT JOIN {pricing.table} s ON {pricing.join('g', 's')}"
     ))
@@ -144,9 +155,24 @@ def _money(units: int) -> Decimal:
     return Decimal(units).scaleb(-18).quantize(_ONE_UNIT)
 
 
+def _identity(g: dict[str, Any]) -> tuple:
+    return (g["charge_start"], g["provider"], g["model"], g["service_tier"], g["org_id"], g["api_key_hash"],
+            g["key_alias"], g["team_id"], g["team_alias"], g["user_id"], tuple(g["tags"]))
+
+
 def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str, Any]]:
     """The export's rows (values as Python objects; `write_focus` writes them)."""
-    groups = _groups(store.con, spec, GroupPricing(store.con, book))
+    bills = _bills(store, spec) if spec.basis == "invoice" else None
+    bucket = "hour" if spec.grain == "hour" or (bills and bills[1].days == 0) else "day"
+    groups = _groups(store.con, spec, GroupPricing(store.con, book), bucket)
+    allocation = None
+    if bills is not None:
+        from litecost.chargeback import allocate_bills
+
+        # Model evidence under the names reconcile matches by; the row's model stays the logged one.
+        evidence = [{**g, "model": g["logged_model"], "row_model": g["model"]} for g in groups]
+        allocation = allocate_bills(bills[0], evidence, lambda e: _identity({**e, "model": e["row_model"]}), bills[1],
+                                    "cost", spec.spread)
     # Per row identity: tokens, re-priced and logged cost (units), calls.
     rows: dict[tuple, dict[str, Any]] = {}
     for g in groups:
@@ -163,19 +189,88 @@ def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str,
         if not weights:  # calls with no tokens (failures): kept, with any cost logged, under no category
             categories = {"none": (0, 0)}
             logged_by = {"none": logged}
-        identity = (g["charge_start"], g["provider"], g["model"], g["service_tier"], g["org_id"], g["api_key_hash"],
-                    g["key_alias"], g["team_id"], g["team_alias"], g["user_id"], tuple(g["tags"]))
         share = _call_share(g["calls"], list(categories))
         for category, (tokens, cost) in categories.items():
-            key = (*identity, category)
+            key = (*_identity(g), category)
             row = rows.get(key)
             if row is None:
-                row = rows[key] = {"tokens": 0, "repriced": 0, "logged": 0, "calls": 0}
+                row = rows[key] = {"tokens": 0, "repriced": 0, "logged": 0, "calls": 0, "invoice": 0}
             row["tokens"] += tokens
             row["repriced"] += cost
             row["logged"] += logged_by.get(category, 0)
             row["calls"] += share[category]
-    return [_focus_row(key, value, spec) for key, value in sorted(rows.items(), key=lambda kv: _sort_key(kv[0]))]
+    if allocation is not None:
+        for (identity, category), units in allocation.invoice.items():
+            rows[(*identity, category)]["invoice"] += units
+    out = [_focus_row(key, value, spec) for key, value in sorted(rows.items(), key=lambda kv: _sort_key(kv[0]))]
+    if allocation is not None:
+        out += [_charge_row(charge, spec) for charge in allocation.explicit]
+    return out
+
+
+def _bills(store: Store, spec: FocusSpec) -> tuple[list[dict[str, Any]], timedelta]:
+    """The bill lines of the period (USD) and the grain calls are allocated at."""
+    from litecost.chargeback import ChargebackSpec, _bill_lines, _grain, selected_bills
+    from litecost.errors import BadInputError
+    from litecost.reconcile.frame import in_usd
+    from litecost.report import ReportSpec
+
+    window = (spec.period.start, spec.period.end)
+    files = selected_bills(store, ChargebackSpec(ReportSpec(("provider",), spec.period), spec.invoice_file_ids), window)
+    if not files:
+        raise BadInputError(f"no imported bill with money covers {spec.period.label}",
+                            hint="import the provider bills first (`litecost invoices import FILE`), or use --basis repriced")
+    lines = in_usd(_bill_lines(store.con, [f["invoice_file_id"] for f in files], *window), {})
+    return lines, _grain(lines)
+
+
+# FOCUS ChargeCategory of bill money no call carries, by the line's kind.
+_CHARGE_CATEGORIES = {"credit": "Credit", "discount": "Credit", "refund": "Credit", "tax": "Tax"}
+
+
+def _charge_row(charge, spec: FocusSpec) -> dict[str, Any]:  # noqa: ANN001 - a chargeback.ExplicitCharge
+    """A FOCUS row for bill money no logged call carries: a credit or tax as such; a charge
+    with a quantity (web search, tokens no call logged) as usage at its billed unit price;
+    anything else as an adjustment."""
+    amount = _money(charge.units)
+    category = _CHARGE_CATEGORIES.get(charge.kind)
+    quantity = charge.quantity if charge.quantity else None
+    if category is None:
+        category = "Usage" if quantity else "Adjustment"
+    start, end = charge.start.astimezone(timezone.utc), charge.end.astimezone(timezone.utc)
+    billing_start, billing_end = _billing_month(start.replace(tzinfo=timezone.utc))
+    provider = charge.provider
+    service, issuer, provider_name = SERVICES.get(provider, (provider, provider, provider))
+    usage = category == "Usage"
+    unit = ("Tokens" if charge.kind == "token" else (charge.unit or "Units").title()) if usage else None
+    unit_price = (amount / quantity).quantize(_ONE_UNIT) if usage else None
+    sku = charge.model if usage else None
+    what = charge.category if charge.kind == "token" else charge.kind
+    return {
+        "BilledCost": amount, "BillingAccountId": "litellm", "BillingAccountName": "litellm", "BillingCurrency": "USD",
+        "BillingPeriodEnd": _utc_text(billing_end), "BillingPeriodStart": _utc_text(billing_start),
+        "ChargeCategory": category, "ChargeClass": None,
+        "ChargeDescription": charge.label[1:-1] + (f" - {charge.model}" if charge.model else "")
+                             + (f", {charge.category} tokens" if charge.kind == "token" else ""),
+        "ChargeFrequency": "Usage-Based" if usage else "One-Time",
+        "ChargePeriodEnd": _utc_text(end), "ChargePeriodStart": _utc_text(start),
+        "ConsumedQuantity": quantity if usage else None, "ConsumedUnit": unit,
+        "ContractedCost": amount, "ContractedUnitPrice": unit_price, "EffectiveCost": amount,
+        "InvoiceIssuerName": issuer, "ListCost": amount, "ListUnitPrice": unit_price,
+        "PricingCategory": "Standard" if usage else None, "PricingQuantity": quantity if usage else None,
+        "PricingUnit": unit, "ProviderName": provider_name,
+        "PublisherName": publisher(charge.model, provider_name) if charge.model else provider_name,
+        "ServiceCategory": "AI and Machine Learning", "ServiceName": service, "ServiceSubcategory": "Generative AI",
+        "SkuId": sku, "SkuMeter": what if usage else None,
+        "SkuPriceDetails": json.dumps({"x_Kind": charge.kind}) if usage else None,
+        "SkuPriceId": f"{charge.model}|{what}|billed" if usage else None,
+        "SubAccountId": None, "SubAccountName": None, "Tags": None,
+        "CommitmentDiscountStatus": None, "InvoiceId": None, "PricingCurrency": "USD",
+        "PricingCurrencyContractedUnitPrice": unit_price, "PricingCurrencyEffectiveCost": amount,
+        "PricingCurrencyListUnitPrice": unit_price,
+        "x_TokenCategory": charge.category, "x_ServiceTier": None, "x_CallCount": 0, "x_Basis": spec.basis,
+        "x_LiteLLMProvider": None,
+    }
 
 
 def _call_share(calls: int, categories: list[str]) -> dict[str, int]:
@@ -232,7 +327,7 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
     service, issuer, provider_name = SERVICES.get(provider or "", (provider or "unknown", provider or "unknown",
                                                                  provider or "unknown"))
     repriced = _money(value["repriced"])
-    billed = repriced if spec.basis == "repriced" else _money(value["logged"])
+    billed = {"repriced": repriced, "logged": _money(value["logged"]), "invoice": _money(value["invoice"])}[spec.basis]
     quantity = Decimal(value["tokens"]) / TOKENS_PER_UNIT
     # Per "1000000 Tokens": unit price × PricingQuantity is the cost (to 1e-18 USD).
     unit_price = (repriced / quantity).quantize(_ONE_UNIT) if quantity else Decimal(0)

@@ -36,6 +36,9 @@ def db(tmp_path_factory):
     path = tmp_path_factory.mktemp("focus") / "sample.duckdb"
     run = CliRunner().invoke(app, ["--db", str(path), "ingest", str(SAMPLE / "spendlogs_2026-10.csv")])
     assert run.exit_code == 0, run.stderr
+    bills = sorted(str(p) for p in (SAMPLE / "invoices").glob("*_2026-10.*"))
+    run = CliRunner().invoke(app, ["--db", str(path), "invoices", "import", *bills])
+    assert run.exit_code == 0, run.stderr
     return path
 
 
@@ -78,6 +81,29 @@ def test_the_sums_agree_with_report_to_the_last_digit(db, tmp_path, basis, cost,
         assert abs(Decimal(row["ListUnitPrice"]) * Decimal(row["PricingQuantity"]) - Decimal(row["ListCost"])) < Decimal("1e-12")
 
 
+@pytest.mark.parametrize("spread", ["none", "proportional"])
+def test_the_invoice_basis_adds_up_to_the_bills_and_to_report(db, tmp_path, spread):
+    from tests.test_chargeback import bills
+
+    target = tmp_path / "invoice.csv"
+    export(db, target, "--period", "2026-10", "--basis", "invoice", "--spread", spread)
+    rows = read_rows(target)
+    run = CliRunner().invoke(app, ["--db", str(db), "report", "--by", "provider", "--period", "2026-10", "--basis",
+                                   "invoice", "--spread", spread, "--format", "json"])
+    invoice_total = json.loads(run.stdout, parse_float=Decimal)["totals"]["invoice_cost"]
+    assert sum(Decimal(r["BilledCost"]) for r in rows) == invoice_total == sum(bills(db).values())
+    # The calls' rows keep the price book's cost as ListCost; the bill's own rows list what was billed.
+    assert sum(Decimal(r["ListCost"]) for r in rows if r["x_LiteLLMProvider"]) == report_totals(db)["repriced_cost"]
+    by_category = {}
+    for row in rows:
+        by_category[row["ChargeCategory"]] = by_category.get(row["ChargeCategory"], Decimal(0)) + Decimal(row["BilledCost"])
+    if spread == "none":  # Google's credits and OpenAI's web search (no quantity on the bill) are rows of their own
+        assert by_category["Credit"] == sum(bills(db, "credit").values())
+        assert by_category["Adjustment"] == sum(bills(db, "web_search").values())
+    else:
+        assert set(by_category) == {"Usage"}
+
+
 def test_a_day_of_the_sample_month_is_the_golden_file(db, tmp_path):
     target = tmp_path / "day.csv"
     export(db, target, "--since", "2026-10-01", "--until", "2026-10-02")
@@ -102,11 +128,18 @@ def test_bad_requests_are_one_line_errors(db, tmp_path):
     assert "needs --period" in export(db, tmp_path / "x.csv", expect=2).stderr
     assert ".csv or .parquet" in export(db, tmp_path / "x.json", "--period", "2026-10", expect=2).stderr
     assert "--basis" in export(db, tmp_path / "x.csv", "--period", "2026-10", "--basis", "list", expect=2).stderr
+    assert "--basis invoice" in export(db, tmp_path / "x.csv", "--period", "2026-10", "--spread", "proportional",
+                                       expect=2).stderr
     assert not list(tmp_path.iterdir())
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("suffix", "args"), [(".csv", ()), (".parquet", ("--basis", "logged", "--grain", "hour"))])
+@pytest.mark.parametrize(("suffix", "args"), [
+    (".csv", ()),
+    (".parquet", ("--basis", "logged", "--grain", "hour")),
+    (".csv", ("--basis", "invoice")),
+    (".parquet", ("--basis", "invoice", "--spread", "proportional")),
+])
 def test_the_sample_month_export_passes_the_validator(db, tmp_path, suffix, args):
     """Every rule passes but the InvoiceId contradiction: with InvoiceId null (usage as
     logged has no invoice), it is -005 ("MUST NOT be null") that fails."""

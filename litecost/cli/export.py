@@ -17,8 +17,10 @@ FOCUS_HELP = """The period's calls as a FOCUS 1.2 dataset (CSV or Parquet, by th
 FinOps platform's custom-provider import: one row per charge period (UTC day or hour),
 provider, model, token category, service tier, key, team and tag set. BilledCost and
 EffectiveCost are the basis (repriced: the price book's cost; logged: LiteLLM's cost split
-over the call's token categories); ListCost and ContractedCost the price book's, with unit
-prices per 1,000,000 tokens. Sums agree with `litecost report` for the same period and basis."""
+over the call's token categories; invoice: the imported bills' money allocated to the calls
+as `report --basis invoice` does, with credits, taxes and other charges no call carries as
+rows of their own); ListCost and ContractedCost the price book's, with unit prices per
+1,000,000 tokens. Sums agree with `litecost report` for the same period and basis."""
 
 
 @app.command("focus", help=FOCUS_HELP, no_args_is_help=True)
@@ -27,7 +29,9 @@ def focus_command(
     period: Optional[str] = typer.Option(None, "--period", help="2026-10, last-month, … (UTC)."),
     since: Optional[str] = options.SINCE,
     until: Optional[str] = options.UNTIL,
-    basis: str = typer.Option("repriced", "--basis", help="repriced (the price book's cost) or logged (LiteLLM's)."),
+    basis: str = typer.Option("repriced", "--basis", help="repriced (the price book's cost), logged (LiteLLM's) or invoice (the imported bills' money allocated to the calls)."),
+    invoice: Optional[list[int]] = typer.Option(None, "--invoice", help="Basis invoice: allocate this imported bill (repeatable; default: every current bill of the period).", metavar="ID"),
+    spread: str = typer.Option("none", "--spread", help="Basis invoice: none (rows of their own for money no call carries) or proportional."),
     grain: str = typer.Option("day", "--grain", help="Charge periods of a UTC day or hour."),
     output: Path = typer.Option(..., "--output", "-o", help="FILE.csv or FILE.parquet, written atomically.", metavar="FILE"),
     pricing: Optional[list[str]] = options.PRICING,
@@ -36,7 +40,7 @@ def focus_command(
     from litecost.focus import focus_rows, focus_spec, write_focus
     from litecost.store import Store
 
-    spec = focus_spec(period=period, since=since, until=until, basis=basis, grain=grain)
+    spec = focus_spec(period=period, since=since, until=until, basis=basis, grain=grain, invoices=invoice or [], spread=spread)
     if output.suffix.lower() not in (".csv", ".parquet"):
         from litecost.errors import UsageError
 
