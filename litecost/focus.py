@@ -1,9 +1,9 @@
 """FOCUS 1.2 export: the logged calls as a FinOps Open Cost and Usage Specification dataset.
 
 One row per charge period (UTC day or hour) × provider × model × token category × service
-tier × key × team × tag set, with the FOCUS 1.2 columns a FinOps platform reads and `x_`
-columns for what FOCUS has no column for (the token category, the service tier, the call
-count, the basis). The cost columns:
+tier × key × team × tag set × price point, with the FOCUS 1.2 columns a FinOps platform
+reads and `x_` columns for what FOCUS has no column for (the token category, the cache
+duration, the service tier, the call count, the basis). The cost columns:
 
 - `BilledCost` and `EffectiveCost`: the chosen basis — `repriced` (the price book's cost of
   the row's tokens) or `logged` (LiteLLM's cost, one figure per call, split over its token
@@ -76,7 +76,7 @@ COLUMNS = (
     "ServiceCategory", "ServiceName", "ServiceSubcategory", "SkuId", "SkuMeter", "SkuPriceDetails", "SkuPriceId",
     "SubAccountId", "SubAccountName", "Tags", "CommitmentDiscountStatus", "InvoiceId", "PricingCurrency",
     "PricingCurrencyContractedUnitPrice", "PricingCurrencyEffectiveCost", "PricingCurrencyListUnitPrice",
-    "x_TokenCategory", "x_ServiceTier", "x_CallCount", "x_Basis", "x_LiteLLMProvider",
+    "x_TokenCategory", "x_CacheDuration", "x_ServiceTier", "x_CallCount", "x_Basis", "x_LiteLLMProvider",
 )
 DECIMAL_COLUMNS = ("BilledCost", "ConsumedQuantity", "ContractedCost", "ContractedUnitPrice", "EffectiveCost", "ListCost",
                    "ListUnitPrice", "PricingQuantity", "PricingCurrencyContractedUnitPrice",
@@ -142,6 +142,8 @@ def _groups(con, spec: FocusSpec, pricing: GroupPricing, bucket: str) -> list[di
         "SELECT g.charge_start, g.bucket, g.provider, g.model, g.logged_model, g.model_map_key, g.model_group,"
         " g.model_resolved, g.service_tier, g.org_id, g.api_key_hash, g.key_alias, g.team_id,"
         " g.team_alias, g.user_id, g.tags, g.cache_hit, g.calls, g.calls AS requests, g.logged_cost, s.price_row IS NOT NULL AS priced,"
+        # The price entry (and which of its dated prices and long-context tiers) priced the row.
+        " s.price_model, strftime(s.valid_from, '%Y-%m-%d') AS price_from, coalesce(s.tier_low, -1) AS price_tier,"
         f" {', '.join(f'g.{t}' for t in token_columns)}, {', '.join(f'{priced(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
         f" FROM focus_groups g LEFT JOIN {pricing.table} s ON {pricing.join('g', 's')}"
     ))
@@ -157,7 +159,8 @@ def _money(units: int) -> Decimal:
 
 def _identity(g: dict[str, Any]) -> tuple:
     return (g["charge_start"], g["provider"], g["model"], g["service_tier"], g["org_id"], g["api_key_hash"],
-            g["key_alias"], g["team_id"], g["team_alias"], g["user_id"], tuple(g["tags"]))
+            g["key_alias"], g["team_id"], g["team_alias"], g["user_id"], tuple(g["tags"]),
+            g["price_model"], g["price_from"], g["price_tier"])
 
 
 def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str, Any]]:
@@ -268,7 +271,8 @@ def _charge_row(charge, spec: FocusSpec) -> dict[str, Any]:  # noqa: ANN001 - a 
         "CommitmentDiscountStatus": None, "InvoiceId": None, "PricingCurrency": "USD",
         "PricingCurrencyContractedUnitPrice": unit_price, "PricingCurrencyEffectiveCost": amount,
         "PricingCurrencyListUnitPrice": unit_price,
-        "x_TokenCategory": charge.category, "x_ServiceTier": None, "x_CallCount": 0, "x_Basis": spec.basis,
+        "x_TokenCategory": charge.category,
+        "x_CacheDuration": {"cache_write_5m": "5m", "cache_write_1h": "1h"}.get(charge.category or ""), "x_ServiceTier": None, "x_CallCount": 0, "x_Basis": spec.basis,
         "x_LiteLLMProvider": None,
     }
 
@@ -320,7 +324,8 @@ def focus_tags(tags: tuple[str, ...], team: str | None, key_alias: str | None, u
 
 
 def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, Any]:
-    (charge_start, provider, model, tier, org, key_hash, key_alias, team_id, team_alias, user, tags, category) = key
+    (charge_start, provider, model, tier, org, key_hash, key_alias, team_id, team_alias, user, tags,
+     price_model, price_from, price_tier, category) = key
     start = charge_start.replace(tzinfo=timezone.utc)
     end = start + (timedelta(hours=1) if spec.grain == "hour" else timedelta(days=1))
     billing_start, billing_end = _billing_month(start)
@@ -332,7 +337,11 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
     # Per "1000000 Tokens": unit price × PricingQuantity is the cost (to 1e-18 USD).
     unit_price = (repriced / quantity).quantize(_ONE_UNIT) if quantity else Decimal(0)
     account = org or "litellm"
-    sku_price = f"{model}|{category}|{tier}"
+    # SkuId: the price entry that priced the row (the model, where none did); SkuPriceId: the
+    # price point — entry, category, service tier, and its start date and long-context tier if any.
+    sku = price_model or model
+    sku_price = "|".join([sku, category, tier] + ([f"from {price_from}"] if price_from else [])
+                         + ([f"over {price_tier} prompt tokens"] if price_tier and price_tier > 0 else []))
     return {
         "BilledCost": billed,
         "BillingAccountId": account,
@@ -362,7 +371,7 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
         "ServiceCategory": "AI and Machine Learning",
         "ServiceName": service,
         "ServiceSubcategory": "Generative AI",
-        "SkuId": model,
+        "SkuId": sku,
         "SkuMeter": category,
         "SkuPriceDetails": json.dumps({"x_ServiceTier": tier, "x_TokenCategory": category}, sort_keys=True),
         "SkuPriceId": sku_price,
@@ -377,6 +386,7 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
         "PricingCurrencyEffectiveCost": billed,
         "PricingCurrencyListUnitPrice": unit_price,
         "x_TokenCategory": category,
+        "x_CacheDuration": {"cache_write_5m": "5m", "cache_write_1h": "1h"}.get(category),
         "x_ServiceTier": tier,
         "x_CallCount": value["calls"],
         "x_Basis": spec.basis,
