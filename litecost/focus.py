@@ -26,6 +26,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -286,12 +287,14 @@ def _sort_key(key: tuple) -> tuple:
     return tuple("" if v is None else str(v) for v in key)
 
 
+@lru_cache(maxsize=4096)  # a month has 31 days or 744 hours: each is formatted once
 def _utc_text(instant: datetime) -> str:
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=timezone.utc)
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@lru_cache(maxsize=4096)
 def _billing_month(instant: datetime) -> tuple[datetime, datetime]:
     start = instant.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
@@ -304,6 +307,16 @@ def publisher(model: str, fallback: str) -> str:
         name = name.removeprefix(prefix)
     first = name.replace("_", "-").split("-", 1)[0]
     return PUBLISHERS.get(first, fallback)
+
+
+@lru_cache(maxsize=65536)
+def _tags_text(tags: tuple[str, ...], team: str | None, key_alias: str | None, user: str | None) -> str:
+    return json.dumps(focus_tags(tags, team, key_alias, user), sort_keys=True, ensure_ascii=False)
+
+
+@lru_cache(maxsize=1024)
+def _price_details(tier: str, category: str) -> str:
+    return json.dumps({"x_ServiceTier": tier, "x_TokenCategory": category}, sort_keys=True)
 
 
 def focus_tags(tags: tuple[str, ...], team: str | None, key_alias: str | None, user: str | None) -> dict[str, Any]:
@@ -373,11 +386,11 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
         "ServiceSubcategory": "Generative AI",
         "SkuId": sku,
         "SkuMeter": category,
-        "SkuPriceDetails": json.dumps({"x_ServiceTier": tier, "x_TokenCategory": category}, sort_keys=True),
+        "SkuPriceDetails": _price_details(tier, category),
         "SkuPriceId": sku_price,
         "SubAccountId": team_id or None,
         "SubAccountName": (team_alias or team_id) if team_id else None,
-        "Tags": json.dumps(focus_tags(tags, team_alias or team_id, key_alias, user), sort_keys=True, ensure_ascii=False),
+        "Tags": _tags_text(tags, team_alias or team_id, key_alias, user),
         # No commitment discounts; no invoice (usage as logged); priced in the billing currency.
         "CommitmentDiscountStatus": None,
         "InvoiceId": None,
