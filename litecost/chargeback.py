@@ -44,14 +44,13 @@ from litecost.report import (
     _COUNTS, _SIMPLE_DIMENSIONS, OTHER, TOKEN_METRICS, TOTAL, Report, ReportSpec, _call_tags, _scoped_sql,
     _tag_prefix, _tag_values_sql,
 )
-from litecost.sql import MONEY, Statement
+from litecost.sql import Statement
 from litecost.store import fetch_rows, rows_of
 
 ALLOCATE = ("cost", "tokens")
 SPREAD = ("none", "proportional")
 NO_USAGE = "(unallocated: no logged usage)"
-_UNIT = 10**18  # MONEY's scale: amounts are split in whole units of 1e-18 USD
-_ONE_UNIT = Decimal(1).scaleb(-18)
+ONE_UNIT = Decimal(1).scaleb(-18)  # MONEY's scale: amounts are split in whole units of 1e-18 USD
 _NEGATIVE_KINDS = {"credit": "(credits)", "discount": "(discounts)", "refund": "(refunds)"}
 
 
@@ -86,12 +85,13 @@ def chargeback_spec(report: ReportSpec, *, invoices: tuple[int, ...] | list[int]
     return ChargebackSpec(replace(report, basis="invoice"), tuple(invoices), allocate, spread, usd_rates(rates))
 
 
-def _units(amount: Decimal) -> int:
-    return int(amount.quantize(_ONE_UNIT).scaleb(18))
+def to_units(amount: Decimal) -> int:
+    """An amount in whole units of 1e-18 USD (MONEY's scale)."""
+    return int(amount.quantize(ONE_UNIT).scaleb(18))
 
 
-def _money(units: int) -> Decimal:
-    return Decimal(units).scaleb(-18).quantize(_ONE_UNIT)
+def from_units(units: int) -> Decimal:
+    return Decimal(units).scaleb(-18).quantize(ONE_UNIT)
 
 
 def split_units(amount: int, weights: dict[Any, int]) -> dict[Any, int]:
@@ -182,7 +182,7 @@ def _call_groups(con, rspec: ReportSpec, grain: timedelta, pricing: GroupPricing
                  tag_dim: str | None, column: dict[str, str]) -> list[dict[str, Any]]:
     """Calls in the period summed per (dimension values, tag list, model evidence, UTC day or
     hour, price key, cache hit), then priced: tokens and re-priced cost per category."""
-    from litecost.pricing.repricing import base_cost, costed_sql
+    from litecost.pricing.repricing import category_cost_sql, costed_sql
 
     params: dict[str, Any] = {"tz": rspec.tz}
     if tag_dim and _tag_prefix(tag_dim):
@@ -205,11 +205,6 @@ def _call_groups(con, rspec: ReportSpec, grain: timedelta, pricing: GroupPricing
     ).execute(con)
     pricing.install(con, "chargeback_groups")
 
-    def priced(name: str) -> str:
-        expr = base_cost(name, "g", "s")
-        return (f"CASE WHEN g.cache_hit OR s.price_row IS NULL THEN CAST(0 AS {MONEY}) WHEN s.multiplier = 1 THEN {expr}"
-                f" ELSE CAST(({expr}) * s.multiplier AS {MONEY}) END")
-
     values = _tag_values_sql(tag_dim, "g.tags") if tag_dim else "[NULL::VARCHAR]"
     dims = "".join(f"g.{column[d]}, " for d in plain_dims)
     return rows_of(Statement.using(
@@ -218,7 +213,7 @@ def _call_groups(con, rspec: ReportSpec, grain: timedelta, pricing: GroupPricing
         " CASE WHEN s.price_row IS NULL THEN g.requests ELSE 0 END AS unpriced_requests,"
         f" {', '.join(f'g.{t}' for t in token_columns)}, g.logged_cost,"
         f" coalesce({costed_sql('g', 's')}, 0) AS repriced_cost,"
-        f" {', '.join(f'{priced(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
+        f" {', '.join(f'{category_cost_sql(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
         f" FROM chargeback_groups g LEFT JOIN {pricing.table} s ON {pricing.join('g', 's')}",
         params,
     ).execute(con))
@@ -267,7 +262,7 @@ def allocate_bills(lines: list[dict[str, Any]], groups: list[dict[str, Any]], ro
     token_lines: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
     for line in lines:
         provider = billing_provider(line["provider"])
-        units = _units(line["amount"])
+        units = to_units(line["amount"])
         if line["kind"] != "token":
             add_explicit(provider, explicit_label(line["kind"]), line, None, units)
             continue
@@ -297,7 +292,7 @@ def allocate_bills(lines: list[dict[str, Any]], groups: list[dict[str, Any]], ro
             cost = g[f"cost_{category}"] or Decimal(0)
             if tokens or cost:
                 weight = weights[(provider, resolved[ident], category, g["bucket"])][key]
-                weight[0] += _units(cost)
+                weight[0] += to_units(cost)
                 weight[1] += tokens
 
     invoice: dict[tuple, int] = defaultdict(int)
@@ -315,7 +310,7 @@ def allocate_bills(lines: list[dict[str, Any]], groups: list[dict[str, Any]], ro
             chosen = {k: w for k, w in token_w.items() if w > 0}
         if not chosen:
             for line in token_lines[cell]:
-                add_explicit(provider, NO_USAGE, line, category, _units(line["amount"]))
+                add_explicit(provider, NO_USAGE, line, category, to_units(line["amount"]))
             continue
         for key, share in split_units(units, chosen).items():
             invoice[(key, category)] += share
@@ -388,12 +383,12 @@ def chargeback(store, spec: ChargebackSpec, book: PriceBook) -> Report:  # noqa:
         rows = rows[: rspec.top] + [_sum(rows[rspec.top:], rspec.dimensions, OTHER)]
     for label in sorted(explicit_rows):
         rows.append({**{d: label for d in rspec.dimensions}, **{m: 0 for m in (*_COUNTS, *TOKEN_METRICS)},
-                     "logged_cost": None, "repriced_cost": None, "invoice_cost": _money(explicit_rows[label])})
+                     "logged_cost": None, "repriced_cost": None, "invoice_cost": from_units(explicit_rows[label])})
     totals = _sum(rows, rspec.dimensions, TOTAL)
     for m in _COUNTS:  # a call is counted under each of its tags, and once in the total
         totals[m] = sum(entry[m] for entry in sums.values())
     bill_total = sum((line["amount"] for line in lines), Decimal(0))
-    if totals["invoice_cost"] != bill_total.quantize(_ONE_UNIT):  # the allocation's own invariant
+    if totals["invoice_cost"] != bill_total.quantize(ONE_UNIT):  # the allocation's own invariant
         raise AssertionError(f"chargeback rows add up to {totals['invoice_cost']}, the bills to {bill_total}")
     for row in [*rows, totals]:
         row["share_pct"] = (Decimal(100) * row["invoice_cost"] / bill_total).quantize(Decimal("0.01")) if bill_total else None
@@ -418,7 +413,7 @@ def _explode(rspec: ReportSpec, tag_dim: str | None, plain_dims: list[str], sums
     for key, entry in sums.items():
         *plain, tags = key
         metrics = {m: entry[m] for m in (*_COUNTS, *TOKEN_METRICS)}
-        money = {"logged_cost": _units(entry["logged_cost"]), "repriced_cost": _units(entry["repriced_cost"]),
+        money = {"logged_cost": to_units(entry["logged_cost"]), "repriced_cost": to_units(entry["repriced_cost"]),
                  "invoice_cost": invoice.get(key, 0)}
         n = len(tags)
         for position, tag in enumerate(tags):
@@ -437,7 +432,7 @@ def _explode(rspec: ReportSpec, tag_dim: str | None, plain_dims: list[str], sums
     rows = []
     for row in out.values():
         for m in ("logged_cost", "repriced_cost", "invoice_cost"):
-            row[m] = _money(row[m])
+            row[m] = from_units(row[m])
         rows.append(row)
     return rows
 

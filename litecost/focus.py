@@ -31,20 +31,19 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from litecost.chargeback import split_units
+from litecost.chargeback import ONE_UNIT, from_units, split_units, to_units
 from litecost.errors import UsageError
 from litecost.periods import Period
 from litecost.pricing.book import PriceBook
 from litecost.pricing.repricing import GroupPricing
 from litecost.reconcile.frame import CATEGORY_COSTS
-from litecost.sql import MONEY, Statement
+from litecost.sql import Statement
 from litecost.store import Store, rows_of
 
 BASES = ("logged", "repriced", "invoice")
 GRAINS = ("day", "hour")
 TOKENS_PER_UNIT = 1_000_000
 PRICING_UNIT = "1000000 Tokens"
-_ONE_UNIT = Decimal(1).scaleb(-18)
 
 # (ServiceName, InvoiceIssuerName, ProviderName) per LiteLLM provider; others use its name.
 SERVICES = {
@@ -91,11 +90,12 @@ class FocusSpec:
     grain: str = "day"
     invoice_file_ids: tuple[int, ...] = ()  # basis invoice: the bills (default: every current bill of the period)
     spread: str = "none"  # basis invoice: none (money no call carries on rows of its own) or proportional
+    usd_rates: tuple[tuple[str, Decimal], ...] = ()  # basis invoice: USD per unit of a bill's other currency
 
 
 def focus_spec(*, period: str | None = None, since: str | None = None, until: str | None = None, basis: str = "repriced",
                grain: str = "day", invoices: tuple[int, ...] | list[int] = (), spread: str = "none",
-               now: datetime | None = None) -> FocusSpec:
+               rates: dict[str, Decimal | str] | None = None, now: datetime | None = None) -> FocusSpec:
     """The spec of an export, checked; messages name the CLI's options. Periods are UTC."""
     from litecost.periods import resolve_period
 
@@ -105,18 +105,20 @@ def focus_spec(*, period: str | None = None, since: str | None = None, until: st
         raise UsageError(f"--grain {grain!r} is not day or hour")
     if spread not in ("none", "proportional"):
         raise UsageError(f"--spread {spread!r} is not none or proportional")
-    if basis != "invoice" and (invoices or spread != "none"):
-        raise UsageError("--invoice and --spread apply to --basis invoice")
+    if basis != "invoice" and (invoices or spread != "none" or rates):
+        raise UsageError("--invoice, --spread and --rate apply to --basis invoice")
+    from litecost.reconcile.run import usd_rates
+
     window = resolve_period(period, since, until, "UTC", now=now or datetime.now(timezone.utc))
     if window is None:
         raise UsageError("export focus needs --period (or --since and --until)", hint="e.g. --period 2026-10")
-    return FocusSpec(window, basis, grain, tuple(invoices), spread)
+    return FocusSpec(window, basis, grain, tuple(invoices), spread, usd_rates(rates))
 
 
 def _groups(con, spec: FocusSpec, pricing: GroupPricing, bucket: str) -> list[dict[str, Any]]:  # noqa: ANN001
     """The period's calls summed per FOCUS row identity, allocation `bucket` (day or hour),
     model evidence and price key, priced per category."""
-    from litecost.pricing.repricing import base_cost
+    from litecost.pricing.repricing import category_cost_sql
 
     token_columns = sorted({tokens for tokens, _ in CATEGORY_COSTS.values()} | {"reasoning_tokens"})
     params = {"start": spec.period.start, "end": spec.period.end, **pricing.params}
@@ -134,28 +136,15 @@ def _groups(con, spec: FocusSpec, pricing: GroupPricing, bucket: str) -> list[di
     ).execute(con)
     pricing.install(con, "focus_groups")
 
-    def priced(name: str) -> str:
-        expr = base_cost(name, "g", "s")
-        return (f"CASE WHEN g.cache_hit OR s.price_row IS NULL THEN CAST(0 AS {MONEY}) WHEN s.multiplier = 1 THEN {expr}"
-                f" ELSE CAST(({expr}) * s.multiplier AS {MONEY}) END")
-
     return rows_of(con.execute(
         "SELECT g.charge_start, g.bucket, g.provider, g.model, g.logged_model, g.model_map_key, g.model_group,"
         " g.model_resolved, g.service_tier, g.org_id, g.api_key_hash, g.key_alias, g.team_id,"
         " g.team_alias, g.user_id, g.tags, g.cache_hit, g.calls, g.calls AS requests, g.logged_cost, s.price_row IS NOT NULL AS priced,"
         # The price entry (and which of its dated prices and long-context tiers) priced the row.
         " s.price_model, strftime(s.valid_from, '%Y-%m-%d') AS price_from, coalesce(s.tier_low, -1) AS price_tier,"
-        f" {', '.join(f'g.{t}' for t in token_columns)}, {', '.join(f'{priced(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
+        f" {', '.join(f'g.{t}' for t in token_columns)}, {', '.join(f'{category_cost_sql(name)} AS cost_{name}' for name in CATEGORY_COSTS)}"
         f" FROM focus_groups g LEFT JOIN {pricing.table} s ON {pricing.join('g', 's')}"
     ))
-
-
-def _units(amount: Decimal) -> int:
-    return int(amount.quantize(_ONE_UNIT).scaleb(18))
-
-
-def _money(units: int) -> Decimal:
-    return Decimal(units).scaleb(-18).quantize(_ONE_UNIT)
 
 
 def _identity(g: dict[str, Any]) -> tuple:
@@ -183,10 +172,10 @@ def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str,
         categories = {}
         for category, (tokens_column, _cost) in CATEGORY_COSTS.items():
             tokens = g[tokens_column] or 0
-            cost = _units(g[f"cost_{category}"] or Decimal(0))
+            cost = to_units(g[f"cost_{category}"] or Decimal(0))
             if tokens or cost:
                 categories[category] = (tokens, cost)
-        logged = _units(g["logged_cost"] or Decimal(0))
+        logged = to_units(g["logged_cost"] or Decimal(0))
         weights = {c: cost for c, (_t, cost) in categories.items() if cost > 0} or \
             {c: tokens for c, (tokens, _c) in categories.items() if tokens > 0}
         logged_by = split_units(logged, weights) if weights and logged else {}
@@ -224,7 +213,7 @@ def _bills(store: Store, spec: FocusSpec) -> tuple[list[dict[str, Any]], timedel
     if not files:
         raise BadInputError(f"no imported bill with money covers {spec.period.label}",
                             hint="import the provider bills first (`litecost invoices import FILE`), or use --basis repriced")
-    lines = in_usd(_bill_lines(store.con, [f["invoice_file_id"] for f in files], *window), {})
+    lines = in_usd(_bill_lines(store.con, [f["invoice_file_id"] for f in files], *window), dict(spec.usd_rates))
     return lines, _grain(lines)
 
 
@@ -236,7 +225,7 @@ def _charge_row(charge, spec: FocusSpec) -> dict[str, Any]:  # noqa: ANN001 - a 
     """A FOCUS row for bill money no logged call carries: a credit or tax as such; a charge
     with a quantity (web search, tokens no call logged) as usage at its billed unit price;
     anything else as an adjustment."""
-    amount = _money(charge.units)
+    amount = from_units(charge.units)
     category = _CHARGE_CATEGORIES.get(charge.kind)
     quantity = charge.quantity if charge.quantity else None
     if category is None:
@@ -247,7 +236,7 @@ def _charge_row(charge, spec: FocusSpec) -> dict[str, Any]:  # noqa: ANN001 - a 
     service, issuer, provider_name = SERVICES.get(provider, (provider, provider, provider))
     usage = category == "Usage"
     unit = ("Tokens" if charge.kind == "token" else (charge.unit or "Units").title()) if usage else None
-    unit_price = (amount / quantity).quantize(_ONE_UNIT) if usage else None
+    unit_price = (amount / quantity).quantize(ONE_UNIT) if usage else None
     sku = charge.model if usage else None
     what = charge.category if charge.kind == "token" else charge.kind
     return {
@@ -344,11 +333,11 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
     billing_start, billing_end = _billing_month(start)
     service, issuer, provider_name = SERVICES.get(provider or "", (provider or "unknown", provider or "unknown",
                                                                  provider or "unknown"))
-    repriced = _money(value["repriced"])
-    billed = {"repriced": repriced, "logged": _money(value["logged"]), "invoice": _money(value["invoice"])}[spec.basis]
+    repriced = from_units(value["repriced"])
+    billed = {"repriced": repriced, "logged": from_units(value["logged"]), "invoice": from_units(value["invoice"])}[spec.basis]
     quantity = Decimal(value["tokens"]) / TOKENS_PER_UNIT
     # Per "1000000 Tokens": unit price × PricingQuantity is the cost (to 1e-18 USD).
-    unit_price = (repriced / quantity).quantize(_ONE_UNIT) if quantity else Decimal(0)
+    unit_price = (repriced / quantity).quantize(ONE_UNIT) if quantity else Decimal(0)
     account = org or "litellm"
     # SkuId: the price entry that priced the row (the model, where none did); SkuPriceId: the
     # price point — entry, category, service tier, and its start date and long-context tier if any.

@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from litecost.cli import options
-from litecost.cli.common import db_path, note
+from litecost.cli.common import db_path, note, rate_options
 from litecost.pricing.book import load_book
 
 app = typer.Typer(help="Export the calls for other tools: focus (FOCUS 1.2, for FinOps platforms).", no_args_is_help=True)
@@ -32,6 +32,7 @@ def focus_command(
     basis: str = typer.Option("repriced", "--basis", help="repriced (the price book's cost), logged (LiteLLM's) or invoice (the imported bills' money allocated to the calls)."),
     invoice: Optional[list[int]] = typer.Option(None, "--invoice", help="Basis invoice: allocate this imported bill (repeatable; default: every current bill of the period).", metavar="ID"),
     spread: str = typer.Option("none", "--spread", help="Basis invoice: none (rows of their own for money no call carries) or proportional."),
+    rate: Optional[list[str]] = options.RATE,
     grain: str = typer.Option("day", "--grain", help="Charge periods of a UTC day or hour."),
     output: Path = typer.Option(..., "--output", "-o", help="FILE.csv or FILE.parquet, written atomically.", metavar="FILE"),
     pricing: Optional[list[str]] = options.PRICING,
@@ -40,7 +41,8 @@ def focus_command(
     from litecost.focus import focus_rows, focus_spec, write_focus
     from litecost.store import Store
 
-    spec = focus_spec(period=period, since=since, until=until, basis=basis, grain=grain, invoices=invoice or [], spread=spread)
+    spec = focus_spec(period=period, since=since, until=until, basis=basis, grain=grain, invoices=invoice or [], spread=spread,
+                      rates=rate_options(rate))
     if output.suffix.lower() not in (".csv", ".parquet"):
         from litecost.errors import UsageError
 

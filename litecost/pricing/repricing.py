@@ -265,6 +265,15 @@ def install_priced_calls(con, book: PriceBook, calls_table: str = "calls") -> No
     )
 
 
+def category_cost_sql(name: str, tokens: str = "g", segment: str = "s") -> str:
+    """SQL: the re-priced cost of one category (`BASE_COSTS` name) of already-summed tokens
+    (alias `tokens`, with its `cache_hit`) at one price row (alias `segment`): 0 for LiteLLM
+    cache hits and for tokens no price row priced (the unpriced are counted apart)."""
+    expr = base_cost(name, tokens, segment)
+    return (f"CASE WHEN {tokens}.cache_hit OR {segment}.price_row IS NULL THEN CAST(0 AS {MONEY})"
+            f" WHEN {segment}.multiplier = 1 THEN {expr} ELSE CAST(({expr}) * {segment}.multiplier AS {MONEY}) END")
+
+
 def costed_sql(tokens: str = "g", segment: str = "s") -> str:
     """SQL: the re-priced cost of already-summed tokens (alias `tokens`) at one price row
     (alias `segment`); NULL when unpriced, 0 for LiteLLM cache hits. Pricing after summing
