@@ -1,0 +1,1 @@
+"""Integrations on the emitting side: what writes the logs litecost reads."""
