@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 DEMO_DB ?= demo.duckdb
 
-.PHONY: demo test test-all install browser focus-validator clean sample-data parity-corpus
+.PHONY: demo test test-all install browser focus-validator litellm-venv clean sample-data parity-corpus
 
 $(BIN)/litecost: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,7 @@ test: install
 
 # Everything, with the slow crash rounds, fuzzers, wheel install and the close page in a
 # headless browser: what CI runs.
-test-all: install browser focus-validator
+test-all: install browser focus-validator litellm-venv
 	$(PYTEST)
 
 # The FinOps Foundation's focus-validator 2.2.1, in a venv of its own (it needs a patch to
@@ -50,6 +50,13 @@ sample-data:
 # Regenerate tests/data/litellm_parity when the price-map snapshot changes: LiteLLM 1.110.2
 # prices one call per key and usage profile in a venv of its own (~3 minutes).
 LITELLM_VENV ?= $(VENV)-litellm
+# LiteLLM itself, for the tests of the callback logger (litecost never needs it).
+litellm-venv: $(LITELLM_VENV)/.ready
+$(LITELLM_VENV)/.ready:
+	$(PYTHON) -m venv $(LITELLM_VENV)
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2 cryptography orjson
+	@touch $@
+
 parity-corpus:
 	$(PYTHON) -m venv $(LITELLM_VENV)
 	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2 cryptography

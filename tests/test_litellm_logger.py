@@ -5,9 +5,12 @@ it dropped, and that litecost's typed fast path ingests what it writes."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from litecost.cli.main import app
@@ -94,3 +97,46 @@ def test_each_utc_day_has_its_file(tmp_path):
     writer.close()
     days = sorted(p.name.split(".")[0] for p in Path(tmp_path).glob("*.jsonl"))
     assert days == ["litecost-2026-10-01", "litecost-2026-10-02"]
+
+
+LITELLM_PYTHON = Path(__file__).resolve().parent.parent / ".venv-litellm" / "bin" / "python"
+
+
+@pytest.mark.slow
+def test_real_litellm_calls_are_logged_once_priced_alike_and_never_leak(tmp_path):
+    """LiteLLM 1.110.2 itself (`make litellm-venv`), calls answered by mock_response: one sync,
+    one streamed with include_usage, one failure, 1,000 concurrent async. Each appears exactly
+    once, litecost re-prices each as LiteLLM's response_cost, and no prompt, answer or key is
+    in the files."""
+    assert LITELLM_PYTHON.exists(), "no LiteLLM venv: run `make litellm-venv` (make test-all does)"
+    logs, canary, key = tmp_path / "logs", "canary-5c1e", "sk-test-" + "Q1w2E3r4" * 4
+    run = subprocess.run(
+        [str(LITELLM_PYTHON), str(Path(__file__).parent / "litellm_logger_run.py"), str(logs), "1000", canary, key],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    made = json.loads(run.stdout.strip().splitlines()[-1])
+    assert len(made["ids"]) == len(set(made["ids"])) == 1002 and made["failures"] == 1
+    assert (made["written"], made["dropped"]) == (1003, 0)
+    text = "".join(p.read_text() for p in logs.glob("*.jsonl"))
+    assert canary not in text and key not in text
+
+    db = tmp_path / "db.duckdb"
+    ingest = CliRunner().invoke(app, ["--db", str(db), "ingest", str(logs), "--format", "json"])
+    assert ingest.exit_code == 0, ingest.stderr
+    [result] = json.loads(ingest.stdout)["files"]
+    assert (result["inserted"], result["rejected"], result["reader"]) == (1003, 0, "typed")
+    import duckdb
+
+    with duckdb.connect(str(db), read_only=True) as con:
+        stored = dict(con.execute("SELECT status, count(*) FROM calls GROUP BY 1").fetchall())
+        ids = {r[0] for r in con.execute("SELECT request_id FROM calls").fetchall()}
+        streamed = con.execute("SELECT output_tokens FROM calls WHERE request_id = ?", [made["ids"][1]]).fetchone()[0]
+    assert stored == {"success": 1002, "failure": 1} and set(made["ids"]) <= ids and streamed > 0
+    import litecost
+
+    with litecost.open(db) as lc:
+        calls = lc.priced_calls()
+    priced = calls.filter(calls["status"] == "success")
+    assert (priced["repriced_cost"] == priced["logged_cost"]).all()  # litecost prices each call as LiteLLM did

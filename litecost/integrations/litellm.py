@@ -174,3 +174,57 @@ class DailyJsonLines:
         for fd in self._files.values():
             os.close(fd)
         self._files.clear()
+
+
+def __getattr__(name: str):  # noqa: ANN202 - LitecostLogger subclasses LiteLLM's class: made on first use
+    if name == "LitecostLogger":
+        return _logger_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+_LOGGER_CLASS: list[type] = []
+
+
+def _logger_class() -> type:
+    """`LitecostLogger`, a LiteLLM `CustomLogger`: register it with
+    `litellm.callbacks = [LitecostLogger("logs/")]` (or in the proxy's
+    `litellm_settings.callbacks`). Success and failure, sync and async, each call's payload is
+    slimmed and queued; the writer thread does the file I/O."""
+    if _LOGGER_CLASS:
+        return _LOGGER_CLASS[0]
+    try:
+        from litellm.integrations.custom_logger import CustomLogger
+    except ImportError:
+        raise ImportError("LitecostLogger needs LiteLLM: pip install 'litecost[litellm]'") from None
+
+    class LitecostLogger(CustomLogger):
+        def __init__(self, folder: str | os.PathLike[str] = "litecost-logs", *, prefix: str = "litecost",
+                     max_queue: int = 10_000, **kwargs: Any) -> None:
+            super().__init__(**kwargs)
+            self.writer = DailyJsonLines(folder, prefix=prefix, max_queue=max_queue)
+
+        def _log(self, kwargs: dict[str, Any]) -> None:
+            payload = kwargs.get("standard_logging_object")
+            if isinstance(payload, dict):
+                self.writer.submit(slim_payload(payload))
+
+        def log_success_event(self, kwargs, response_obj, start_time, end_time) -> None:  # noqa: ANN001
+            self._log(kwargs)
+
+        def log_failure_event(self, kwargs, response_obj, start_time, end_time) -> None:  # noqa: ANN001
+            self._log(kwargs)
+
+        async def async_log_success_event(self, kwargs, response_obj, start_time, end_time) -> None:  # noqa: ANN001
+            self._log(kwargs)
+
+        async def async_log_failure_event(self, kwargs, response_obj, start_time, end_time) -> None:  # noqa: ANN001
+            self._log(kwargs)
+
+        def flush(self) -> None:
+            self.writer.flush()
+
+        def close(self) -> None:
+            self.writer.close()
+
+    _LOGGER_CLASS.append(LitecostLogger)
+    return LitecostLogger
