@@ -109,15 +109,40 @@ def _order(key: Any) -> tuple:
     return tuple("" if v is None else str(v) for v in (key if isinstance(key, tuple) else (key,)))
 
 
-def selected_bills(store, spec: ChargebackSpec, window: tuple[datetime, datetime] | None) -> list[dict[str, Any]]:  # noqa: ANN001
+@dataclass
+class Bills:
+    """The bills to allocate, their lines in USD over `window`, and the grain calls are summed at."""
+    files: list[dict[str, Any]]
+    lines: list[dict[str, Any]]
+    window: tuple[datetime, datetime]
+    grain: timedelta
+
+
+def load_bills(store, invoice_file_ids: tuple[int, ...], window: tuple[datetime, datetime] | None,  # noqa: ANN001
+               usd_rates: tuple[tuple[str, Decimal], ...], *, scope: str, hint: str) -> Bills:
+    """The bills of `window` (None: the selected bills' own period) that chargeback and the
+    FOCUS export allocate; a one-line error (`hint` says what to do) when there is none."""
+    files = selected_bills(store, invoice_file_ids, window)
+    if not files:
+        raise BadInputError(f"no imported bill with money covers {scope}", hint=hint)
+    ids = [f["invoice_file_id"] for f in files]
+    if window is None:
+        window = store.con.execute(
+            "SELECT min(period_start), max(period_end) FROM invoice_lines WHERE list_contains($ids, invoice_file_id)",
+            {"ids": ids}).fetchone()
+    lines = in_usd(_bill_lines(store.con, ids, *window), dict(usd_rates))
+    return Bills(files, lines, tuple(window), _grain(lines))
+
+
+def selected_bills(store, invoice_file_ids: tuple[int, ...], window: tuple[datetime, datetime] | None) -> list[dict[str, Any]]:  # noqa: ANN001
     """The bill files to allocate: the ids asked for, or every current (not superseded) file
     with money and lines in the window. Two such files of one provider and account would
     count its money twice: a one-line error names them."""
-    if spec.invoice_file_ids:
+    if invoice_file_ids:
         from litecost.invoices.queries import require_invoice_files
 
-        require_invoice_files(store, list(spec.invoice_file_ids))
-        where, params = "list_contains($ids, f.invoice_file_id)", {"ids": list(spec.invoice_file_ids)}
+        require_invoice_files(store, list(invoice_file_ids))
+        where, params = "list_contains($ids, f.invoice_file_id)", {"ids": list(invoice_file_ids)}
     else:
         where, params = "f.superseded_by IS NULL", {}
     if window is not None:
@@ -334,24 +359,16 @@ def chargeback(store, spec: ChargebackSpec, book: PriceBook) -> Report:  # noqa:
     `Report` whose spec's basis is "invoice")."""
     con = store.con
     rspec = spec.report
-    window = (rspec.period.start, rspec.period.end) if rspec.period else None
-    files = selected_bills(store, spec, window)
-    if not files:
-        scope = rspec.period.label if rspec.period else "the database"
-        raise BadInputError(f"no imported bill with money covers {scope}",
-                            hint="import the provider bills first (`litecost invoices import FILE`), or pick another --period")
-    ids = [f["invoice_file_id"] for f in files]
-    if window is None:
-        row = con.execute("SELECT min(period_start), max(period_end) FROM invoice_lines WHERE list_contains($ids, invoice_file_id)",
-                          {"ids": ids}).fetchone()
-        window = (row[0], row[1])
-        rspec = replace(rspec, period=Period(window[0], window[1], "the bills' period", "UTC"))
-    lines = in_usd(_bill_lines(con, ids, *window), dict(spec.usd_rates))
+    bills = load_bills(store, spec.invoice_file_ids, (rspec.period.start, rspec.period.end) if rspec.period else None,
+                       spec.usd_rates, scope=rspec.period.label if rspec.period else "the database",
+                       hint="import the provider bills first (`litecost invoices import FILE`), or pick another --period")
+    files, lines, grain = bills.files, bills.lines, bills.grain
+    if rspec.period is None:
+        rspec = replace(rspec, period=Period(*bills.window, "the bills' period", "UTC"))
 
     tag_dim = next((d for d in rspec.dimensions if d == "tag" or d.startswith("tag:")), None)
     column = {d: f"d{i}" for i, d in enumerate(rspec.dimensions)}
     plain_dims = [d for d in rspec.dimensions if d != tag_dim]
-    grain = _grain(lines)
     groups = _call_groups(con, rspec, grain, GroupPricing(con, book), tag_dim, column)
 
     # Per (dimension values, tag values): the report's sums.

@@ -155,17 +155,24 @@ def _identity(g: dict[str, Any]) -> tuple:
 
 def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str, Any]]:
     """The export's rows (values as Python objects; `write_focus` writes them)."""
-    bills = _bills(store, spec) if spec.basis == "invoice" else None
-    bucket = "hour" if spec.grain == "hour" or (bills and bills[1].days == 0) else "day"
+    bills = None
+    if spec.basis == "invoice":
+        from litecost.chargeback import load_bills
+
+        bills = load_bills(store, spec.invoice_file_ids, (spec.period.start, spec.period.end), spec.usd_rates,
+                           scope=spec.period.label,
+                           hint="import the provider bills first (`litecost invoices import FILE`), or use --basis repriced")
+    bucket = "hour" if spec.grain == "hour" or (bills and bills.grain.days == 0) else "day"
     groups = _groups(store.con, spec, GroupPricing(store.con, book), bucket)
+    for g in groups:
+        g["identity"] = _identity(g)
     allocation = None
     if bills is not None:
         from litecost.chargeback import allocate_bills
 
         # Model evidence under the names reconcile matches by; the row's model stays the logged one.
-        evidence = [{**g, "model": g["logged_model"], "row_model": g["model"]} for g in groups]
-        allocation = allocate_bills(bills[0], evidence, lambda e: _identity({**e, "model": e["row_model"]}), bills[1],
-                                    "cost", spec.spread)
+        evidence = [{**g, "model": g["logged_model"]} for g in groups]
+        allocation = allocate_bills(bills.lines, evidence, lambda e: e["identity"], bills.grain, "cost", spec.spread)
     # Per row identity: tokens, re-priced and logged cost (units), calls.
     rows: dict[tuple, dict[str, Any]] = {}
     for g in groups:
@@ -184,7 +191,7 @@ def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str,
             logged_by = {"none": logged}
         share = _call_share(g["calls"], list(categories))
         for category, (tokens, cost) in categories.items():
-            key = (*_identity(g), category)
+            key = (*g["identity"], category)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = {"tokens": 0, "repriced": 0, "logged": 0, "calls": 0, "invoice": 0}
@@ -199,22 +206,6 @@ def focus_rows(store: Store, spec: FocusSpec, book: PriceBook) -> list[dict[str,
     if allocation is not None:
         out += [_charge_row(charge, spec) for charge in allocation.explicit]
     return out
-
-
-def _bills(store: Store, spec: FocusSpec) -> tuple[list[dict[str, Any]], timedelta]:
-    """The bill lines of the period (USD) and the grain calls are allocated at."""
-    from litecost.chargeback import ChargebackSpec, _bill_lines, _grain, selected_bills
-    from litecost.errors import BadInputError
-    from litecost.reconcile.frame import in_usd
-    from litecost.report import ReportSpec
-
-    window = (spec.period.start, spec.period.end)
-    files = selected_bills(store, ChargebackSpec(ReportSpec(("provider",), spec.period), spec.invoice_file_ids), window)
-    if not files:
-        raise BadInputError(f"no imported bill with money covers {spec.period.label}",
-                            hint="import the provider bills first (`litecost invoices import FILE`), or use --basis repriced")
-    lines = in_usd(_bill_lines(store.con, [f["invoice_file_id"] for f in files], *window), dict(spec.usd_rates))
-    return lines, _grain(lines)
 
 
 # FOCUS ChargeCategory of bill money no call carries, by the line's kind.
@@ -402,17 +393,20 @@ def _decimal_text(value: Decimal) -> str:
     return text if "." in text else text + ".0"
 
 
+def focus_format(target: Path) -> str:
+    """csv or parquet, by `target`'s name; a one-line error for any other (checked before any work)."""
+    suffix = Path(target).suffix.lower()
+    if suffix not in (".csv", ".parquet"):
+        raise UsageError(f"-o {target}: the file name must end in .csv or .parquet")
+    return suffix[1:]
+
+
 def write_focus(rows: list[dict[str, Any]], target: Path) -> None:
     """Write the rows as CSV or Parquet (by `target`'s suffix), atomically."""
     from litecost.files import write_atomically
 
-    suffix = Path(target).suffix.lower()
-    if suffix == ".csv":
-        write_atomically(Path(target), _csv(rows).encode())
-    elif suffix == ".parquet":
-        write_atomically(Path(target), _parquet(rows))
-    else:
-        raise UsageError(f"-o {target}: the file name must end in .csv or .parquet")
+    data = _csv(rows).encode() if focus_format(target) == "csv" else _parquet(rows)
+    write_atomically(Path(target), data)
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:

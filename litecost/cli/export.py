@@ -38,15 +38,12 @@ def focus_command(
     pricing: Optional[list[str]] = options.PRICING,
     wait: float = options.WAIT,
 ) -> None:
-    from litecost.focus import focus_rows, focus_spec, write_focus
+    from litecost.focus import focus_format, focus_rows, focus_spec, write_focus
     from litecost.store import Store
 
     spec = focus_spec(period=period, since=since, until=until, basis=basis, grain=grain, invoices=invoice or [], spread=spread,
                       rates=rate_options(rate))
-    if output.suffix.lower() not in (".csv", ".parquet"):
-        from litecost.errors import UsageError
-
-        raise UsageError(f"-o {output}: the file name must end in .csv or .parquet")
+    focus_format(output)
     book = load_book(pricing)
     with Store.open(db_path(ctx), read_only=True, wait_seconds=wait) as store:
         rows = focus_rows(store, spec, book)
