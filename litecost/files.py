@@ -128,28 +128,54 @@ class Digest:
     lines: int | None  # lines of its text (a last line without a newline counts); None: unknown
 
 
+# Above this many bytes a line on average, newlines are counted by jumping from one to the
+# next (`bytes.find`, memchr: 9 GB/s on 9 KB lines) instead of by `bytes.count`, which
+# looks at every byte (2.4 GB/s) but costs nothing per line. Payload-bearing logs have
+# lines of several KB; a digest shares the machine's cores with DuckDB's read.
+LONG_LINE_BYTES = 1024
+
+
+class NewlineCounter:
+    """Counts b"\n" in a stream of blocks, by whichever way is faster for the lines seen so far."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+        self._long_lines = False
+
+    def feed(self, block: bytes) -> None:
+        if self._long_lines:
+            found, at = 0, block.find(b"\n")
+            while at >= 0:
+                found += 1
+                at = block.find(b"\n", at + 1)
+        else:
+            found = block.count(b"\n")
+        self._long_lines = found * LONG_LINE_BYTES < len(block)
+        self.lines += found
+
+
 def digest_of(path: Path, compressed: bool = False, count_lines: bool = True) -> Digest:
     """The file's sha256 and (with `count_lines`) its number of lines, in one pass over the file."""
     digest = hashlib.sha256()
-    lines: int | None = 0 if count_lines else None
+    counter = NewlineCounter() if count_lines else None
     last = b"\n"
     gunzip = _Gunzip() if compressed else None
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 22), b""):
             digest.update(block)
-            if lines is None:
+            if counter is None:
                 continue
             try:
                 text = gunzip.feed(block) if gunzip else block
             except zlib.error:
-                lines = None  # damaged: the reader reports it with its own error
+                counter = None  # damaged: the reader reports it with its own error
                 continue
             if text:
-                lines += text.count(b"\n")
+                counter.feed(text)
                 last = text[-1:]
-    if lines is not None and last != b"\n":
-        lines += 1
-    return Digest(digest.hexdigest(), lines)
+    if counter is None:
+        return Digest(digest.hexdigest(), None)
+    return Digest(digest.hexdigest(), counter.lines + (last != b"\n"))
 
 
 class _Gunzip:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA, slp, write_jsonl
 
-from litecost.files import digest_of
+from litecost.files import NewlineCounter, digest_of
 from litecost.sources.ingest import detect_files, ingest
 from litecost.store import Store
 
@@ -258,3 +258,22 @@ def test_a_refusal_whose_message_cuts_a_character_is_still_a_refusal(tmp_path):
     assert readers == ["general"]
     assert (counts[0]["rows_read"], counts[0]["rejected"]) == (3, 2)
     assert [row[2] for row in tables["rejects"]] == [1, 2]
+
+
+@given(st.lists(st.binary(max_size=3000).map(lambda b: b.replace(b"\r", b"\n")), max_size=12))
+def test_newline_counter_counts_every_newline_whichever_way_it_counts(blocks):
+    # Long-line blocks switch the counter to jumping from newline to newline, short-line
+    # ones back to counting bytes: the total is the same either way.
+    counter = NewlineCounter()
+    for block in blocks:
+        counter.feed(block)
+    assert counter.lines == sum(block.count(b"\n") for block in blocks)
+
+
+def test_newline_counter_on_long_and_short_lines():
+    counter = NewlineCounter()
+    long_lines = (b"x" * 5000 + b"\n") * 40
+    short_lines = b"y\n" * 3000
+    for block in (long_lines, long_lines, short_lines, long_lines, b"", b"\n"):
+        counter.feed(block)
+    assert counter.lines == 40 * 3 + 3000 + 1
