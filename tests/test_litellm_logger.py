@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from litecost.cli.main import app
-from litecost.integrations.litellm import DailyJsonLines, slim_payload
+from litecost.integrations.litellm import DailyJsonLines, payload_snapshot, slim_payload
 from tests.conftest import slp
 
 CANARY_PROMPT = "canary-prompt-7f3a9c"
@@ -49,6 +49,26 @@ def test_a_slim_payload_keeps_what_litecost_reads_and_no_prompt_answer_or_key():
     assert slim["response_cost_failure_debug_info"] == {"error_str": "This model isn't mapped yet. model=x"}
     assert CANARY_PROMPT not in text
     assert slim["id"] == "chatcmpl-1" and slim["request_tags"] and slim["startTime"]
+
+
+def test_the_callers_snapshot_holds_no_prompt_or_answer_and_is_slimmed_as_the_payload_was(tmp_path):
+    # The hook only copies (LitecostLogger: payload_snapshot); the writer thread slims. What
+    # LiteLLM changes in the payload after the hook returned does not reach the file.
+    original = payload("chatcmpl-snap")
+    snapshot = payload_snapshot(original)
+    assert "messages" not in snapshot and CANARY_ANSWER not in json.dumps(snapshot)
+    expected = slim_payload(original)
+    writer = DailyJsonLines(tmp_path, prepare=slim_payload)
+    try:
+        writer.submit(snapshot)
+        original["metadata"]["user_api_key_alias"] = "changed later"
+        original["status"] = "changed later"
+        writer.flush()
+    finally:
+        writer.close()
+    [written] = [json.loads(line) for f in tmp_path.glob("*.jsonl") for line in f.read_text().splitlines()]
+    assert written == json.loads(json.dumps(expected))
+    assert RAW_KEY not in json.dumps(written) and CANARY_PROMPT not in json.dumps(written)
 
 
 def test_many_threads_lose_nothing_and_litecost_ingests_it_typed(tmp_path):
@@ -140,3 +160,21 @@ def test_real_litellm_calls_are_logged_once_priced_alike_and_never_leak(tmp_path
         calls = lc.priced_calls()
     priced = calls.filter(calls["status"] == "success")
     assert (priced["repriced_cost"] == priced["logged_cost"]).all()  # litecost prices each call as LiteLLM did
+
+
+@pytest.mark.slow
+def test_the_latency_bench_runs_and_every_timed_call_is_written():
+    """`bench/logger.py`, the per-call time the hooks add (bench/README), runs against the
+    real LiteLLM and loses nothing it timed; the figures themselves are the bench's to record."""
+    assert LITELLM_PYTHON.exists(), "no LiteLLM venv: run `make litellm-venv` (make test-all does)"
+    repo = Path(__file__).resolve().parent.parent
+    run = subprocess.run(
+        [str(LITELLM_PYTHON), str(repo / "bench" / "logger.py"), "--calls", "1000", "--rate", "20000"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(repo), "LITELLM_LOCAL_MODEL_COST_MAP": "True"},
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    figures = json.loads(run.stdout.strip().splitlines()[-1])
+    assert (figures["lines_written"], figures["dropped"]) == (2000, 0)
+    for hook in ("noop_sync", "litecost_sync", "noop_async", "litecost_async"):
+        assert figures[hook]["calls"] == 1000 and 0 < figures[hook]["median_us"] <= figures[hook]["max_us"]

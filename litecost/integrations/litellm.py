@@ -25,6 +25,7 @@ import atexit
 import os
 import queue
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,10 @@ KEPT_METADATA = (
     "user_api_key_hash", "user_api_key_alias", "user_api_key_team_id", "user_api_key_team_alias",
     "user_api_key_org_id", "user_api_key_user_id", "user_api_key_end_user_id", "usage_object", "spend_logs_metadata",
 )
+# Of `response`: the provider's model name and tier, not what it said.
+_KEPT_RESPONSE = ("id", "model", "service_tier")
+
+
 def _first_line(value: Any, limit: int) -> str:
     return redact(str(value).split("\n", 1)[0])[:limit]
 
@@ -56,7 +61,7 @@ def slim_payload(payload: dict[str, Any]) -> dict[str, Any]:
         record["metadata"] = {key: metadata[key] for key in KEPT_METADATA if key in metadata}
     response = payload.get("response")
     if isinstance(response, dict):  # the provider's model name and tier, not what it said
-        record["response"] = {key: response[key] for key in ("id", "model", "service_tier") if key in response}
+        record["response"] = {key: response[key] for key in _KEPT_RESPONSE if key in response}
     hidden = payload.get("hidden_params")
     if isinstance(hidden, dict) and "usage_object" in hidden:
         record["hidden_params"] = {"usage_object": hidden["usage_object"]}
@@ -73,6 +78,23 @@ def slim_payload(payload: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+def payload_snapshot(payload: dict[str, Any]) -> dict[str, Any]:
+    """What the caller's thread does with a payload: copy its top level and its metadata (C
+    copies), which LiteLLM may go on changing after the hook returns, without the prompt and
+    the answer, which a queue of them must not hold; `slim_payload` runs on the writer
+    thread. (A slim payload shares the deeper objects with LiteLLM either way: usage, cost
+    breakdown.)"""
+    snapshot = dict(payload)
+    snapshot.pop("messages", None)
+    metadata = payload.get("metadata")
+    if isinstance(metadata, dict):
+        snapshot["metadata"] = dict(metadata)
+    response = payload.get("response")
+    if isinstance(response, dict):
+        snapshot["response"] = {key: response[key] for key in _KEPT_RESPONSE if key in response}
+    return snapshot
+
+
 def _utc_day(record: dict[str, Any]) -> str:
     start = record.get("startTime")
     try:
@@ -84,9 +106,12 @@ def _utc_day(record: dict[str, Any]) -> str:
 class DailyJsonLines:
     """Records as JSON lines in daily files under `folder`, written by one background thread."""
 
-    def __init__(self, folder: str | os.PathLike[str], *, prefix: str = "litecost", max_queue: int = 10_000) -> None:
+    def __init__(self, folder: str | os.PathLike[str], *, prefix: str = "litecost", max_queue: int = 10_000,
+                 prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
         self.folder = Path(folder)
         self.prefix = prefix
+        # Applied to each record on the writer thread, off the caller's path.
+        self.prepare = prepare
         self.dropped = 0
         self.written = 0
         self._queue: queue.Queue = queue.Queue(maxsize=max_queue)
@@ -132,6 +157,8 @@ class DailyJsonLines:
             try:
                 if record is None:
                     return
+                if self.prepare is not None:
+                    record = self.prepare(record)
                 day = _utc_day(record)
                 fd = self._files.get(day)
                 if fd is None:
@@ -201,12 +228,12 @@ def _logger_class() -> type:
         def __init__(self, folder: str | os.PathLike[str] = "litecost-logs", *, prefix: str = "litecost",
                      max_queue: int = 10_000, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.writer = DailyJsonLines(folder, prefix=prefix, max_queue=max_queue)
+            self.writer = DailyJsonLines(folder, prefix=prefix, max_queue=max_queue, prepare=slim_payload)
 
         def _log(self, kwargs: dict[str, Any]) -> None:
             payload = kwargs.get("standard_logging_object")
             if isinstance(payload, dict):
-                self.writer.submit(slim_payload(payload))
+                self.writer.submit(payload_snapshot(payload))
 
         def log_success_event(self, kwargs, response_obj, start_time, end_time) -> None:  # noqa: ANN001
             self._log(kwargs)
