@@ -50,11 +50,13 @@ sample-data:
 # Regenerate tests/data/litellm_parity when the price-map snapshot changes: LiteLLM 1.110.2
 # prices one call per key and usage profile in a venv of its own (~3 minutes).
 LITELLM_VENV ?= $(VENV)-litellm
-# LiteLLM itself, for the tests of the callback logger (litecost never needs it).
-litellm-venv: $(LITELLM_VENV)/.ready
-$(LITELLM_VENV)/.ready:
+# LiteLLM itself, for the tests of the callback logger (litecost never needs it), with what its
+# proxy imports (litellm[proxy] wants litellm-proxy, which the package index does not have).
+LITELLM_PROXY_DEPS = fastapi uvicorn uvloop websockets backoff redis apscheduler semver expression fastapi-sso mcp soundfile
+litellm-venv: $(LITELLM_VENV)/.ready-proxy
+$(LITELLM_VENV)/.ready-proxy:
 	$(PYTHON) -m venv $(LITELLM_VENV)
-	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2 cryptography orjson
+	$(LITELLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check litellm==1.110.2 cryptography orjson $(LITELLM_PROXY_DEPS)
 	@touch $@
 
 parity-corpus:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -119,6 +120,27 @@ def test_each_utc_day_has_its_file(tmp_path):
     assert days == ["litecost-2026-10-01", "litecost-2026-10-02"]
 
 
+def test_worker_processes_each_write_their_own_file_and_nothing_is_lost(tmp_path):
+    # The proxy's --num_workers: each worker process imports the logger and appends to its
+    # own PREFIX-DAY.PID.jsonl; the folder ingests as the sum of them.
+    script = (
+        "import sys; from tests.test_litellm_logger import payload;"
+        " from litecost.integrations.litellm import DailyJsonLines, slim_payload;"
+        " w = DailyJsonLines(sys.argv[1]); n = sys.argv[2];"
+        " [w.submit(slim_payload(payload(f'w{n}-{i}'))) for i in range(400)]"  # flushed at exit
+    )
+    repo = Path(__file__).resolve().parent.parent
+    workers = [subprocess.Popen([sys.executable, "-c", script, str(tmp_path / "logs"), str(n)], cwd=repo,
+                                env={**os.environ, "PYTHONPATH": str(repo)}) for n in range(3)]
+    assert [w.wait(timeout=120) for w in workers] == [0, 0, 0]
+    files = sorted((tmp_path / "logs").glob("litecost-*.jsonl"))
+    assert len(files) == 3 and len({f.name.split(".")[1] for f in files}) == 3  # one per PID
+    db = tmp_path / "db.duckdb"
+    run = CliRunner().invoke(app, ["--db", str(db), "ingest", str(tmp_path / "logs"), "--format", "json"])
+    assert run.exit_code == 0, run.stderr
+    assert json.loads(run.stdout)["inserted"] == 1200 and json.loads(run.stdout)["rejected"] == 0
+
+
 LITELLM_PYTHON = Path(__file__).resolve().parent.parent / ".venv-litellm" / "bin" / "python"
 
 
@@ -178,3 +200,115 @@ def test_the_latency_bench_runs_and_every_timed_call_is_written():
     assert (figures["lines_written"], figures["dropped"]) == (2000, 0)
     for hook in ("noop_sync", "litecost_sync", "noop_async", "litecost_async"):
         assert figures[hook]["calls"] == 1000 and 0 < figures[hook]["median_us"] <= figures[hook]["max_us"]
+
+
+def test_a_slim_payload_keeps_the_set_values_of_the_price_map_entry():
+    entry = {"key": "gpt-4o-mini", "input_cost_per_token": 1.5e-07, "input_cost_per_token_flex": None,
+             "supported_regions": ["global"], "cache_creation_input_token_cost": None}
+    slim = slim_payload({**payload("chatcmpl-map"),
+                         "model_map_information": {"model_map_key": "openai/gpt-4o-mini", "model_map_value": entry}})
+    assert slim["model_map_information"] == {
+        "model_map_key": "openai/gpt-4o-mini",
+        "model_map_value": {"key": "gpt-4o-mini", "input_cost_per_token": 1.5e-07, "supported_regions": ["global"]}}
+
+
+MASTER_KEY = "sk-master-" + "M4s7e9K2" * 3
+PROVIDER_KEY = "sk-provider-" + "P9r0v1D2" * 3
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_prices_them_as_it_did(tmp_path):
+    """LiteLLM 1.110.2's proxy (no database), its model answered by a mock OpenAI on 127.0.0.1,
+    LitecostLogger named in `litellm_settings.callbacks` as the README says. Tagged calls, cache
+    hits of some, a streamed call and a provider failure, 12 at a time: every request the proxy
+    answered is one line (by the call id it returned), the files hold no prompt and no key, and
+    litecost ingests them typed and re-prices each call at the cost the proxy returned."""
+    import signal
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from tests.mock_openai import MockOpenAI
+
+    assert LITELLM_PYTHON.exists(), "no LiteLLM venv: run `make litellm-venv` (make test-all does)"
+    provider, port, logs = MockOpenAI(), _free_port(), tmp_path / "logs"
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "model_list:\n  - model_name: gpt-4o-mini\n    litellm_params:\n      model: openai/gpt-4o-mini\n"
+        f"      api_base: {provider.base}\n      api_key: {PROVIDER_KEY}\n"
+        "litellm_settings:\n  callbacks: [\"litecost.integrations.litellm_proxy.litecost_logger\"]\n"
+        "  cache: true\n  cache_params:\n    type: local\n  num_retries: 0\n"
+        f"general_settings:\n  master_key: {MASTER_KEY}\n")
+    repo = Path(__file__).resolve().parent.parent
+    proxy = subprocess.Popen(
+        [str(LITELLM_PYTHON.parent / "litellm"), "--config", str(config), "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "proxy.log", "wb"),
+        env={**os.environ, "PYTHONPATH": str(repo), "LITELLM_LOCAL_MODEL_COST_MAP": "True", "LITECOST_LOG_DIR": str(logs)},
+    )
+    try:
+        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60,
+                              headers={"Authorization": f"Bearer {MASTER_KEY}"})
+        for _ in range(180):
+            try:
+                if client.get("/health/liveliness").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proxy.poll() is None, (tmp_path / "proxy.log").read_text()[-3000:]
+            __import__("time").sleep(0.5)
+
+        def call(body: dict) -> dict:
+            r = client.post("/chat/completions", json={"model": "gpt-4o-mini", **body})
+            return {"status": r.status_code, "call_id": r.headers["x-litellm-call-id"],
+                    "cost": r.headers.get("x-litellm-response-cost"), "stream": bool(body.get("stream"))}
+
+        prompts = [{"messages": [{"role": "user", "content": f"{CANARY_PROMPT} question {i}"}],
+                    "metadata": {"tags": [f"team:t{i % 3}", "feature:qa"]}} for i in range(30)]
+        with ThreadPoolExecutor(12) as pool:
+            made = list(pool.map(call, prompts))
+            made += list(pool.map(call, prompts[:5]))  # answered from the proxy's cache
+            made += list(pool.map(call, [
+                {"messages": [{"role": "user", "content": f"{CANARY_PROMPT} streamed"}], "stream": True,
+                 "stream_options": {"include_usage": True}},
+                {"messages": [{"role": "user", "content": f"fail-please {CANARY_PROMPT}"}]},
+            ]))
+    finally:
+        proxy.send_signal(signal.SIGTERM)  # uvicorn shuts down; the logger flushes at exit
+        proxy.wait(timeout=60)
+        provider.close()
+    assert [m["status"] for m in made].count(200) == 36 and [m["status"] for m in made].count(500) == 1
+
+    text = "".join(p.read_text() for p in logs.glob("litecost-*.jsonl"))
+    lines = [json.loads(line) for line in text.splitlines()]
+    assert sorted(line["litellm_call_id"] for line in lines) == sorted(m["call_id"] for m in made)
+    assert CANARY_PROMPT not in text and MASTER_KEY not in text and PROVIDER_KEY not in text
+    assert not list(logs.glob("*.dropped.json"))
+
+    db = tmp_path / "db.duckdb"
+    ingest = CliRunner().invoke(app, ["--db", str(db), "ingest", str(logs), "--format", "json"])
+    assert ingest.exit_code == 0, ingest.stderr
+    [result] = json.loads(ingest.stdout)["files"]
+    assert (result["inserted"], result["rejected"], result["duplicates"], result["reader"]) == (37, 0, 0, "typed")
+    import litecost
+
+    with litecost.open(db) as lc:
+        calls = lc.priced_calls()
+    by_call = {row["litellm_call_id"]: row for row in calls.to_dicts()}
+    assert sum(row["cache_hit"] for row in by_call.values()) == 5
+    assert {row["status"] for row in by_call.values()} == {"success", "failure"}
+    for m in made:  # the proxy's own figure, in its response header, is the oracle
+        row = by_call[m["call_id"]]
+        if m["status"] == 200 and not m["stream"]:
+            assert float(row["repriced_cost"]) == pytest.approx(float(m["cost"]), rel=1e-9, abs=1e-15)
+        if row["cache_hit"]:
+            assert row["repriced_cost"] == 0 and "team:" in " ".join(row["tags"])
+    streamed = next(row for m, row in ((m, by_call[m["call_id"]]) for m in made) if m["stream"])
+    assert streamed["output_tokens"] == 7 and streamed["repriced_cost"] == streamed["logged_cost"] > 0

@@ -56,6 +56,12 @@ def slim_payload(payload: dict[str, Any]) -> dict[str, Any]:
     """The fields of a StandardLoggingPayload that litecost reads, and nothing else: no
     messages, no response content, no raw key; of a failure, the error's name only."""
     record = {key: payload[key] for key in KEPT_FIELDS if key in payload}
+    map_info = record.get("model_map_information")
+    if isinstance(map_info, dict) and isinstance(map_info.get("model_map_value"), dict):
+        # LiteLLM writes every key its price map knows, ~9 KB, most of them null (LiteLLM
+        # #41499); litecost keeps an entry's set values only.
+        record["model_map_information"] = {**map_info, "model_map_value": {
+            key: value for key, value in map_info["model_map_value"].items() if value is not None}}
     metadata = payload.get("metadata") or {}
     if isinstance(metadata, dict):
         record["metadata"] = {key: metadata[key] for key in KEPT_METADATA if key in metadata}
