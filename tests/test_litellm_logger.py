@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -281,11 +282,13 @@ def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_price
                 {"messages": [{"role": "user", "content": f"fail-please {CANARY_PROMPT}"}]},
             ]))
     finally:
-        proxy.send_signal(signal.SIGTERM)  # uvicorn shuts down; the logger flushes at exit
+        proxy.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully
         proxy.wait(timeout=60)
         provider.close()
     assert [m["status"] for m in made].count(200) == 36 and [m["status"] for m in made].count(500) == 1
 
+    # uvicorn ends the process by re-raising SIGTERM after its graceful shutdown, which skips
+    # exit handlers: every line is on disk because the writer writes each as it comes.
     text = "".join(p.read_text() for p in logs.glob("litecost-*.jsonl"))
     lines = [json.loads(line) for line in text.splitlines()]
     assert sorted(line["litellm_call_id"] for line in lines) == sorted(m["call_id"] for m in made)
@@ -312,3 +315,55 @@ def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_price
             assert row["repriced_cost"] == 0 and "team:" in " ".join(row["tags"])
     streamed = next(row for m, row in ((m, by_call[m["call_id"]]) for m in made) if m["stream"])
     assert streamed["output_tokens"] == 7 and streamed["repriced_cost"] == streamed["logged_cost"] > 0
+
+
+def _ingest(db: Path, folder: Path) -> dict:
+    run = CliRunner().invoke(app, ["--db", str(db), "ingest", str(folder), "--format", "json"])
+    assert run.exit_code == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+DAY = 86400.0
+OCT_1 = 1790856000.0  # 2026-10-01T12:00:00Z
+
+
+def _names(folder: Path) -> list[str]:
+    """The files in `folder`, without the process id: litecost-DAY.jsonl[.gz]."""
+    return sorted(re.sub(r"\.\d+\.", ".", p.name) for p in folder.iterdir())
+
+
+def test_closed_days_are_gzipped_whole_and_litecost_reads_them(tmp_path):
+    logs = tmp_path / "logs"
+    writer = DailyJsonLines(logs, gzip_closed=True)
+    for i in range(20):
+        writer.submit(slim_payload(payload(f"oct1-{i}", OCT_1 + i)))
+    writer.submit(slim_payload(payload("oct2-0", OCT_1 + DAY)))
+    writer.flush()
+    assert _names(logs) == ["litecost-2026-10-01.jsonl", "litecost-2026-10-02.jsonl"]  # yesterday stays open
+    writer.submit(slim_payload(payload("oct3-0", OCT_1 + 2 * DAY)))
+    writer.flush()
+    assert _names(logs) == ["litecost-2026-10-01.jsonl.gz", "litecost-2026-10-02.jsonl", "litecost-2026-10-03.jsonl"]
+    writer.submit(slim_payload(payload("oct1-late", OCT_1 + 99)))  # a late call of a closed day
+    writer.close()  # at exit every file is closed, so gzipped; the late one joins its day's .gz
+    assert sorted(p.suffix for p in logs.iterdir()) == [".gz", ".gz", ".gz"]
+    [oct1] = logs.glob("litecost-2026-10-01.*.jsonl.gz")
+    assert len(__import__("gzip").decompress(oct1.read_bytes()).splitlines()) == 21
+    result = _ingest(tmp_path / "db.duckdb", logs)
+    assert (result["inserted"], result["rejected"]) == (23, 0)
+    assert {f["reader"] for f in result["files"]} == {"typed"}
+
+
+def test_litecost_picks_up_the_lines_the_logger_appended_since_the_last_ingest(tmp_path):
+    logs, db = tmp_path / "logs", tmp_path / "db.duckdb"
+    writer = DailyJsonLines(logs)
+    for i in range(100):
+        writer.submit(slim_payload(payload(f"first-{i}", OCT_1 + i)))
+    writer.flush()
+    assert _ingest(db, logs)["inserted"] == 100
+    for i in range(50):
+        writer.submit(slim_payload(payload(f"later-{i}", OCT_1 + 200 + i)))
+    writer.flush()
+    [again] = _ingest(db, logs)["files"]
+    assert (again["inserted"], again["duplicates"], again["first_line"], again["reader"]) == (50, 0, 101, "typed")
+    assert again["appended_since"] is not None
+    writer.close()

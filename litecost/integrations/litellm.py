@@ -22,11 +22,13 @@ secret; `DailyJsonLines` writes such records as JSON lines without ever blocking
 from __future__ import annotations
 
 import atexit
+import gzip
 import os
 import queue
+import shutil
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -113,9 +115,12 @@ class DailyJsonLines:
     """Records as JSON lines in daily files under `folder`, written by one background thread."""
 
     def __init__(self, folder: str | os.PathLike[str], *, prefix: str = "litecost", max_queue: int = 10_000,
-                 prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None) -> None:
+                 prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None, gzip_closed: bool = False) -> None:
         self.folder = Path(folder)
         self.prefix = prefix
+        # Compress each file once it is closed: two days older than the newest record, or at exit.
+        self.gzip_closed = gzip_closed
+        self._packers: dict[str, threading.Thread] = {}  # day → the thread compressing its file
         # Applied to each record on the writer thread, off the caller's path.
         self.prepare = prepare
         self.dropped = 0
@@ -168,10 +173,15 @@ class DailyJsonLines:
                 day = _utc_day(record)
                 fd = self._files.get(day)
                 if fd is None:
+                    packer = self._packers.get(day)
+                    if packer is not None:  # a late call of a day being compressed: after it, a new file
+                        packer.join()
                     fd = self._files[day] = os.open(self._path(day, ".jsonl"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
                 # One write of one whole line: a reader never sees half a record.
                 os.write(fd, orjson.dumps(record, default=str) + b"\n")
                 self.written += 1
+                if self.gzip_closed:
+                    self._close_days_before(_day_before(day))
                 self._say_dropped()
             except Exception:  # noqa: BLE001 - a logger must never raise into the caller's process
                 with self._lock:
@@ -190,10 +200,15 @@ class DailyJsonLines:
             os.replace(tmp, target)
 
     def flush(self) -> None:
-        """Wait until every record submitted so far is written (and drops are said)."""
+        """Wait until every record submitted so far is written (and drops are said), and every
+        closed file compressed."""
         if self._thread is not None:
             self._queue.join()
             self._say_dropped()
+        with self._lock:
+            packers = list(self._packers.values())
+        for packer in packers:
+            packer.join()
 
     def close(self) -> None:
         """Flush, stop the writer thread and close the files (idempotent; runs at exit)."""
@@ -204,9 +219,48 @@ class DailyJsonLines:
             self._queue.put(None)
             self._thread.join(timeout=30)
             self._say_dropped()
-        for fd in self._files.values():
-            os.close(fd)
-        self._files.clear()
+        self._close_days_before(None)
+
+    def _close_days_before(self, day: str | None) -> None:
+        """Close the files of the days before `day` (None: all), compressing them if asked:
+        a late record of such a day opens a new file beside the .gz."""
+        for old in [d for d in self._files if day is None or d < day]:
+            os.close(self._files.pop(old))
+            if self.gzip_closed:
+                # On a thread of its own: a day's file of a busy proxy takes seconds to compress,
+                # and the writer must keep up with the queue meanwhile.
+                packer = threading.Thread(target=_gzip_file, args=(self._path(old, ".jsonl"),),
+                                          name="litecost-logger-gzip", daemon=True)
+                with self._lock:
+                    self._packers[old] = packer
+                packer.start()
+        if day is None:
+            for packer in list(self._packers.values()):
+                packer.join()
+
+
+def _day_before(day: str) -> str:
+    return (datetime.strptime(day, "%Y-%m-%d") - timedelta(days=1)).strftime("%Y-%m-%d")
+
+
+def _gzip_file(path: Path) -> None:
+    """`path` → `path.gz`, whole or not at all; a `.gz` already there (an earlier file of the same
+    day and process id) gets this one as a second gzip member, which gunzip and litecost read on."""
+    target = path.with_name(path.name + ".gz")
+    partial = path.with_name(path.name + ".gz.tmp")
+    try:
+        with open(path, "rb") as plain, open(partial, "wb") as packed:
+            if target.exists():
+                with open(target, "rb") as earlier:
+                    shutil.copyfileobj(earlier, packed)
+            with gzip.GzipFile(fileobj=packed, mode="wb", compresslevel=6, mtime=0) as member:
+                shutil.copyfileobj(plain, member)
+            packed.flush()
+            os.fsync(packed.fileno())
+        os.replace(partial, target)
+        path.unlink()
+    except OSError:
+        partial.unlink(missing_ok=True)  # the plain file stays: nothing is lost
 
 
 def __getattr__(name: str):  # noqa: ANN202 - LitecostLogger subclasses LiteLLM's class: made on first use
@@ -232,9 +286,10 @@ def _logger_class() -> type:
 
     class LitecostLogger(CustomLogger):
         def __init__(self, folder: str | os.PathLike[str] = "litecost-logs", *, prefix: str = "litecost",
-                     max_queue: int = 10_000, **kwargs: Any) -> None:
+                     max_queue: int = 10_000, gzip_closed: bool = False, **kwargs: Any) -> None:
             super().__init__(**kwargs)
-            self.writer = DailyJsonLines(folder, prefix=prefix, max_queue=max_queue, prepare=slim_payload)
+            self.writer = DailyJsonLines(folder, prefix=prefix, max_queue=max_queue, prepare=slim_payload,
+                                         gzip_closed=gzip_closed)
 
         def _log(self, kwargs: dict[str, Any]) -> None:
             payload = kwargs.get("standard_logging_object")
