@@ -49,6 +49,29 @@ async def many(n: int) -> list[str]:
 
 
 made["success"] += asyncio.run(many(concurrent))
+
+# LiteLLM's cache: one call, then the same call twice more, answered from the cache (sync and
+# async). LiteLLM logs each hit under an id of its own, `<id>_cache_hit<time>`, at cost 0.
+from litellm.caching.caching import Cache  # noqa: E402
+
+litellm.cache = Cache(type="local")
+cached = [{"role": "user", "content": f"{canary}-cached prompt"}]
+made["cached"] = [litellm.completion(model="gpt-4o-mini", messages=cached, mock_response="cached", api_key=key,
+                                     caching=True).id for _ in range(2)]
+
+
+async def cached_async() -> str:
+    answer = await litellm.acompletion(model="gpt-4o-mini", messages=cached, mock_response="cached", api_key=key,
+                                       caching=True)
+    for _ in range(600):
+        if logger.writer.written >= 3 + concurrent + 3:
+            break
+        await asyncio.sleep(0.05)
+    return answer.id
+
+
+made["cached"].append(asyncio.run(cached_async()))
+wait_for(3 + concurrent + 3)
 logger.close()
-print(json.dumps({"ids": made["success"], "failures": made["failure"], "written": logger.writer.written,
-                  "dropped": logger.writer.dropped}))
+print(json.dumps({"ids": made["success"], "failures": made["failure"], "cached": made["cached"],
+                  "written": logger.writer.written, "dropped": logger.writer.dropped}))

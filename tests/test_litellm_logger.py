@@ -148,7 +148,8 @@ LITELLM_PYTHON = Path(__file__).resolve().parent.parent / ".venv-litellm" / "bin
 @pytest.mark.slow
 def test_real_litellm_calls_are_logged_once_priced_alike_and_never_leak(tmp_path):
     """LiteLLM 1.110.2 itself (`make litellm-venv`), calls answered by mock_response: one sync,
-    one streamed with include_usage, one failure, 1,000 concurrent async. Each appears exactly
+    one streamed with include_usage, one failure, 1,000 concurrent async, and a call answered
+    twice more from LiteLLM's cache (sync and async). Each appears exactly
     once, litecost re-prices each as LiteLLM's response_cost, and no prompt, answer or key is
     in the files."""
     assert LITELLM_PYTHON.exists(), "no LiteLLM venv: run `make litellm-venv` (make test-all does)"
@@ -161,7 +162,8 @@ def test_real_litellm_calls_are_logged_once_priced_alike_and_never_leak(tmp_path
     assert run.returncode == 0, run.stderr[-3000:]
     made = json.loads(run.stdout.strip().splitlines()[-1])
     assert len(made["ids"]) == len(set(made["ids"])) == 1002 and made["failures"] == 1
-    assert (made["written"], made["dropped"]) == (1003, 0)
+    assert len(set(made["cached"])) == 1  # the cache answers with the first call's response
+    assert (made["written"], made["dropped"]) == (1006, 0)
     text = "".join(p.read_text() for p in logs.glob("*.jsonl"))
     assert canary not in text and key not in text
 
@@ -169,14 +171,17 @@ def test_real_litellm_calls_are_logged_once_priced_alike_and_never_leak(tmp_path
     ingest = CliRunner().invoke(app, ["--db", str(db), "ingest", str(logs), "--format", "json"])
     assert ingest.exit_code == 0, ingest.stderr
     [result] = json.loads(ingest.stdout)["files"]
-    assert (result["inserted"], result["rejected"], result["reader"]) == (1003, 0, "typed")
+    assert (result["inserted"], result["rejected"], result["reader"]) == (1006, 0, "typed")
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
         stored = dict(con.execute("SELECT status, count(*) FROM calls GROUP BY 1").fetchall())
         ids = {r[0] for r in con.execute("SELECT request_id FROM calls").fetchall()}
         streamed = con.execute("SELECT output_tokens FROM calls WHERE request_id = ?", [made["ids"][1]]).fetchone()[0]
-    assert stored == {"success": 1002, "failure": 1} and set(made["ids"]) <= ids and streamed > 0
+        hits = con.execute("SELECT count(*), sum(logged_cost) FROM calls WHERE cache_hit"
+                           " AND starts_with(request_id, ? || '_cache_hit')", [made["cached"][0]]).fetchone()
+    assert stored == {"success": 1005, "failure": 1} and set(made["ids"]) <= ids and streamed > 0
+    assert made["cached"][0] in ids and hits == (2, 0)  # the call, then its two cache hits at $0
     import litecost
 
     with litecost.open(db) as lc:
