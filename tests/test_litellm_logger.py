@@ -232,7 +232,7 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_prices_them_as_it_did(tmp_path):
-    """LiteLLM 1.110.2's proxy (no database), its model answered by a mock OpenAI on 127.0.0.1,
+    """LiteLLM 1.110.2's proxy (no database), its model answered by the corpus's fake OpenAI on 127.0.0.1,
     LitecostLogger named in `litellm_settings.callbacks` as the README says. Tagged calls, cache
     hits of some, a streamed call and a provider failure, 12 at a time: every request the proxy
     answered is one line (by the call id it returned), the files hold no prompt and no key, and
@@ -242,14 +242,15 @@ def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_price
 
     import httpx
 
-    from tests.mock_openai import MockOpenAI
+    sys.path.insert(0, str(Path(__file__).parent / "data" / "litellm_corpus"))
+    import fake_provider  # the corpus's fake OpenAI: `case:<name>` in the prompt picks the usage
 
     assert LITELLM_PYTHON.exists(), "no LiteLLM venv: run `make litellm-venv` (make test-all does)"
-    provider, port, logs = MockOpenAI(), _free_port(), tmp_path / "logs"
+    (provider, base), port, logs = fake_provider.start(), _free_port(), tmp_path / "logs"
     config = tmp_path / "config.yaml"
     config.write_text(
         "model_list:\n  - model_name: gpt-4o-mini\n    litellm_params:\n      model: openai/gpt-4o-mini\n"
-        f"      api_base: {provider.base}\n      api_key: {PROVIDER_KEY}\n"
+        f"      api_base: {base}/v1\n      api_key: {PROVIDER_KEY}\n"
         "litellm_settings:\n  callbacks: [\"litecost.integrations.litellm_proxy.litecost_logger\"]\n"
         "  cache: true\n  cache_params:\n    type: local\n  num_retries: 0\n"
         f"general_settings:\n  master_key: {MASTER_KEY}\n")
@@ -276,20 +277,21 @@ def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_price
             return {"status": r.status_code, "call_id": r.headers["x-litellm-call-id"],
                     "cost": r.headers.get("x-litellm-response-cost"), "stream": bool(body.get("stream"))}
 
-        prompts = [{"messages": [{"role": "user", "content": f"{CANARY_PROMPT} question {i}"}],
+        prompts = [{"messages": [{"role": "user", "content": f"case:openai-plain {CANARY_PROMPT} question {i}"}],
                     "metadata": {"tags": [f"team:t{i % 3}", "feature:qa"]}} for i in range(30)]
         with ThreadPoolExecutor(12) as pool:
             made = list(pool.map(call, prompts))
             made += list(pool.map(call, prompts[:5]))  # answered from the proxy's cache
             made += list(pool.map(call, [
-                {"messages": [{"role": "user", "content": f"{CANARY_PROMPT} streamed"}], "stream": True,
+                {"messages": [{"role": "user", "content": f"case:openai-stream {CANARY_PROMPT}"}], "stream": True,
                  "stream_options": {"include_usage": True}},
-                {"messages": [{"role": "user", "content": f"fail-please {CANARY_PROMPT}"}]},
+                {"messages": [{"role": "user", "content": f"case:openai-fail {CANARY_PROMPT}"}]},
             ]))
     finally:
         proxy.send_signal(signal.SIGTERM)  # uvicorn shuts down gracefully
         proxy.wait(timeout=60)
-        provider.close()
+        provider.shutdown()
+        provider.server_close()
     assert [m["status"] for m in made].count(200) == 36 and [m["status"] for m in made].count(500) == 1
 
     # uvicorn ends the process by re-raising SIGTERM after its graceful shutdown, which skips
@@ -319,7 +321,7 @@ def test_the_proxy_logs_each_request_once_cache_hits_included_and_litecost_price
         if row["cache_hit"]:
             assert row["repriced_cost"] == 0 and "team:" in " ".join(row["tags"])
     streamed = next(row for m, row in ((m, by_call[m["call_id"]]) for m in made) if m["stream"])
-    assert streamed["output_tokens"] == 7 and streamed["repriced_cost"] == streamed["logged_cost"] > 0
+    assert streamed["output_tokens"] == 120 and streamed["repriced_cost"] == streamed["logged_cost"] > 0
 
 
 def _ingest(db: Path, folder: Path) -> dict:
