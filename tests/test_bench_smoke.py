@@ -73,7 +73,9 @@ def test_bench_smoke_run_writes_results(tmp_path):
     assert 0 < unchanged["ratio_to_first_ingest"] < 1
     assert all(r["check"]["skipped"] == 1 for r in unchanged["runs"])
     grown = benches["grown-ingest-jsonl-10.0MB"]
-    assert 0 < grown["ratio_to_first_ingest"] < 1 and grown["input"]["appended_rows"] > 0
+    # At 10 MB both runs are mostly process start-up, timed once: the ratio is the bench's target
+    # at full size (grown_vs_ingest); here, that only the appended lines were read (1.10x in one CI run).
+    assert grown["ratio_to_first_ingest"] > 0 and grown["input"]["appended_rows"] > 0
     assert all(r["check"]["rows_read"] == grown["input"]["appended_rows"] for r in grown["runs"])
 
     payload = benches["ingest-jsonl-payload-2.0MB"]
