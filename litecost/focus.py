@@ -39,6 +39,7 @@ from litecost.pricing.repricing import GroupPricing
 from litecost.reconcile.frame import CATEGORY_COSTS
 from litecost.sql import Statement
 from litecost.store import Store, rows_of
+from litecost.tokens import CATEGORY_BY_NAME
 
 BASES = ("logged", "repriced", "invoice")
 GRAINS = ("day", "hour")
@@ -253,9 +254,14 @@ def _charge_row(charge, spec: FocusSpec) -> dict[str, Any]:  # noqa: ANN001 - a 
         "PricingCurrencyContractedUnitPrice": unit_price, "PricingCurrencyEffectiveCost": amount,
         "PricingCurrencyListUnitPrice": unit_price,
         "x_TokenCategory": charge.category,
-        "x_CacheDuration": {"cache_write_5m": "5m", "cache_write_1h": "1h"}.get(charge.category or ""), "x_ServiceTier": None, "x_CallCount": 0, "x_Basis": spec.basis,
+        "x_CacheDuration": _cache_duration(charge.category), "x_ServiceTier": None, "x_CallCount": 0, "x_Basis": spec.basis,
         "x_LiteLLMProvider": None,
     }
+
+
+def _cache_duration(category: str | None) -> str | None:
+    found = CATEGORY_BY_NAME.get(category or "")
+    return found.cache_duration if found else None
 
 
 def _call_share(calls: int, categories: list[str]) -> dict[str, int]:
@@ -379,7 +385,7 @@ def _focus_row(key: tuple, value: dict[str, Any], spec: FocusSpec) -> dict[str, 
         "PricingCurrencyEffectiveCost": billed,
         "PricingCurrencyListUnitPrice": unit_price,
         "x_TokenCategory": category,
-        "x_CacheDuration": {"cache_write_5m": "5m", "cache_write_1h": "1h"}.get(category),
+        "x_CacheDuration": _cache_duration(category),
         "x_ServiceTier": tier,
         "x_CallCount": value["calls"],
         "x_Basis": spec.basis,

@@ -38,6 +38,7 @@ class TokenCategory:
     additive: bool = True  # False: a subset of another category, never summed into totals
     price_key: str | None = None  # LiteLLM's price-map key for it; None: not priced per token
     fallback: str | None = None  # the category whose rate LiteLLM bills it at when it has no price
+    cache_duration: str | None = None  # a prompt-cache write's TTL ("5m", "1h"), as FOCUS x_CacheDuration says it
 
     @property
     def cost_column(self) -> str | None:
@@ -52,9 +53,9 @@ CATEGORIES: tuple[TokenCategory, ...] = (
     TokenCategory("cache_read", "cache_read_tokens", "input tokens read from the provider's prompt cache",
                   price_key="cache_read_input_token_cost", fallback="input"),
     TokenCategory("cache_write_5m", "cache_write_5m_tokens", "input tokens written to the prompt cache (5-minute TTL)",
-                  price_key="cache_creation_input_token_cost", fallback="input"),
+                  price_key="cache_creation_input_token_cost", fallback="input", cache_duration="5m"),
     TokenCategory("cache_write_1h", "cache_write_1h_tokens", "input tokens written to the prompt cache (1-hour TTL)",
-                  price_key="cache_creation_input_token_cost_above_1hr", fallback="cache_write_5m"),
+                  price_key="cache_creation_input_token_cost_above_1hr", fallback="cache_write_5m", cache_duration="1h"),
     TokenCategory("output", "output_tokens", "output tokens, reasoning included, audio excluded",
                   price_key="output_cost_per_token"),
     TokenCategory("reasoning", "reasoning_tokens", "reasoning tokens (a subset of output)", additive=False,
