@@ -277,3 +277,26 @@ def test_newline_counter_on_long_and_short_lines():
     for block in (long_lines, long_lines, short_lines, long_lines, b"", b"\n"):
         counter.feed(block)
     assert counter.lines == 40 * 3 + 3000 + 1
+
+
+@given(st.binary(max_size=400).map(lambda b: b.replace(b"\r", b"\n")), st.integers(min_value=1, max_value=64))
+def test_digest_is_the_same_whatever_the_block_size(text, block_bytes):
+    # One buffer is reused from block to block; the last block is short. Neither may
+    # change the hash or the count, plain or gzipped.
+    import hashlib
+    import tempfile
+
+    from litecost import files
+
+    with tempfile.TemporaryDirectory() as folder:
+        plain, packed = Path(folder) / "f.jsonl", Path(folder) / "f.jsonl.gz"
+        plain.write_bytes(text)
+        packed.write_bytes(gzip.compress(text))
+        lines = text.count(b"\n") + (bool(text) and not text.endswith(b"\n"))
+        saved = files.DIGEST_BLOCK_BYTES
+        files.DIGEST_BLOCK_BYTES = block_bytes
+        try:
+            assert digest_of(plain) == files.Digest(hashlib.sha256(text).hexdigest(), lines)
+            assert digest_of(packed, compressed=True).lines == lines
+        finally:
+            files.DIGEST_BLOCK_BYTES = saved
