@@ -8,7 +8,9 @@
 
 `ingest` and `report` call the same library functions as the CLI command (and time the
 phases around the SQL); `cli` runs any litecost command line in-process (its output goes
-to /dev/null). In all modes the DuckDB connection is wrapped so that every `execute` is timed (wall clock, with its result fetched). The
+to /dev/null). In all modes the DuckDB connection is wrapped so that every `execute` is timed (wall clock, with its result fetched), with the process's
+user and system CPU seconds and minor page faults meanwhile (system time spent
+faulting in fresh memory is a cost the wall clock alone hides). The
 statements are printed slowest first, with the share of the total; `--explain DIR`
 also writes DuckDB's own operator-level profile (`enable_profiling`) of each statement
 to DIR/NNN.txt. Non-SQL phases (file detection and sha256, price-book loading,
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import resource
 import sys
 import time
 from pathlib import Path
@@ -31,6 +34,9 @@ class TimedConnection:
     def __init__(self, con, explain_dir: Path | None) -> None:  # noqa: ANN001
         self._con = con
         self.log: list[tuple[float, str]] = []
+        # The process's user and system CPU seconds and minor page faults during each
+        # statement (other threads, such as the digest's, included).
+        self.usage: list[tuple[float, float, int]] = []
         self.explain_dir = explain_dir
         if explain_dir:
             explain_dir.mkdir(parents=True, exist_ok=True)
@@ -41,9 +47,12 @@ class TimedConnection:
         if self.explain_dir is not None:
             # Nothing may run after the statement: its result is fetched from the connection.
             self._con.execute(f"SET profiling_output = '{self.explain_dir / f'{index:03d}.txt'}'")
-        began = time.perf_counter()
+        began, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         result = self._con.execute(sql, *args, **kwargs)
+        after = resource.getrusage(resource.RUSAGE_SELF)
         self.log.append((time.perf_counter() - began, sql))
+        self.usage.append((after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime,
+                           after.ru_minflt - usage.ru_minflt))
         return result
 
     def __getattr__(self, name: str):  # noqa: ANN204
@@ -63,8 +72,11 @@ def report_timings(phases: list[tuple[str, float]], con: TimedConnection) -> Non
     sql_total = sum(t for t, _ in con.log)
     print(f"\nSQL statements: {len(con.log)}, {sql_total:.2f}s in all; slowest first:")
     ranked = sorted(enumerate(con.log, start=1), key=lambda item: -item[1][0])
+    print("  (wall, share, user and system CPU, minor page faults)")
     for index, (seconds, sql) in ranked[:25]:
-        print(f"  #{index:03d} {seconds:8.3f}s {100 * seconds / total:5.1f}%  {_one_line(sql)}")
+        user, system, faults = con.usage[index - 1]
+        print(f"  #{index:03d} {seconds:8.3f}s {100 * seconds / total:5.1f}%  {user:6.2f}u {system:5.2f}s {faults:>9,d}f"
+              f"  {_one_line(sql, 110)}")
 
 
 def profile_ingest(args: argparse.Namespace) -> None:
