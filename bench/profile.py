@@ -8,10 +8,10 @@
 
 `ingest` and `report` call the same library functions as the CLI command (and time the
 phases around the SQL); `cli` runs any litecost command line in-process (its output goes
-to /dev/null). In all modes the DuckDB connection is wrapped so that every `execute` is timed (wall clock, with its result fetched), with the process's
-user and system CPU seconds and minor page faults meanwhile (system time spent
-faulting in fresh memory is a cost the wall clock alone hides). The
-statements are printed slowest first, with the share of the total; `--explain DIR`
+to /dev/null). In all modes the DuckDB connection is wrapped so that every `execute` is
+timed (wall clock, with its result fetched), with the process's user and system CPU seconds
+and minor page faults meanwhile (system time spent faulting in fresh memory is a cost the
+wall clock alone hides). The statements are printed slowest first, with the share of the total; `--explain DIR`
 also writes DuckDB's own operator-level profile (`enable_profiling`) of each statement
 to DIR/NNN.txt. Non-SQL phases (file detection and sha256, price-book loading,
 rendering) are timed as phases. Use it to see which statement to look at, then run
@@ -26,6 +26,18 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import NamedTuple
+
+
+class Timed(NamedTuple):
+    """One statement: its wall time, and the process's user and system CPU seconds and
+    minor page faults meanwhile (other threads, such as the digest's, included)."""
+
+    seconds: float
+    user: float
+    system: float
+    faults: int
+    sql: str
 
 
 class TimedConnection:
@@ -33,10 +45,7 @@ class TimedConnection:
 
     def __init__(self, con, explain_dir: Path | None) -> None:  # noqa: ANN001
         self._con = con
-        self.log: list[tuple[float, str]] = []
-        # The process's user and system CPU seconds and minor page faults during each
-        # statement (other threads, such as the digest's, included).
-        self.usage: list[tuple[float, float, int]] = []
+        self.log: list[Timed] = []
         self.explain_dir = explain_dir
         if explain_dir:
             explain_dir.mkdir(parents=True, exist_ok=True)
@@ -50,9 +59,8 @@ class TimedConnection:
         began, usage = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
         result = self._con.execute(sql, *args, **kwargs)
         after = resource.getrusage(resource.RUSAGE_SELF)
-        self.log.append((time.perf_counter() - began, sql))
-        self.usage.append((after.ru_utime - usage.ru_utime, after.ru_stime - usage.ru_stime,
-                           after.ru_minflt - usage.ru_minflt))
+        self.log.append(Timed(time.perf_counter() - began, after.ru_utime - usage.ru_utime,
+                              after.ru_stime - usage.ru_stime, after.ru_minflt - usage.ru_minflt, sql))
         return result
 
     def __getattr__(self, name: str):  # noqa: ANN204
@@ -69,14 +77,13 @@ def report_timings(phases: list[tuple[str, float]], con: TimedConnection) -> Non
     print(f"\nphases (total {total:.2f}s):")
     for name, seconds in phases:
         print(f"  {seconds:8.3f}s {100 * seconds / total:5.1f}%  {name}")
-    sql_total = sum(t for t, _ in con.log)
+    sql_total = sum(t.seconds for t in con.log)
     print(f"\nSQL statements: {len(con.log)}, {sql_total:.2f}s in all; slowest first:")
-    ranked = sorted(enumerate(con.log, start=1), key=lambda item: -item[1][0])
+    ranked = sorted(enumerate(con.log, start=1), key=lambda item: -item[1].seconds)
     print("  (wall, share, user and system CPU, minor page faults)")
-    for index, (seconds, sql) in ranked[:25]:
-        user, system, faults = con.usage[index - 1]
-        print(f"  #{index:03d} {seconds:8.3f}s {100 * seconds / total:5.1f}%  {user:6.2f}u {system:5.2f}s {faults:>9,d}f"
-              f"  {_one_line(sql, 110)}")
+    for index, t in ranked[:25]:
+        print(f"  #{index:03d} {t.seconds:8.3f}s {100 * t.seconds / total:5.1f}%  {t.user:6.2f}u {t.system:5.2f}s"
+              f" {t.faults:>9,d}f  {_one_line(t.sql, 110)}")
 
 
 def profile_ingest(args: argparse.Namespace) -> None:
@@ -162,7 +169,7 @@ def profile_cli(args: argparse.Namespace) -> None:
     total = time.perf_counter() - began
     merged = TimedConnection.__new__(TimedConnection)
     merged.log = [entry for c in connections for entry in c.log]
-    sql = sum(t for t, _ in merged.log)
+    sql = sum(t.seconds for t in merged.log)
     report_timings([("SQL", sql), ("everything else (Python: parsing, price book, matching, rendering)", total - sql)], merged)
 
 
