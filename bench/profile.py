@@ -11,9 +11,9 @@ phases around the SQL); `cli` runs any litecost command line in-process (its out
 to /dev/null). In all modes the DuckDB connection is wrapped so that every `execute` is
 timed (wall clock, with its result fetched), with the process's user and system CPU seconds
 and minor page faults meanwhile (system time spent faulting in fresh memory is a cost the
-wall clock alone hides). The statements are printed slowest first, with the share of the total; `--explain DIR`
-also writes DuckDB's own operator-level profile (`enable_profiling`) of each statement
-to DIR/NNN.txt. Non-SQL phases (file detection and sha256, price-book loading,
+wall clock alone hides). The statements are printed slowest first, with the share of
+the total; `--explain DIR` also writes DuckDB's own operator-level profile
+(`enable_profiling`) of each statement to DIR/NNN.txt. Non-SQL phases (file detection and sha256, price-book loading,
 rendering) are timed as phases. Use it to see which statement to look at, then run
 that statement under `EXPLAIN ANALYZE` by hand.
 """
