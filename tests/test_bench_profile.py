@@ -24,7 +24,7 @@ def _profile(*args: str) -> tuple[str, list[tuple[str, str, str, str]]]:
 def test_profile_ingest_lists_statements_with_cpu_and_faults(tmp_path):
     out, statements = _profile("ingest", str(SAMPLE), "--db", str(tmp_path / "profile.duckdb"))
     assert "'inserted': " in out and "'rejected': 0" in out
-    assert any(sql.startswith("CREATE OR REPLACE TEMP TABLE staged_rows") for *_, sql in statements), out
+    assert any(sql.startswith("INSERT INTO calls BY NAME") for *_, sql in statements), out
     assert sum(float(user) for user, *_ in statements) > 0
     assert not (tmp_path / "profile.duckdb").exists()  # removed unless --keep
 

@@ -70,6 +70,73 @@ def test_both_readers_keep_the_same_payloads(tmp_path, path):
     assert typed == general
 
 
+def _reads_of(monkeypatch) -> list[str]:
+    """The files the ingest reads (each `load_pre_calls`), as it reads them."""
+    import litecost.sources.ingest as ingest_module
+
+    reads: list[str] = []
+    real = ingest_module.load_pre_calls
+
+    def counted(con, src, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        reads.append(src.path.name)
+        return real(con, src, *args, **kwargs)
+
+    monkeypatch.setattr(ingest_module, "load_pre_calls", counted)
+    return reads
+
+
+def _with_secrets_and_spaces(request_id: str, **overrides) -> dict:
+    # Tags and a price entry that staging changes: spaces, repeats, a key, LiteLLM's
+    # User-Agent tags, unsorted keys, members that are no scalars.
+    return slp(request_id, request_tags=[" env:prod ", "env:prod", "sk-live-0123456789abcdefghij", "User-Agent: curl/8"],
+               model_map_information={"model_map_key": "gpt-4o-mini", "model_map_value": {
+                   "output_cost_per_token": 6e-07, "key": "gpt-4o-mini", "input_cost_per_token": 1.5e-07,
+                   "supported_openai_params": ["tools"], "litellm_provider": "openai"}}, **overrides)
+
+
+def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_second_read(tmp_path, monkeypatch):
+    # Clean lines go from the typed read straight into `calls`; where they repeat a call
+    # (here, in the file, across files, and as a cache-hit twin), the rows are taken back
+    # out of `calls` and stored as staged rows are: the same result as the general reader.
+    first = write_jsonl(tmp_path / "a.jsonl", [_with_secrets_and_spaces("a-1"), slp("a-2"),
+                                               slp("hit_cache_hit1790850000.1", litellm_call_id="lc-9", cache_hit=True)])
+    second = write_jsonl(tmp_path / "b.jsonl", [
+        _with_secrets_and_spaces("a-1", response_cost=0.5),  # stored before, with another cost
+        slp("b-1"), slp("b-1"),  # repeated in the file
+        slp("hit_cache_hit1790850000.7", litellm_call_id="lc-9", cache_hit=True),  # the twin of a stored hit
+        _with_secrets_and_spaces("b-2"),
+    ])
+    import litecost.sources.ingest as ingest_module
+
+    reads = _reads_of(monkeypatch)
+    monkeypatch.setattr(ingest_module, "_stage", lambda *args: pytest.fail("read into staging"))
+    readers, counts, typed = _ingest(tmp_path, "typed", [first, second], typed=True)
+    assert readers == ["typed", "typed"] and reads == ["a.jsonl", "b.jsonl"]
+    monkeypatch.undo()
+    assert [(c["inserted"], c["duplicates"], c["conflicts"]) for c in counts] == [(3, 0, 0), (2, 3, 2)]
+    _, general_counts, general = _ingest(tmp_path, "general", [first, second], typed=False)
+    assert counts == general_counts
+    assert typed == general
+    store = Store.open(tmp_path / "typed.duckdb", read_only=True)
+    try:
+        stored = store.con.execute("SELECT tags, user_agent_tags, model_map_value::VARCHAR, source_line FROM calls"
+                                   " WHERE request_id = 'b-2'").fetchone()
+    finally:
+        store.close()
+    assert stored == (["[REDACTED]", "env:prod"], ["User-Agent: curl/8"], '{"input_cost_per_token":1.5e-7,'
+                      '"key":"gpt-4o-mini","litellm_provider":"openai","output_cost_per_token":6e-7}', 5)
+
+
+def test_a_file_with_a_line_to_reject_is_read_once_more_by_the_general_reader(tmp_path, monkeypatch):
+    path = write_jsonl(tmp_path / "r.jsonl", [slp("r-1"), slp("r-2", prompt_tokens=-5), slp("r-3")])
+    reads = _reads_of(monkeypatch)
+    readers, counts, tables = _ingest(tmp_path, "rejects", [path], typed=True)
+    assert readers == ["general"] and reads == ["r.jsonl", "r.jsonl"]
+    assert (counts[0]["inserted"], counts[0]["rejected"]) == (2, 1)
+    assert [row[2] for row in tables["rejects"]] == [2]
+    assert sorted(row[0] for row in tables["calls"]) == ["r-1", "r-3"]
+
+
 def test_a_refused_file_is_read_again_without_losing_the_others(tmp_path):
     # `response` may be a string in a StandardLoggingPayload; the typed schema reads it
     # as an object, so DuckDB refuses the whole file mid-transaction. The run is retried

@@ -227,28 +227,108 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
     """
 
 
+def _canonical_price_entry(original: str) -> str:
+    """SQL: the price entry `original` (VARCHAR) as stored: keys sorted, scalars only, redacted."""
+    return f"{redact_sql(_sorted_object(f'{original}::JSON', scalars_only=True) + '::VARCHAR')}::JSON"
+
+
+def _tag_sets_of(tags_list: str) -> tuple[str, str]:
+    """SQL: `tags` and `user_agent_tags` from the request tags as read (`tags_list`):
+    trimmed, redacted, sorted and without repeats, LiteLLM's User-Agent tags apart."""
+    user_agent = "starts_with(t, 'User-Agent:')"
+    trimmed = f"list_transform({tags_list}, lambda t: {redact_sql('trim(t)')})"
+    return (f"list_sort(list_distinct(list_filter({trimmed}, lambda t: t <> '' AND NOT {user_agent})))",
+            f"list_sort(list_distinct(list_filter({trimmed}, lambda t: {user_agent})))")
+
+
+def _tag_set_items(tags_list: str) -> str:
+    tags, user_agent_tags = _tag_sets_of(tags_list)
+    return f"{tags} AS tags, {user_agent_tags} AS user_agent_tags"
+
+
 def distinct_values_sql(staged: str) -> list[str]:
     """Statements that normalise each distinct price entry and tag list of `staged`
     (valid calls) once, into temp tables `canonical_maps(original, canonical)` and
     `tag_sets(tags_key, tags, user_agent_tags)`; `stored_calls_select` joins them."""
-    user_agent = "starts_with(t, 'User-Agent:')"
-    trimmed = f"list_transform(tags_list, lambda t: {redact_sql('trim(t)')})"
     return [
         f"""
         CREATE OR REPLACE TEMP TABLE canonical_maps AS
-        SELECT original, {redact_sql(_sorted_object('original::JSON', scalars_only=True) + '::VARCHAR')}::JSON AS canonical
+        SELECT original, {_canonical_price_entry('original')} AS canonical
         FROM (SELECT DISTINCT model_map_value::VARCHAR AS original FROM {staged}
               WHERE model_map_value IS NOT NULL AND reject_reason IS NULL)
         """,
         f"""
         CREATE OR REPLACE TEMP TABLE tag_sets AS
-        SELECT tags_key,
-               list_sort(list_distinct(list_filter({trimmed}, lambda t: t <> '' AND NOT {user_agent}))) AS tags,
-               list_sort(list_distinct(list_filter({trimmed}, lambda t: {user_agent}))) AS user_agent_tags
+        SELECT tags_key, {_tag_set_items('tags_list')}
         FROM (SELECT tags_key, {_tag_list("tags_key")} AS tags_list
               FROM (SELECT DISTINCT {_tags_key("tags_json")} AS tags_key FROM {staged} WHERE reject_reason IS NULL))
         """,
     ]
+
+
+def direct_calls_select(staged: str) -> str:
+    """The `calls` rows of the staged calls query `staged` (see `staged_calls_select`), to be
+    written to `calls` straight away: only the valid records, with `source_line` 0
+    (`direct_fixups_sql` numbers them). One write of the rows instead of two (staging, then
+    storing): at a million payload-bearing lines the staged copy is ~1.3 GB of memory.
+
+    The price entry and the tags are normalised once per distinct value where they are among
+    the values of the file's first lines (`$prices_read`/`$prices`, `$tag_texts`/`$tag_sets`/
+    `$user_agent_sets`: see `distinct_values_sql`), on the row otherwise (0.5 CPU-s per 200k
+    rows for the tags, 4 for the price entry). A lookup, not a join: the rows must keep their
+    order, as their line numbers come from it. The same SQL either way, so the same values."""
+    tags_key = _tags_key("tags_json")
+    tags, user_agent_tags = _tag_sets_of(_tag_list("tags_json"))
+    return f"""
+    SELECT * EXCLUDE (src_line, reject_reason, excerpt, tags_json, payload_messages, payload_response, price_at, tags_at)
+        REPLACE (0::BIGINT AS source_line,
+                 CASE WHEN price_at > 0 THEN list_extract($prices::VARCHAR[], price_at)::JSON
+                      WHEN model_map_value IS NOT NULL THEN {_canonical_price_entry('model_map_value::VARCHAR')} END
+                 AS model_map_value),
+        CASE WHEN tags_at > 0 THEN list_extract($tag_sets::VARCHAR[][], tags_at) ELSE {tags} END AS tags,
+        CASE WHEN tags_at > 0 THEN list_extract($user_agent_sets::VARCHAR[][], tags_at) ELSE {user_agent_tags} END
+            AS user_agent_tags
+    FROM (SELECT *, coalesce(list_position($prices_read::VARCHAR[], model_map_value::VARCHAR), 0) AS price_at,
+                 coalesce(list_position($tag_texts::VARCHAR[], {tags_key}), 0) AS tags_at
+          FROM ({staged}) WHERE reject_reason IS NULL)
+    """
+
+
+# How many distinct price entries and tag lists of a file's first lines are looked up (each
+# row's lookup tries them one by one): more are normalised on their rows.
+MAX_LOOKUP_VALUES = 128
+
+
+def sampled_values_sql(staged_head: str) -> list[str]:
+    """Statements that normalise the distinct price entries and tag lists of `staged_head`
+    (a file's first lines, staged) and whose last one returns them as the lookup lists of
+    `direct_calls_select`: prices_read, prices, tag_texts, tag_sets, user_agent_sets."""
+    values = f"(FROM {{}} LIMIT {MAX_LOOKUP_VALUES})"
+    return [*distinct_values_sql(staged_head),
+            # Each list of one aggregate, so that they are in the same order.
+            f"SELECT * FROM (SELECT list(original), list(canonical::VARCHAR) FROM {values.format('canonical_maps')}),"
+            f" (SELECT list(tags_key), list(tags), list(user_agent_tags) FROM {values.format('tag_sets')})"]
+
+
+def direct_fixups_sql() -> list[str]:
+    """Statements that finish the calls `direct_calls_select` wrote for ingest $ingest_id:
+    their `source_line`, from their places (`$first_rowid` is the first's rowid; they were
+    written in file order, after `$line_offset` lines)."""
+    return ["UPDATE calls SET source_line = rowid - $first_rowid + 1 + $line_offset WHERE calls.ingest_id = $ingest_id"]
+
+
+def restaged_calls_select() -> str:
+    """The calls of ingest $ingest_id as `direct_calls_select` wrote them (and numbered them:
+    their lines follow $line_offset lines), back as staged calls (`staged_calls_select`'s
+    columns), to be stored again with the duplicates sorted out (`stored_calls_select`
+    normalises their price entries and tags again, which leaves them as they are)."""
+    return (
+        "SELECT * EXCLUDE (tags, user_agent_tags) REPLACE (source_line - $line_offset AS source_line),"
+        " source_line - $line_offset AS src_line, NULL::VARCHAR AS reject_reason, NULL::VARCHAR AS excerpt,"
+        " to_json(list_concat(tags, user_agent_tags))::VARCHAR AS tags_json,"
+        " NULL::VARCHAR AS payload_messages, NULL::VARCHAR AS payload_response"
+        " FROM calls WHERE ingest_id = $ingest_id"
+    )
 
 
 def _tags_key(tags_json: str) -> str:

@@ -20,7 +20,10 @@ import duckdb
 
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
-from litecost.sources.canonical import distinct_values_sql, staged_calls_select, stored_calls_select
+from litecost.sources.canonical import (
+    direct_calls_select, direct_fixups_sql, distinct_values_sql, restaged_calls_select, sampled_values_sql,
+    staged_calls_select, stored_calls_select,
+)
 from litecost.sources.detect import (
     MIN_BUNDLE, SMALL_JSON_LINES_BYTES, BundleWriter, KnownDigest, SourceFile, bucket_object, expand_path_texts,
     small_json_lines, sniff,
@@ -261,7 +264,9 @@ def ingest(
     transaction), by rolling back and starting over with that file — and, since files of
     one run tend to share a shape, every later one — on the general path, so a run is
     retried at most once. Either way the stored result is the same; `typed_read=False`
-    skips the fast way.
+    skips the fast way. The typed reader writes a file's calls to `calls` straight away
+    (`_store_directly`); only a file whose calls repeat one another or stored calls goes
+    through staging (`_store_staged`), from the rows it wrote, not from the file.
 
     A file the ledger shows was ingested before, read the same way (kind, format, source
     time zone), and that is unchanged since — the same size, modification time and first
@@ -450,8 +455,16 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     nothing_appended = appended is not None and appended.to_byte == appended.from_byte  # only part of a line
     if src.format != "empty" and not nothing_appended:
         try:
-            result.reader = _stage(con, index, src, source_tz, keep_payloads, typed, ingest_id)
-            _store_staged(con, src, keep_payloads, result, params)
+            direct = _store_directly(con, index, src, result, params, source_tz) if (
+                typed and not keep_payloads and src.pull is None) else "untried"
+            if direct == "stored":
+                result.reader = "typed"
+            elif direct == "staged":  # the rows, back from `calls`, have repeats to sort out
+                result.reader = "typed"
+                _store_staged(con, src, keep_payloads, result, params)
+            else:  # None: lines to reject, read again by the general reader, which keeps their text
+                result.reader = _stage(con, index, src, source_tz, keep_payloads, typed and direct == "untried", ingest_id)
+                _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
             not_the_file = record_too_long_error(src.path, exc) or spill_error(exc)
             if not_the_file is not None:
@@ -514,6 +527,74 @@ def _resume_point(src: SourceFile, fingerprint: files.Fingerprint | None, append
         return {"first_byte": None, "next_byte": None, "next_line": None}
     partial_last_line = fingerprint.lines_end < fingerprint.size
     return {"first_byte": 0, "next_byte": fingerprint.lines_end, "next_line": src.line_count - partial_last_line}
+
+
+# The price entries and tag lists of a file's first lines are normalised once each (see
+# `direct_calls_select`).
+SAMPLED_LINES = 2_000
+
+
+def _store_directly(con, index: int, src: SourceFile, result: FileResult, params: dict,  # noqa: ANN001
+                    source_tz: str) -> str | None:
+    """Read `src` with the typed reader straight into `calls`, numbering the rows there
+    (`direct_fixups_sql`): "stored" when that stores what staging would, every line a
+    valid call, written in file order, none of them already stored or repeated.
+
+    "staged": the rows repeat a call (in the file, or one stored before, or a cache-hit
+    twin): they are taken back out of `calls` as `staged_calls`, for `_store_staged` to sort
+    out the duplicates and conflicts, without reading the file again. None: some line is no
+    valid record (or blank), its rows are taken out again, and the file is read by the
+    general reader, which keeps a rejected line's text."""
+    pool = {"source_tz": source_tz, "ingest_id": params["ingest_id"], "path": src.read_path}
+    try:
+        source = load_pre_calls(con, src, typed=True)
+        head = staged_calls_select(src.kind, f"(SELECT * FROM {source} LIMIT {SAMPLED_LINES})")
+        Statement.using(f"CREATE OR REPLACE TEMP TABLE sampled_rows AS SELECT model_map_value, tags_json, reject_reason"
+                        f" FROM ({head})", pool).execute(con)
+        *normalise, lookups = sampled_values_sql("sampled_rows")
+        for statement in normalise:
+            Statement.using(statement, pool).execute(con)
+        found = Statement.using(lookups, pool).execute(con).fetchone()
+        pool.update(zip(("prices_read", "prices", "tag_texts", "tag_sets", "user_agent_sets"), found))
+        written = Statement.using(f"INSERT INTO calls BY NAME {direct_calls_select(staged_calls_select(src.kind, source))}",
+                                  pool).execute(con).fetchone()[0]
+    except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+        raise  # not the file's fault (see _stage)
+    except (duckdb.Error, UnicodeDecodeError):
+        raise _TypedReadRefused(index) from None
+    mine = {"ingest_id": params["ingest_id"]}
+    first, last, distinct_ids, cache_hits, placeholders = Statement.using(
+        "SELECT min(rowid), max(rowid), count(DISTINCT request_id),"
+        " count(*) FILTER (litellm_call_id IS NOT NULL AND contains(request_id, '_cache_hit')),"
+        " count(placeholder_id) FROM calls WHERE ingest_id = $ingest_id", mine,
+    ).execute(con).fetchone()
+    # (The line count comes with the digest, computed meanwhile: asked for only now.)
+    if not written or written != src.line_count or last - first + 1 != written:
+        Statement.using("DELETE FROM calls WHERE ingest_id = $ingest_id", mine).execute(con)
+        return None
+    for statement in direct_fixups_sql():
+        Statement.using(statement, {**mine, "first_rowid": first, "line_offset": src.line_offset}).execute(con)
+    repeats = distinct_ids < written or Statement.using(
+        "SELECT EXISTS (SELECT 1 FROM calls old WHERE old.ingest_id <> $ingest_id AND old.request_id IN"
+        " (SELECT request_id FROM calls WHERE ingest_id = $ingest_id))", mine,
+    ).execute(con).fetchone()[0]
+    if not repeats and cache_hits:
+        repeats = Statement.using(
+            f"SELECT count(DISTINCT {_call_key('c')}) < count(*) OR EXISTS (SELECT 1 FROM (SELECT *, {_call_key('n')}"
+            " AS call_key FROM calls n WHERE n.ingest_id = $ingest_id AND n.litellm_call_id IS NOT NULL) new"
+            f" JOIN calls old ON {_cache_hit_twin('old', 'new')} AND old.ingest_id <> $ingest_id)"
+            " FROM calls c WHERE c.ingest_id = $ingest_id", mine,
+        ).execute(con).fetchone()[0]
+    if repeats:
+        Statement.using(f"CREATE OR REPLACE TEMP TABLE staged_rows AS {restaged_calls_select()}",
+                        {**mine, "line_offset": src.line_offset}).execute(con)
+        Statement.using("DELETE FROM calls WHERE ingest_id = $ingest_id", mine).execute(con)
+        con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")
+        return "staged"
+    if placeholders:
+        _count_placeholders(con, result, "calls WHERE ingest_id = $ingest_id", mine)
+    result.rows_read = result.inserted = written
+    return "stored"
 
 
 def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool, ingest_id: int) -> str:  # noqa: ANN001
@@ -602,6 +683,18 @@ def _recorded_before(table: str, same_record: str, src: SourceFile) -> str:
     )
 
 
+def _count_placeholders(con, result: FileResult, rows: str, params: dict | None = None) -> None:  # noqa: ANN001
+    """`result`'s calls logged under a placeholder id, from the valid calls `rows` (a FROM
+    and WHERE of ours; `params` its values)."""
+    found = Statement.using(
+        "SELECT placeholder_id, count(*), list(DISTINCT CASE WHEN starts_with(model, provider || '/') THEN model"
+        f" ELSE concat_ws('/', provider, model) END) FROM {rows}"
+        " AND placeholder_id IS NOT NULL GROUP BY ALL ORDER BY ALL", params or {},
+    ).execute(con).fetchall()
+    result.placeholder_ids = {placeholder: calls for placeholder, calls, _ in found}
+    result.placeholder_models = sorted({model for *_, models in found for model in models})
+
+
 def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult, params: dict) -> None:  # noqa: ANN001
     """Store `staged_calls`: rejects, conflicts, new calls; count everything in `result`.
 
@@ -622,13 +715,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         " count(placeholder_id) FILTER (reject_reason IS NULL) FROM staged_calls"
     ).fetchone()
     if placeholders:
-        found = con.execute(
-            "SELECT placeholder_id, count(*), list(DISTINCT CASE WHEN starts_with(model, provider || '/') THEN model"
-            " ELSE concat_ws('/', provider, model) END) FROM staged_calls"
-            " WHERE placeholder_id IS NOT NULL AND reject_reason IS NULL GROUP BY ALL ORDER BY ALL"
-        ).fetchall()
-        result.placeholder_ids = {placeholder: calls for placeholder, calls, _ in found}
-        result.placeholder_models = sorted({model for *_, models in found for model in models})
+        _count_placeholders(con, result, "staged_calls WHERE reject_reason IS NULL")
     if staged_rejected:
         con.execute(
             f"INSERT INTO run_rejects SELECT s.src_line, {redact_sql('s.reject_reason')}, {redact_sql(excerpt)}"
