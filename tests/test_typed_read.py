@@ -88,10 +88,11 @@ def _reads_of(monkeypatch) -> list[str]:
 def _with_secrets_and_spaces(request_id: str, **overrides) -> dict:
     # Tags and a price entry that staging changes: spaces, repeats, a key, LiteLLM's
     # User-Agent tags, unsorted keys, members that are no scalars.
-    return slp(request_id, request_tags=[" env:prod ", "env:prod", "sk-live-0123456789abcdefghij", "User-Agent: curl/8"],
-               model_map_information={"model_map_key": "gpt-4o-mini", "model_map_value": {
-                   "output_cost_per_token": 6e-07, "key": "gpt-4o-mini", "input_cost_per_token": 1.5e-07,
-                   "supported_openai_params": ["tools"], "litellm_provider": "openai"}}, **overrides)
+    fields = {"request_tags": [" env:prod ", "env:prod", "sk-live-0123456789abcdefghij", "User-Agent: curl/8"],
+              "model_map_information": {"model_map_key": "gpt-4o-mini", "model_map_value": {
+                  "output_cost_per_token": 6e-07, "key": "gpt-4o-mini", "input_cost_per_token": 1.5e-07,
+                  "supported_openai_params": ["tools"], "litellm_provider": "openai"}}}
+    return slp(request_id, **{**fields, **overrides})
 
 
 def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_second_read(tmp_path, monkeypatch):
@@ -125,6 +126,22 @@ def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_se
         store.close()
     assert stored == (["[REDACTED]", "env:prod"], ["User-Agent: curl/8"], '{"input_cost_per_token":1.5e-7,'
                       '"key":"gpt-4o-mini","litellm_provider":"openai","output_cost_per_token":6e-7}', 5)
+
+
+@pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.name)
+def test_values_not_among_the_first_lines_are_normalised_on_their_rows_alike(tmp_path, monkeypatch, path):
+    # Price entries and tag lists of a file's first lines are normalised once and looked up;
+    # the others on their own rows. With only the first line looked up, most take that way.
+    import litecost.sources.ingest as ingest_module
+
+    monkeypatch.setattr(ingest_module, "SAMPLED_LINES", 1)
+    mixed = write_jsonl(tmp_path / "mixed.jsonl", [slp("m-0"), _with_secrets_and_spaces("m-1"),
+                                                   _with_secrets_and_spaces("m-2", request_tags=["b", " a", "User-Agent: x"])])
+    for source in (path, mixed):
+        typed_readers, typed_counts, typed = _ingest(tmp_path, f"typed-{source.stem}", [source], typed=True)
+        _, general_counts, general = _ingest(tmp_path, f"general-{source.stem}", [source], typed=False)
+        assert typed_readers == ["typed"] and typed_counts == general_counts
+        assert typed == general, source.name
 
 
 def test_a_file_with_a_line_to_reject_is_read_once_more_by_the_general_reader(tmp_path, monkeypatch):
