@@ -70,7 +70,7 @@ def test_callback_lines_under_a_limit_too_small_are_one_line_and_nothing_stored(
     assert "nothing was stored" in errors[0] and "set LITECOST_MEMORY_LIMIT=1GB" in errors[0]
     assert "Traceback" not in run.stderr and "OutOfMemoryException" not in run.stderr
     assert _stored(db) == before
-    # The same command with the suggested setting succeeds (its first 100 calls stored before).
+    # The same command with the suggested setting succeeds (its first 100 calls stored before: staged).
     again = _litecost(db, "ingest", str(path), "--format", "json", limit="1GB")
     assert again.returncode == 0, again.stderr
     doc = json.loads(again.stdout)

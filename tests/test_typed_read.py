@@ -102,8 +102,9 @@ def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_se
     first = write_jsonl(tmp_path / "a.jsonl", [_with_secrets_and_spaces("a-1"), slp("a-2"),
                                                slp("hit_cache_hit1790850000.1", litellm_call_id="lc-9", cache_hit=True)])
     second = write_jsonl(tmp_path / "b.jsonl", [
+        slp("b-1"),
         _with_secrets_and_spaces("a-1", response_cost=0.5),  # stored before, with another cost
-        slp("b-1"), slp("b-1"),  # repeated in the file
+        slp("b-1"),  # repeated in the file
         slp("hit_cache_hit1790850000.7", litellm_call_id="lc-9", cache_hit=True),  # the twin of a stored hit
         _with_secrets_and_spaces("b-2"),
     ])
@@ -111,6 +112,8 @@ def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_se
 
     reads = _reads_of(monkeypatch)
     monkeypatch.setattr(ingest_module, "_stage", lambda *args: pytest.fail("read into staging"))
+    # (A repeat among the first lines looked up sends the file to staging: see the next test.)
+    monkeypatch.setattr(ingest_module, "SAMPLED_LINES", 1)
     readers, counts, typed = _ingest(tmp_path, "typed", [first, second], typed=True)
     assert readers == ["typed", "typed"] and reads == ["a.jsonl", "b.jsonl"]
     monkeypatch.undo()
@@ -126,6 +129,33 @@ def test_calls_repeated_in_the_file_or_stored_before_are_sorted_out_without_a_se
         store.close()
     assert stored == (["[REDACTED]", "env:prod"], ["User-Agent: curl/8"], '{"input_cost_per_token":1.5e-7,'
                       '"key":"gpt-4o-mini","litellm_provider":"openai","output_cost_per_token":6e-7}', 5)
+
+
+def test_a_file_whose_first_lines_are_stored_is_staged_without_writing_it_first(tmp_path, monkeypatch):
+    # Read again (--reread, a re-export): its first lines repeat stored calls, so it is
+    # staged at once (its first lines were read to look up its values, nothing written),
+    # and stores what the general reader stores.
+    path = write_jsonl(tmp_path / "a.jsonl", [slp("a-1"), slp("a-2")])
+    grown = write_jsonl(tmp_path / "b.jsonl", [slp("a-1"), slp("a-2", response_cost=0.5), slp("a-3")])
+    import litecost.sources.ingest as ingest_module
+
+    written: list[str | None] = []
+    real = ingest_module._store_directly
+
+    def tracked(*args, **kwargs):  # noqa: ANN002, ANN003
+        outcome = real(*args, **kwargs)
+        written.append(outcome)
+        return outcome
+
+    monkeypatch.setattr(ingest_module, "_store_directly", tracked)
+    reads = _reads_of(monkeypatch)
+    readers, counts, typed = _ingest(tmp_path, "typed", [path, grown], typed=True)
+    assert written == ["stored", "stored before"] and reads == ["a.jsonl", "b.jsonl", "b.jsonl"]
+    assert readers == ["typed", "typed"]
+    monkeypatch.undo()
+    _, general_counts, general = _ingest(tmp_path, "general", [path, grown], typed=False)
+    assert counts == general_counts and typed == general
+    assert [(c["inserted"], c["duplicates"], c["conflicts"]) for c in counts] == [(2, 0, 0), (1, 2, 1)]
 
 
 @pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.name)

@@ -463,7 +463,8 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
                 result.reader = "typed"
                 _store_staged(con, src, keep_payloads, result, params)
             else:  # None: lines to reject, read again by the general reader, which keeps their text
-                result.reader = _stage(con, index, src, source_tz, keep_payloads, typed and direct == "untried", ingest_id)
+                result.reader = _stage(con, index, src, source_tz, keep_payloads,
+                                       typed and direct in ("untried", "stored before"), ingest_id)
                 _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
             not_the_file = record_too_long_error(src.path, exc) or spill_error(exc)
@@ -542,15 +543,21 @@ def _store_directly(con, index: int, src: SourceFile, result: FileResult, params
 
     "staged": the rows repeat a call (in the file, or one stored before, or a cache-hit
     twin): they are taken back out of `calls` as `staged_calls`, for `_store_staged` to sort
-    out the duplicates and conflicts, without reading the file again. None: some line is no
-    valid record (or blank), its rows are taken out again, and the file is read by the
-    general reader, which keeps a rejected line's text."""
+    out the duplicates and conflicts, without reading the file again. "stored before": its
+    first lines repeat stored calls, nothing was written, and the file is to be staged.
+    None: some line is no valid record (or blank), its rows are taken out again, and the
+    file is read by the general reader, which keeps a rejected line's text."""
     pool = {"source_tz": source_tz, "ingest_id": params["ingest_id"], "path": src.read_path}
     try:
         source = load_pre_calls(con, src, typed=True)
         head = staged_calls_select(src.kind, f"(SELECT * FROM {source} LIMIT {SAMPLED_LINES})")
-        Statement.using(f"CREATE OR REPLACE TEMP TABLE sampled_rows AS SELECT model_map_value, tags_json, reject_reason"
-                        f" FROM ({head})", pool).execute(con)
+        Statement.using(f"CREATE OR REPLACE TEMP TABLE sampled_rows AS SELECT request_id, model_map_value, tags_json,"
+                        f" reject_reason FROM ({head})", pool).execute(con)
+        # A file read before (--reread, a re-export) repeats stored calls from its first
+        # lines: staged at once, its rows are not written only to be taken out again.
+        if con.execute("SELECT EXISTS (SELECT 1 FROM calls WHERE request_id IN"
+                       " (SELECT request_id FROM sampled_rows WHERE reject_reason IS NULL))").fetchone()[0]:
+            return "stored before"
         *normalise, lookups = sampled_values_sql("sampled_rows")
         for statement in normalise:
             Statement.using(statement, pool).execute(con)
