@@ -462,7 +462,8 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             elif direct == "staged":  # the rows, back from `calls`, have repeats to sort out
                 result.reader = "typed"
                 _store_staged(con, src, keep_payloads, result, params)
-            else:  # None: lines to reject, read again by the general reader, which keeps their text
+            else:  # staged: by the typed reader when not tried or stored before; after None
+                # (lines to reject) by the general reader, which keeps their text
                 result.reader = _stage(con, index, src, source_tz, keep_payloads,
                                        typed and direct in ("untried", "stored before"), ingest_id)
                 _store_staged(con, src, keep_payloads, result, params)
