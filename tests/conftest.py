@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +121,24 @@ def slp(request_id: str = "chatcmpl-1", **overrides) -> dict:
     }
     record.update(overrides)
     return record
+
+
+def run_litecost(db: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """litecost as a process of its own (its memory limit is read at start), with `env` added."""
+    return subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), *args], capture_output=True,
+                          text=True, env={**os.environ, **env}, timeout=600)
+
+
+def stored_totals(db: Path) -> tuple[int, int, int]:
+    """Calls, their prompt tokens and ingests stored in `db`."""
+    import duckdb
+
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT count(*), coalesce(sum(prompt_tokens), 0), (SELECT count(*) FROM ingests)"
+                           " FROM calls").fetchone()
+    finally:
+        con.close()
 
 
 def assert_one_line_error(done, code: int, *words: str, status_lines: bool = True) -> str:  # noqa: ANN001

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
 import threading
 import time
 import sys
@@ -22,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, run_litecost as _litecost, stored_totals as _stored
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -90,22 +88,6 @@ def _generate(path: Path, rows: int, payload_bytes: int = 0) -> Path:
         sys.path.pop(0)
     generate.write_spendlogs_csv(path, rows=rows, payload_bytes=payload_bytes)
     return path
-
-
-def _litecost(db: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), *args], capture_output=True,
-                          text=True, env={**os.environ, **env}, timeout=600)
-
-
-def _stored(db: Path) -> tuple[int, int, int]:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT count(*), coalesce(sum(prompt_tokens), 0), (SELECT count(*) FROM ingests)"
-                           " FROM calls").fetchone()
-    finally:
-        con.close()
 
 
 @pytest.mark.slow

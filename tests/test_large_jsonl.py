@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from conftest import assert_one_line_error, run_litecost, stored_totals as _stored
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,20 +26,8 @@ def _generate(path: Path, rows: int) -> tuple[Path, int]:
     return path, prompt
 
 
-def _litecost(db: Path, *args: str, limit: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "litecost", "--db", str(db), *args], capture_output=True,
-                          text=True, env={**os.environ, "LITECOST_MEMORY_LIMIT": limit}, timeout=600)
-
-
-def _stored(db: Path) -> tuple[int, int, int]:
-    import duckdb
-
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute("SELECT count(*), coalesce(sum(prompt_tokens), 0), (SELECT count(*) FROM ingests)"
-                           " FROM calls").fetchone()
-    finally:
-        con.close()
+def _litecost(db: Path, *args: str, limit: str):  # noqa: ANN202
+    return run_litecost(db, *args, env={"LITECOST_MEMORY_LIMIT": limit})
 
 
 @pytest.mark.slow
@@ -63,12 +50,9 @@ def test_callback_lines_under_a_limit_too_small_are_one_line_and_nothing_stored(
     before = _stored(db)
     path, prompt = _generate(tmp_path / "callbacks.jsonl", rows=10_000)
     run = _litecost(db, "ingest", str(path), limit="64MB")
-    assert run.returncode == 6, run.stderr
-    errors = [line for line in run.stderr.splitlines() if "error" in line]
-    assert len(errors) == 1, run.stderr
-    assert "out of memory" in errors[0] and "LITECOST_MEMORY_LIMIT=64MB" in errors[0]
-    assert "nothing was stored" in errors[0] and "set LITECOST_MEMORY_LIMIT=1GB" in errors[0]
-    assert "Traceback" not in run.stderr and "OutOfMemoryException" not in run.stderr
+    assert_one_line_error(run, 6, "out of memory", "LITECOST_MEMORY_LIMIT=64MB", "nothing was stored",
+                          "set LITECOST_MEMORY_LIMIT=1GB")
+    assert "OutOfMemoryException" not in run.stderr
     assert _stored(db) == before
     # The same command with the suggested setting succeeds (its first 100 calls stored before: staged).
     again = _litecost(db, "ingest", str(path), "--format", "json", limit="1GB")
