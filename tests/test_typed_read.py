@@ -139,7 +139,7 @@ def test_a_file_whose_first_lines_are_stored_is_staged_without_writing_it_first(
     grown = write_jsonl(tmp_path / "b.jsonl", [slp("a-1"), slp("a-2", response_cost=0.5), slp("a-3")])
     import litecost.sources.ingest as ingest_module
 
-    written: list[str | None] = []
+    written: list[str] = []
     real = ingest_module._store_directly
 
     def tracked(*args, **kwargs):  # noqa: ANN002, ANN003
@@ -150,7 +150,7 @@ def test_a_file_whose_first_lines_are_stored_is_staged_without_writing_it_first(
     monkeypatch.setattr(ingest_module, "_store_directly", tracked)
     reads = _reads_of(monkeypatch)
     readers, counts, typed = _ingest(tmp_path, "typed", [path, grown], typed=True)
-    assert written == ["stored", "stored before"] and reads == ["a.jsonl", "b.jsonl", "b.jsonl"]
+    assert written == ["done", "stage typed"] and reads == ["a.jsonl", "b.jsonl", "b.jsonl"]
     assert readers == ["typed", "typed"]
     monkeypatch.undo()
     _, general_counts, general = _ingest(tmp_path, "general", [path, grown], typed=False)

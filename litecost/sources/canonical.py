@@ -269,7 +269,7 @@ def distinct_values_sql(staged: str) -> list[str]:
 def direct_calls_select(staged: str) -> str:
     """The `calls` rows of the staged calls query `staged` (see `staged_calls_select`), to be
     written to `calls` straight away: only the valid records, with `source_line` 0
-    (`direct_fixups_sql` numbers them). One write of the rows instead of two (staging, then
+    (`direct_line_numbers_sql` numbers them). One write of the rows instead of two (staging, then
     storing): at a million payload-bearing lines the staged copy is ~1.3 GB of memory.
 
     The price entry and the tags are normalised once per distinct value where they are among
@@ -310,11 +310,11 @@ def sampled_values_sql(staged_head: str) -> list[str]:
             f" (SELECT list(tags_key), list(tags), list(user_agent_tags) FROM {values.format('tag_sets')})"]
 
 
-def direct_fixups_sql() -> list[str]:
-    """Statements that finish the calls `direct_calls_select` wrote for ingest $ingest_id:
-    their `source_line`, from their places (`$first_rowid` is the first's rowid; they were
-    written in file order, after `$line_offset` lines)."""
-    return ["UPDATE calls SET source_line = rowid - $first_rowid + 1 + $line_offset WHERE calls.ingest_id = $ingest_id"]
+def direct_line_numbers_sql() -> str:
+    """The statement that numbers the calls `direct_calls_select` wrote for ingest
+    $ingest_id: their `source_line`, from their places (`$first_rowid` is the first's rowid;
+    they were written in file order, after `$line_offset` lines)."""
+    return "UPDATE calls SET source_line = rowid - $first_rowid + 1 + $line_offset WHERE calls.ingest_id = $ingest_id"
 
 
 def restaged_calls_select() -> str:

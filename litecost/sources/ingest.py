@@ -21,7 +21,7 @@ import duckdb
 from litecost.errors import BadInputError, StrictModeError, UsageError
 from litecost.memory import record_too_long_error, spill_error
 from litecost.sources.canonical import (
-    direct_calls_select, direct_fixups_sql, distinct_values_sql, restaged_calls_select, sampled_values_sql,
+    direct_calls_select, direct_line_numbers_sql, distinct_values_sql, restaged_calls_select, sampled_values_sql,
     staged_calls_select, stored_calls_select,
 )
 from litecost.sources.detect import (
@@ -455,17 +455,17 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
     nothing_appended = appended is not None and appended.to_byte == appended.from_byte  # only part of a line
     if src.format != "empty" and not nothing_appended:
         try:
-            direct = _store_directly(con, index, src, result, params, source_tz) if (
-                typed and not keep_payloads and src.pull is None) else "untried"
-            if direct == "stored":
+            if typed and not keep_payloads and src.pull is None:
+                then = _store_directly(con, index, src, result, params, source_tz)
+            else:
+                then = "stage typed" if typed else "stage general"
+            if then == "done":
                 result.reader = "typed"
-            elif direct == "staged":  # the rows, back from `calls`, have repeats to sort out
+            elif then == "store staged":  # the rows, back from `calls`, have repeats to sort out
                 result.reader = "typed"
                 _store_staged(con, src, keep_payloads, result, params)
-            else:  # staged: by the typed reader when not tried or stored before; after None
-                # (lines to reject) by the general reader, which keeps their text
-                result.reader = _stage(con, index, src, source_tz, keep_payloads,
-                                       typed and direct in ("untried", "stored before"), ingest_id)
+            else:
+                result.reader = _stage(con, index, src, source_tz, keep_payloads, then == "stage typed", ingest_id)
                 _store_staged(con, src, keep_payloads, result, params)
         except (duckdb.IOException, duckdb.InvalidInputException, duckdb.ConversionException, UnicodeDecodeError) as exc:
             not_the_file = record_too_long_error(src.path, exc) or spill_error(exc)
@@ -537,17 +537,19 @@ SAMPLED_LINES = 2_000
 
 
 def _store_directly(con, index: int, src: SourceFile, result: FileResult, params: dict,  # noqa: ANN001
-                    source_tz: str) -> str | None:
+                    source_tz: str) -> str:
     """Read `src` with the typed reader straight into `calls`, numbering the rows there
-    (`direct_fixups_sql`): "stored" when that stores what staging would, every line a
-    valid call, written in file order, none of them already stored or repeated.
+    (`direct_line_numbers_sql`), and say what is left to do: "done" when that stores what
+    staging would, every line a valid call, written in file order, none of them already
+    stored or repeated.
 
-    "staged": the rows repeat a call (in the file, or one stored before, or a cache-hit
-    twin): they are taken back out of `calls` as `staged_calls`, for `_store_staged` to sort
-    out the duplicates and conflicts, without reading the file again. "stored before": its
-    first lines repeat stored calls, nothing was written, and the file is to be staged.
-    None: some line is no valid record (or blank), its rows are taken out again, and the
-    file is read by the general reader, which keeps a rejected line's text."""
+    "store staged": the rows repeat a call (in the file, or one stored before, or a
+    cache-hit twin): they are taken back out of `calls` as `staged_calls`, for
+    `_store_staged` to sort out the duplicates and conflicts, without reading the file
+    again. "stage typed": its first lines repeat stored calls, nothing was written, and the
+    typed reader stages it. "stage general": some line is no valid record (or blank), its
+    rows are taken out again, and the general reader, which keeps a rejected line's text,
+    stages it."""
     pool = {"source_tz": source_tz, "ingest_id": params["ingest_id"], "path": src.read_path}
     try:
         source = load_pre_calls(con, src, typed=True)
@@ -558,7 +560,7 @@ def _store_directly(con, index: int, src: SourceFile, result: FileResult, params
         # lines: staged at once, its rows are not written only to be taken out again.
         if con.execute("SELECT EXISTS (SELECT 1 FROM calls WHERE request_id IN"
                        " (SELECT request_id FROM sampled_rows WHERE reject_reason IS NULL))").fetchone()[0]:
-            return "stored before"
+            return "stage typed"
         *normalise, lookups = sampled_values_sql("sampled_rows")
         for statement in normalise:
             Statement.using(statement, pool).execute(con)
@@ -579,9 +581,8 @@ def _store_directly(con, index: int, src: SourceFile, result: FileResult, params
     # (The line count comes with the digest, computed meanwhile: asked for only now.)
     if not written or written != src.line_count or last - first + 1 != written:
         Statement.using("DELETE FROM calls WHERE ingest_id = $ingest_id", mine).execute(con)
-        return None
-    for statement in direct_fixups_sql():
-        Statement.using(statement, {**mine, "first_rowid": first, "line_offset": src.line_offset}).execute(con)
+        return "stage general"
+    Statement.using(direct_line_numbers_sql(), {**mine, "first_rowid": first, "line_offset": src.line_offset}).execute(con)
     repeats = distinct_ids < written or Statement.using(
         "SELECT EXISTS (SELECT 1 FROM calls old WHERE old.ingest_id <> $ingest_id AND old.request_id IN"
         " (SELECT request_id FROM calls WHERE ingest_id = $ingest_id))", mine,
@@ -598,11 +599,11 @@ def _store_directly(con, index: int, src: SourceFile, result: FileResult, params
                         {**mine, "line_offset": src.line_offset}).execute(con)
         Statement.using("DELETE FROM calls WHERE ingest_id = $ingest_id", mine).execute(con)
         con.execute("CREATE OR REPLACE TEMP VIEW staged_calls AS SELECT * FROM staged_rows")
-        return "staged"
+        return "store staged"
     if placeholders:
         _count_placeholders(con, result, "calls WHERE ingest_id = $ingest_id", mine)
     result.rows_read = result.inserted = written
-    return "stored"
+    return "done"
 
 
 def _stage(con, index: int, src: SourceFile, source_tz: str, keep_payloads: bool, typed: bool, ingest_id: int) -> str:  # noqa: ANN001
