@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import glob
 import gzip
 import hashlib
@@ -142,23 +143,34 @@ class NewlineCounter:
         self.lines = 0
         self._long_lines = False
 
-    def feed(self, block: bytes | bytearray | memoryview) -> None:
-        if isinstance(block, memoryview):  # the last, short block of a file
-            block = block.tobytes()
+    def feed(self, block: bytes | bytearray, start: int = 0, end: int | None = None) -> None:
+        """Count the lines of `block[start:end]` (bounds, not a slice: no copy of the block)."""
+        end = len(block) if end is None else end
         if self._long_lines:
-            found, at = 0, block.find(b"\n")
+            found, at = 0, block.find(b"\n", start, end)
             while at >= 0:
                 found += 1
-                at = block.find(b"\n", at + 1)
+                at = block.find(b"\n", at + 1, end)
         else:
-            found = block.count(b"\n")
-        self._long_lines = found * LONG_LINE_BYTES < len(block)
+            found = block.count(b"\n", start, end)
+        self._long_lines = found * LONG_LINE_BYTES < end - start
         self.lines += found
 
 
 # Read into one reused buffer: a new 4 MiB bytes object per block is fresh memory the
 # kernel maps and zeroes again each time (2.1 s of system time over 8.9 GB, against 1.2 s).
 DIGEST_BLOCK_BYTES = 1 << 20
+# ...that starts on a page: the kernel copies a file into a buffer that malloc placed 16
+# bytes past one (as it does a bytearray of 128 KiB or more) 5x slower, 0.85 s of system
+# time per 1.7 GB against 0.15 s (measured on a 6.18 kernel, 2-core VM).
+_PAGE_BYTES = 4096
+
+
+def _page_aligned(size: int) -> tuple[bytearray, int]:
+    """A buffer and the offset in it at which `size` bytes start on a page boundary."""
+    buffer = bytearray(size + _PAGE_BYTES)
+    address = ctypes.addressof(ctypes.c_char.from_buffer(buffer))
+    return buffer, -address % _PAGE_BYTES
 
 
 def digest_of(path: Path, compressed: bool = False, count_lines: bool = True) -> Digest:
@@ -167,16 +179,20 @@ def digest_of(path: Path, compressed: bool = False, count_lines: bool = True) ->
     counter = NewlineCounter() if count_lines else None
     last = b"\n"
     gunzip = _Gunzip() if compressed else None
-    buffer = bytearray(DIGEST_BLOCK_BYTES)
-    view = memoryview(buffer)
+    buffer, start = _page_aligned(DIGEST_BLOCK_BYTES)
+    view = memoryview(buffer)[start:start + DIGEST_BLOCK_BYTES]
     with open(path, "rb", buffering=0) as fh:
-        while size := fh.readinto(buffer):
-            block = buffer if size == DIGEST_BLOCK_BYTES else view[:size]
+        while size := fh.readinto(view):
+            block = view[:size]
             digest.update(block)
             if counter is None:
                 continue
+            if gunzip is None:
+                counter.feed(buffer, start, start + size)
+                last = buffer[start + size - 1:start + size]
+                continue
             try:
-                text = gunzip.feed(bytes(block)) if gunzip else block
+                text = gunzip.feed(bytes(block))
             except zlib.error:
                 counter = None  # damaged: the reader reports it with its own error
                 continue

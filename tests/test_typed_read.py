@@ -384,6 +384,16 @@ def test_newline_counter_counts_every_newline_whichever_way_it_counts(blocks):
     assert counter.lines == sum(block.count(b"\n") for block in blocks)
 
 
+@given(st.lists(st.tuples(st.binary(max_size=3000), st.binary(max_size=40), st.binary(max_size=40)), max_size=8))
+def test_newline_counter_counts_only_within_the_bounds_it_is_given(blocks):
+    # The digest counts lines in place in its buffer, by bounds: bytes outside them
+    # (the buffer's padding to a page, an earlier longer block) must not count.
+    counter = NewlineCounter()
+    for body, before, after in blocks:
+        counter.feed(bytearray(before + body + after), len(before), len(before) + len(body))
+    assert counter.lines == sum(body.count(b"\n") for body, _, _ in blocks)
+
+
 def test_newline_counter_on_long_and_short_lines():
     counter = NewlineCounter()
     long_lines = (b"x" * 5000 + b"\n") * 40
