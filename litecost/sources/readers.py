@@ -186,7 +186,12 @@ def json_records_sql(src: SourceFile) -> list[str | AfterRejects]:
 
 
 def json_value_text(expr: str) -> str:
-    return f"NULLIF(trim({expr}), '')"
+    """SQL: the text `expr` trimmed (of the spaces DuckDB's `trim` removes: Unicode's, not
+    tabs or newlines), NULL when nothing is left. Only a value that starts or ends with a
+    space, or holds a non-ASCII character (which may be a space such as U+00A0), is trimmed:
+    trimming copied every one of a call's thirty-odd texts, 0.37 CPU-s per 200k lines."""
+    return (f"CASE WHEN starts_with({expr}, ' ') OR ends_with({expr}, ' ') OR strlen({expr}) <> length({expr})"
+            f" THEN NULLIF(trim({expr}), '') ELSE NULLIF({expr}, '') END")
 
 
 def json_document(expr: str) -> str:
