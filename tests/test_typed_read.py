@@ -429,7 +429,7 @@ def test_digest_is_the_same_whatever_the_block_size(text, block_bytes):
 _SPACES = " \t\n\u00a0\u1680\u2000\u2007\u200a\u202f\u205f\u3000"
 
 
-@given(st.text(alphabet=st.sampled_from(_SPACES) | st.characters(), max_size=12))
+@given(st.text(alphabet=st.sampled_from(_SPACES) | st.characters(blacklist_categories=("Cs",)), max_size=12))
 def test_a_text_field_is_trimmed_exactly_as_duckdb_trims_it(text):
     # Only values that start or end with a space or hold a non-ASCII character are
     # trimmed at all: the shortcut must give what trimming every value gives.
