@@ -79,7 +79,8 @@ COSTED_CATEGORIES = tuple(c for c in CATEGORIES if c.cost_column)
 INPUT_SIDE = ("input", "cache_read", "cache_write_5m", "cache_write_1h")
 
 # Raw usage fields, each looked up under every usage root (in order) at these relative
-# paths; the first one present wins.
+# paths; the first one present wins. A reader gives the value at each path under each of
+# USAGE_ROOTS roots (`usage_leaves`); `raw_usage_fields` picks from them.
 _PTD = "prompt_tokens_details"
 _CTD = "completion_tokens_details"
 RAW_USAGE_PATHS: dict[str, tuple[str, ...]] = {
@@ -109,30 +110,38 @@ RAW_USAGE_PATHS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _count(expr: str) -> str:
-    """A JSON scalar as a non-negative whole number, NULL when absent or not a number."""
-    return (
-        f"CASE WHEN TRY_CAST({expr} AS DOUBLE) >= 0 AND TRY_CAST({expr} AS DOUBLE) < 1e15 "
-        f"THEN TRY_CAST(TRY_CAST({expr} AS DOUBLE) AS BIGINT) END"
-    )
+# The usage roots a reader gives leaves of, in order of precedence: the usage LiteLLM
+# logged for the call, then a second copy of it (SpendLogs' usage_object after its
+# additional_usage_values; a callback's hidden_params after its metadata).
+USAGE_ROOTS = 2
+_LEAF_PATHS = tuple(dict.fromkeys(path for candidates in RAW_USAGE_PATHS.values() for path in candidates))
 
 
-def raw_usage_select(roots: list[str]) -> tuple[list[str], list[str]]:
-    """SELECT items for two query levels that extract every raw usage field.
+def usage_leaves() -> list[tuple[str, int, str]]:
+    """(column, root, relative path) of every usage leaf a reader gives: the text of the
+    JSON value at that path under that root (NULL when absent)."""
+    return [(f"usage_{root}_{i}", root, path) for root in range(USAGE_ROOTS) for i, path in enumerate(_LEAF_PATHS)]
 
-    The first level parses each JSON usage root once (a list of paths per root); the
-    second picks, per field, the first path present across the roots, in order.
-    """
-    paths = [path for candidates in RAW_USAGE_PATHS.values() for path in candidates]
-    path_list = ", ".join(f"'$.{p}'" for p in paths)
-    extract = [f"json_extract_string({root}, [{path_list}]) AS _usage{i}" for i, root in enumerate(roots)]
-    fields = []
-    for name, candidates in RAW_USAGE_PATHS.items():
-        refs = [
-            _count(f"_usage{i}[{paths.index(path) + 1}]") for i in range(len(roots)) for path in candidates
-        ]
-        fields.append(f"coalesce({', '.join(refs)}) AS {name}")
-    return extract, fields
+
+def usage_leaf_numbers() -> list[str]:
+    """SELECT ... REPLACE items that read every usage leaf as a number, once (each is
+    looked at up to three times by `raw_usage_fields`)."""
+    return [f"TRY_CAST({column} AS DOUBLE) AS {column}" for column, _, _ in usage_leaves()]
+
+
+def _count(number: str) -> str:
+    """A number (DOUBLE) as a non-negative whole count, NULL when absent or out of range."""
+    return f"CASE WHEN {number} >= 0 AND {number} < 1e15 THEN CAST({number} AS BIGINT) END"
+
+
+def raw_usage_fields() -> list[str]:
+    """SELECT items of every raw usage field, over the leaves of `usage_leaves` read as
+    numbers (`usage_leaf_numbers`)."""
+    column = {(root, path): name for name, root, path in usage_leaves()}
+    return [
+        f"coalesce({', '.join(_count(column[root, path]) for root in range(USAGE_ROOTS) for path in candidates)}) AS {name}"
+        for name, candidates in RAW_USAGE_PATHS.items()
+    ]
 
 
 def category_select(prompt: str = "prompt_tokens", completion: str = "completion_tokens") -> list[str]:

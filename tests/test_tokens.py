@@ -15,12 +15,14 @@ _CON = duckdb.connect()
 
 
 def derive(usage: dict | None, prompt: int, completion: int, other_root: dict | None = None) -> dict:
-    extract, fields = tokens.raw_usage_select(["usage_a", "usage_b"])
+    # Each usage leaf as a reader gives it: the text of the value at its path in its root.
+    leaves = [f"json_extract_string(usage_{root}, '$.{path}') AS {column}" for column, root, path in tokens.usage_leaves()]
     sql = (
         "WITH raw AS (SELECT ?::BIGINT AS prompt_tokens, ?::BIGINT AS completion_tokens,"
-        " ?::JSON AS usage_a, ?::JSON AS usage_b),"
-        f" x AS (SELECT *, {', '.join(extract)} FROM raw),"
-        f" u AS (SELECT *, {', '.join(fields)} FROM x)"
+        " ?::JSON AS usage_0, ?::JSON AS usage_1),"
+        f" x AS (SELECT *, {', '.join(leaves)} FROM raw),"
+        f" n AS (SELECT * REPLACE ({', '.join(tokens.usage_leaf_numbers())}) FROM x),"
+        f" u AS (SELECT *, {', '.join(tokens.raw_usage_fields())} FROM n)"
         f" SELECT {', '.join(tokens.category_select())} FROM u"
     )
     cursor = _CON.execute(

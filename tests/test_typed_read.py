@@ -439,3 +439,33 @@ def test_a_text_field_is_trimmed_exactly_as_duckdb_trims_it(text):
 
     fast, full = duckdb.execute(f"SELECT {json_value_text('$v')}, NULLIF(trim($v), '')", {"v": text}).fetchone()
     assert fast == full
+
+
+def test_usage_comes_from_the_first_usage_object_present_in_both_readers(tmp_path):
+    # The typed read keeps no copy of a usage object, only its members: whether it is
+    # there at all still decides which object the counts come from, as in the general read.
+    usage = {"prompt_tokens_details": {"cached_tokens": 5000}}
+
+    def record(request_id: str, metadata_usage, **top) -> dict:
+        rec = slp(request_id, **{"hidden_params": {"usage_object": None}, **top})
+        rec["metadata"] = {**rec["metadata"], "usage_object": metadata_usage}
+        return rec
+
+    path = tmp_path / "usage.jsonl"
+    write_jsonl(path, [
+        record("empty-object", {}, usage=usage),  # present, if empty: `usage` is not read
+        record("no-object", None, usage=usage),  # absent: `usage` is
+        record("hidden", None, hidden_params={"usage_object": {"cache_read_input_tokens": 7000}}),
+        record("both", {"prompt_tokens_details": {"cached_tokens": 3000}},
+               hidden_params={"usage_object": {"prompt_tokens_details": {"cached_tokens": 9000, "text_tokens": 10}}}),
+    ])
+    typed_readers, _, typed = _ingest(tmp_path, "typed", [path], typed=True)
+    _, _, general = _ingest(tmp_path, "general", [path], typed=False)
+    assert typed_readers == ["typed"]
+    assert typed["calls"] == general["calls"]
+    store = Store.open(tmp_path / "typed.duckdb")
+    try:
+        got = dict(store.con.execute("SELECT request_id, cache_read_tokens FROM calls").fetchall())
+    finally:
+        store.close()
+    assert got == {"empty-object": 0, "no-object": 5000, "hidden": 7000, "both": 3000}

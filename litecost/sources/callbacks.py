@@ -3,8 +3,9 @@ minimal custom dicts) → `pre_calls` rows (see `readers.py`)."""
 
 from __future__ import annotations
 
-from litecost.sources.detect import SourceFile
+from litecost import tokens
 from litecost.memory import memory_settings
+from litecost.sources.detect import SourceFile
 from litecost.sources.readers import (
     EMPTY_REJECTS_TABLE, TYPED_READ_UNSUITABLE, JsonPaths, compression, content_id_sql, json_error_sql,
     json_records_sql, json_value_text, object_json, reset_rejects_sql, stored_payload,
@@ -39,6 +40,18 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         return text.number(f"{slo}.{path}", f"$.{path}")
 
     number = text.number
+    # The usage objects, in order (see tokens.USAGE_ROOTS): the first one present of each
+    # list, its members read on their own (the typed read keeps no copy of the object).
+    usage_roots = (
+        [f"{slo}.metadata.usage_object", "$.metadata.usage_object", "$.usage"],
+        [f"{slo}.hidden_params.usage_object", "$.hidden_params.usage_object"],
+    )
+
+    def usage_leaf(root: int, path: str) -> str:
+        *tried, last = usage_roots[root]
+        present = " ".join(f"WHEN {text.present(r)} THEN {number(f'{r}.{path}')}" for r in tried)
+        return f"CASE {present} ELSE {number(f'{last}.{path}')} END"
+
     shape = (
         f"CASE WHEN {text(f'{slo}.id')} IS NOT NULL THEN 'kwargs'"
         f" WHEN {text('$.id')} IS NOT NULL THEN 'payload'"
@@ -86,8 +99,7 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
         "spend_logs_metadata": object_json(value(f"{slo}.metadata.spend_logs_metadata", "$.metadata.spend_logs_metadata")),
         "litellm_call_id": json_value_text(payload("litellm_call_id")),
         "session_id": f"coalesce({json_value_text(payload('session_id'))}, {json_value_text(payload('trace_id'))})",
-        "usage_a": f"coalesce({value(f'{slo}.metadata.usage_object', '$.metadata.usage_object')}, {value('$.usage')})",
-        "usage_b": payload_json("hidden_params.usage_object"),
+        **{column: usage_leaf(root, path) for column, root, path in tokens.usage_leaves()},
         "payload_messages": stored_payload(payload("messages")) if keep_payloads else "NULL",
         "payload_response": stored_payload(payload("response")) if keep_payloads else "NULL",
     }

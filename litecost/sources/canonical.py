@@ -126,9 +126,6 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
     be joined when the calls are stored: the price entry (`model_map_value`, made
     canonical) and the request tags (`tags_json`, made into `tags` and `user_agent_tags`).
     """
-    # A second usage object that repeats the first (LiteLLM logs the same one in
-    # metadata and hidden_params) adds nothing: skip parsing it again.
-    usage_roots = ["usage_a", "CASE WHEN usage_b::VARCHAR IS DISTINCT FROM usage_a::VARCHAR THEN usage_b END"]
     # Naive times are read in the zone the user says the logs were written in.
     start = instant("start_raw", naive_zone="$source_tz")
     end = instant("end_raw", naive_zone="$source_tz")
@@ -150,20 +147,18 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         f" THEN 'request tags ' || {_quoted('left(tags_json, 60)')} || ' are not a JSON list of strings' END",
     ]
     category_items = tokens.category_select("prompt_tokens", "completion_tokens")
-    usage_extract, usage_fields = tokens.raw_usage_select(usage_roots)
     return f"""
     WITH typed AS (
-        SELECT *,
+        SELECT * REPLACE ({', '.join(tokens.usage_leaf_numbers())}),
             {start} AS start_ts,
             {end} AS end_ts,
             {_tag_list("tags_json")} AS tags_list,
             {_count_value('prompt_raw')} AS prompt_tokens,
             {_count_value('completion_raw')} AS completion_tokens,
-            {_count_value('total_raw')} AS total_tokens_raw,
-            {', '.join(usage_extract)}
+            {_count_value('total_raw')} AS total_tokens_raw
         FROM ({_identified(source)})
     ), usage AS (
-        SELECT *, {', '.join(usage_fields)} FROM typed
+        SELECT *, {', '.join(tokens.raw_usage_fields())} FROM typed
     ), checked AS (
         SELECT *, coalesce({', '.join(checks)}) AS reject_reason FROM usage
     ), secrets_out AS (

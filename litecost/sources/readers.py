@@ -223,7 +223,7 @@ class JsonPaths:
         self.source = source
         self.alias = alias
         self.typed = typed
-        self.fields: dict[tuple[str, str], str] = {}  # (path, kind) -> column name; kind: text | number | json
+        self.fields: dict[tuple[str, str], str] = {}  # (path, kind) -> column name; kind: text | number | json | present
 
     @property
     def paths(self) -> list[str]:
@@ -238,6 +238,11 @@ class JsonPaths:
 
     def json(self, *paths: str) -> str:
         return self._refs(paths, "json")
+
+    def present(self, path: str) -> str:
+        """Whether the record has a non-null value at `path` (an object whose members are
+        read on their own stays a STRUCT in the typed read: its presence is that)."""
+        return self._refs((path,), "present")
 
     def number(self, *paths: str) -> str:
         """The text of a value that is only ever read as a number or a time: the two reads
@@ -257,10 +262,11 @@ class JsonPaths:
         items = []
         for (path, kind), name in self.fields.items():
             if self.typed:
-                expr = self._typed_ref(path, kind == "json", tree)
+                expr = self._typed_ref(path, kind, tree)
             else:
                 ref = f"{self.alias}[{paths.index(path) + 1}]"
-                expr = {"json": _non_null_json(ref), "text": _json_text(ref), "number": f"({ref} ->> '$')"}[kind]
+                expr = {"json": _non_null_json(ref), "text": _json_text(ref), "number": f"({ref} ->> '$')",
+                        "present": f"({_non_null_json(ref)} IS NOT NULL)"}[kind]
             items.append(f"{expr} AS {name}")
         return items
 
@@ -273,7 +279,7 @@ class JsonPaths:
             node = (set(), root)
             for key in _path_keys(path):
                 node = node[1].setdefault(key, (set(), {}))
-            node[0].add("json" if kind == "json" else "text")
+            node[0].add(kind if kind in ("json", "present") else "text")
         return root
 
     def read_json_columns(self) -> str:
@@ -281,16 +287,17 @@ class JsonPaths:
         STRUCTs; a value read whole is JSON (or VARCHAR when only its text is used)."""
 
         def type_of(kinds: set[str], children: dict) -> str:
-            if children and not kinds:
+            if children and kinds <= {"present"}:
                 return "STRUCT(" + ", ".join(f"{identifier(k)} {type_of(*v)}" for k, v in children.items()) + ")"
             return "VARCHAR" if kinds == {"text"} and not children else "JSON"
 
         members = ", ".join(f"{string_literal(k)}: {string_literal(type_of(*v))}" for k, v in self._tree().items())
         return "{" + members + "}"
 
-    def _typed_ref(self, path: str, as_json: bool, tree: dict) -> str:
+    def _typed_ref(self, path: str, kind: str, tree: dict) -> str:
         """The column expression of one field over `read_json(columns=read_json_columns())`,
         `tree` being `_tree()`."""
+        as_json = kind == "json"
         keys = _path_keys(path)
         node: tuple = (set(), tree)
         expr = ""
@@ -298,13 +305,17 @@ class JsonPaths:
             node = node[1][key]
             expr = identifier(key) if depth == 0 else f"{expr}[{string_literal(key)}]"
             kinds, children = node
-            if kinds or not children:  # read whole: a JSON (or VARCHAR) value
-                rest = keys[depth + 1:]
+            rest = keys[depth + 1:]
+            if kind == "present" and not rest:
+                return f"({expr} IS NOT NULL)"  # a STRUCT or a JSON value: NULL for JSON null or no value
+            if kinds - {"present"} or not children:  # read whole: a JSON (or VARCHAR) value
                 if not rest:
                     if as_json:
                         return expr
                     return expr if kinds == {"text"} and not children else _json_text(expr)
                 inner = f"json_extract({expr}, {string_literal('$.' + '.'.join(rest))})"
+                if kind == "present":
+                    return f"({_non_null_json(inner)} IS NOT NULL)"
                 return _non_null_json(inner) if as_json else _json_text(inner)
         raise AssertionError(path)  # pragma: no cover - every path ends at a leaf
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from litecost import tokens
 from litecost.sources.detect import SourceFile
 from litecost.sources.readers import (
     EMPTY_REJECTS_TABLE, JsonPaths, csv_options, json_document, json_error_sql, json_records_sql, json_value_text,
@@ -21,6 +22,9 @@ SPENDLOGS_COLUMNS = (
     "organization_id", "end_user", "session_id", "status", "litellm_call_id",
 )
 
+
+# The usage objects in `metadata`, in order (see tokens.USAGE_ROOTS).
+_USAGE_ROOTS = ("$.additional_usage_values", "$.usage_object")
 
 # SpendLogs columns only ever read as numbers or times (see JsonPaths.number).
 _SPENDLOGS_NUMBERS = {"spend", "total_tokens", "prompt_tokens", "completion_tokens", "startTime", "endTime"}
@@ -43,8 +47,7 @@ def _metadata_fields(md: JsonPaths, mj: Callable[..., str]) -> dict[str, str]:
         "model_map_key": md("$.model_map_information.model_map_key"),
         "model_map_value": object_json(mj("$.model_map_information.model_map_value")),
         "spend_logs_metadata": object_json(mj("$.spend_logs_metadata")),
-        "usage_a": mj("$.additional_usage_values"),
-        "usage_b": mj("$.usage_object"),
+        **{column: md.number(f"{_USAGE_ROOTS[root]}.{path}") for column, root, path in tokens.usage_leaves()},
     }
 
 
@@ -157,7 +160,7 @@ def spendlogs_pre_calls_sql(src: SourceFile, keep_payloads: bool = False) -> lis
             model_map_key, model_map_value, spend_logs_metadata,
             coalesce({json_value_text('"f_litellm_call_id"')}, md_call_id) AS litellm_call_id,
             {json_value_text('"f_session_id"')} AS session_id,
-            usage_a, usage_b,
+            {', '.join(column for column, _, _ in tokens.usage_leaves())},
             {stored_payload('"f_messages"') if keep_payloads else 'NULL'} AS payload_messages,
             {stored_payload('"f_response"') if keep_payloads else 'NULL'} AS payload_response
         FROM mapped
