@@ -469,3 +469,27 @@ def test_usage_comes_from_the_first_usage_object_present_in_both_readers(tmp_pat
     finally:
         store.close()
     assert got == {"empty-object": 0, "no-object": 5000, "hidden": 7000, "both": 3000}
+
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(alphabet=st.sampled_from(' {}[]"a'), max_size=6),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    max_leaves=8,
+)
+
+
+@given(_JSON_VALUES, st.sampled_from(["", " ", "\n  "]))
+def test_an_object_is_told_by_its_first_character_as_duckdb_writes_it(value, space):
+    # JSON values reach object_json as DuckDB's readers write them: an object, and only
+    # an object, starts with `{` there, whatever spaces the file had.
+    import duckdb
+
+    from litecost.sources.readers import object_json
+
+    document = "{" + space + '"v":' + space + json.dumps(value, indent=1 if space else None) + space + "}"
+    kept, kind = duckdb.execute(
+        f"SELECT {object_json('v')} IS NOT NULL, json_type(v) FROM (SELECT json_extract($d, '$.v') AS v)",
+        {"d": document},
+    ).fetchone()
+    assert kept == (kind == "OBJECT")

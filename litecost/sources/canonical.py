@@ -277,7 +277,7 @@ def direct_calls_select(staged: str) -> str:
     return f"""
     SELECT * EXCLUDE (src_line, reject_reason, excerpt, tags_json, payload_messages, payload_response, price_at, tags_at)
         REPLACE (0::BIGINT AS source_line,
-                 CASE WHEN price_at > 0 THEN list_extract($prices::VARCHAR[], price_at)::JSON
+                 CASE WHEN price_at > 0 THEN list_extract($prices::JSON[], price_at)
                       WHEN model_map_value IS NOT NULL THEN {_canonical_price_entry('model_map_value::VARCHAR')} END
                  AS model_map_value),
         CASE WHEN tags_at > 0 THEN list_extract($tag_sets::VARCHAR[][], tags_at) ELSE {tags} END AS tags,
