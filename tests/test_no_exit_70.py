@@ -142,7 +142,7 @@ def small_disk(tmp_path):
 
 def test_a_full_disk_is_named_and_nothing_is_stored(ws, small_disk):
     big = ws / "big.jsonl"
-    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "jsonl", str(big), "--bytes", "20MB"],
+    subprocess.run([sys.executable, str(Path(__file__).parent.parent / "bench" / "generate.py"), "jsonl", str(big), "--bytes", "120MB"],
                    check=True, capture_output=True)
     db = small_disk / "calls.duckdb"
     assert_one_line_error(run(ws, "--db", db, "ingest", big), 2, f"cannot write {db}", "no space left on the device; nothing was stored")

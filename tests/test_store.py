@@ -80,6 +80,24 @@ def test_failed_transaction_leaves_nothing(db):
         assert store.table_counts()["rejects"] == 0
 
 
+def test_an_ingest_commit_checkpoints_without_logging_the_calls_first(db, tmp_path):
+    # The direct ingest numbers the calls it wrote (an UPDATE), after which DuckDB would
+    # write every one of them to the WAL at commit, only to checkpoint them at close.
+    from conftest import slp, write_jsonl
+
+    from litecost.sources.ingest import detect_files, ingest
+
+    path = write_jsonl(tmp_path / "cb.jsonl", [slp(f"chatcmpl-{i}", metadata={"note": "x" * 200}) for i in range(3000)])
+    wal = db.with_name(db.name + ".wal")
+    with Store.open(db) as store:
+        result = ingest(store, detect_files([str(path)], "auto"))
+        assert (result.total("inserted"), result.files[0].reader) == (3000, "typed")
+        assert not wal.exists() or wal.stat().st_size < 64 * 1024, wal.stat().st_size
+        assert store.con.execute("SELECT min(source_line), max(source_line) FROM calls").fetchone() == (1, 3000)
+    with duckdb.connect(str(db), read_only=True) as con:  # and it is all there, from the file alone
+        assert con.execute("SELECT count(*), max(source_line) FROM calls").fetchone() == (3000, 3000)
+
+
 def _hold_lock(db, seconds: float) -> subprocess.Popen:
     code = textwrap.dedent(f"""
         import duckdb, sys, time
