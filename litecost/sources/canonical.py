@@ -34,6 +34,30 @@ def _quoted(expr: str) -> str:
     return f"('\"' || {expr} || '\"')"
 
 
+# The values read as numbers, each trimmed and cast once per row (`_with_numbers`, under
+# these names) for every check and value that needs it, which each trimmed and cast their
+# own copy before: ~25 trims and ~20 casts a row.
+_COUNTS = ("prompt_raw", "completion_raw", "total_raw")
+_AMOUNTS = ("cost_raw", "cost_original_raw", "cost_breakdown_total_raw")
+
+
+def _trimmed(raw: str) -> str:
+    return f"{raw}_trimmed"
+
+
+def _number(raw: str) -> str:
+    return f"{raw}_number"
+
+
+def _with_numbers(source: str) -> str:
+    """SQL: `source` with the trimmed text and the number (DOUBLE for a count, MONEY for an
+    amount; NULL when it is none) of each value read as a number."""
+    trimmed = ", ".join(f"trim({raw}) AS {_trimmed(raw)}" for raw in (*_COUNTS, *_AMOUNTS))
+    numbers = ", ".join([*(f"TRY_CAST({_trimmed(raw)} AS DOUBLE) AS {_number(raw)}" for raw in _COUNTS),
+                         *(f"TRY_CAST({_trimmed(raw)} AS {MONEY}) AS {_number(raw)}" for raw in _AMOUNTS)])
+    return f"SELECT *, {numbers} FROM (SELECT *, {trimmed} FROM ({source}))"
+
+
 def _reject_unless(name: str, raw: str, valid: str, what: str) -> str:
     """SQL: a reject reason when a present value (`raw`) is not `valid` (SQL; NULL counts as not)."""
     return (f"CASE WHEN NOT {_absent(raw)} AND NOT coalesce({valid}, false)"
@@ -42,25 +66,21 @@ def _reject_unless(name: str, raw: str, valid: str, what: str) -> str:
 
 def _count_check(name: str, raw: str) -> str:
     """SQL: a reject reason when a top-level token count is not a whole non-negative number."""
-    d = f"TRY_CAST(trim({raw}) AS DOUBLE)"
+    d = _number(raw)
     valid = f"{d} >= 0 AND {d} = floor({d}) AND {d} <= {MAX_TOKENS_PER_CALL} AND NOT isnan({d})"
     return _reject_unless(name, raw, valid, "a whole, non-negative token count")
 
 
 def _absent(raw: str) -> str:
-    return f"({raw} IS NULL OR trim({raw}) IN ('', 'null'))"
+    return f"({_trimmed(raw)} IS NULL OR {_trimmed(raw)} IN ('', 'null'))"
 
 
 def _count_value(raw: str) -> str:
-    return f"coalesce(TRY_CAST(TRY_CAST(trim({raw}) AS DOUBLE) AS BIGINT), 0)"
+    return f"coalesce(TRY_CAST({_number(raw)} AS BIGINT), 0)"
 
 
 def _money_check(name: str, raw: str) -> str:
-    return _reject_unless(name, raw, f"TRY_CAST(trim({raw}) AS {MONEY}) >= 0", "a non-negative USD amount")
-
-
-def _money_value(raw: str) -> str:
-    return f"TRY_CAST(NULLIF(NULLIF(trim({raw}), ''), 'null') AS {MONEY})"
+    return _reject_unless(name, raw, f"{_number(raw)} >= 0", "a non-negative USD amount")
 
 
 def _json_key(expr: str) -> str:
@@ -156,7 +176,7 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
             {_count_value('prompt_raw')} AS prompt_tokens,
             {_count_value('completion_raw')} AS completion_tokens,
             {_count_value('total_raw')} AS total_tokens_raw
-        FROM ({_identified(source)})
+        FROM ({_with_numbers(_identified(source))})
     ), usage AS (
         SELECT *, {', '.join(tokens.raw_usage_fields())} FROM typed
     ), checked AS (
@@ -199,12 +219,12 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         NOT ({_absent('prompt_raw')} AND {_absent('completion_raw')} AND {_absent('total_raw')}) AS usage_logged,
         prompt_tokens,
         completion_tokens,
-        CASE WHEN total_raw IS NULL OR trim(total_raw) IN ('', 'null') THEN prompt_tokens + completion_tokens
+        CASE WHEN {_absent('total_raw')} THEN prompt_tokens + completion_tokens
              ELSE total_tokens_raw END AS total_tokens,
         {', '.join(category_items)},
-        coalesce({_money_value('cost_raw')}, 0) AS logged_cost,
-        {_money_value('cost_original_raw')} AS logged_cost_original,
-        {_money_value('cost_breakdown_total_raw')} AS cost_breakdown_total,
+        coalesce({_number('cost_raw')}, 0) AS logged_cost,
+        {_number('cost_original_raw')} AS logged_cost_original,
+        {_number('cost_breakdown_total_raw')} AS cost_breakdown_total,
         vertex_location,
         litellm_cost_failure,
         model_map_key,
