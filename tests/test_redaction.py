@@ -7,6 +7,8 @@ import json
 import re
 
 import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
 import pytest
 
 from conftest import slp, write_jsonl
@@ -207,3 +209,26 @@ def test_a_secret_typed_as_a_tag_name_finds_its_redacted_tags_and_is_never_shown
     assert "CANARYopenai" not in joined
     rows = json.loads(texts[2])["rows"]
     assert [row["tag:[REDACTED]"] for row in rows] == ["alpha"]
+
+
+# Pieces of secrets and their near misses, in any case, between other text: the hint must
+# hold wherever any secret pattern finds something to redact.
+_FRAGMENTS = ["sk-", "SK-", "sk_", "bearer ", "BeArEr\t", "api_key=", "API-KEY: ", "apikey=", "AKIA", "akia", "ASIA",
+              "eyJ", "EYJ", "abcdef0123456789", "ABCDEFGHIJKLMNOP", "QRSTUVWXYZ", "x-", "-", "_", ".", "\"", "'", ":",
+              "=", " ", "é", "K", "ſ"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(st.characters(blacklist_categories=("Cs",)), max_size=8)),
+                max_size=12))
+def test_the_secret_hint_holds_wherever_a_secret_pattern_matches(pieces):
+    from litecost.redact import _ANY_SECRET, SECRET_PATTERNS, secret_hint_sql
+
+    text = "".join(pieces)
+    secret_in_it = any(re.search(p.replace("(?i)", ""), text, re.IGNORECASE if p.startswith("(?i)") else 0)
+                       for p, _ in SECRET_PATTERNS)
+    con = duckdb.connect()
+    hint, any_secret = con.execute(f"SELECT {secret_hint_sql('t')}, regexp_matches(t, ?) FROM (SELECT ?::VARCHAR AS t)",
+                                   [_ANY_SECRET, text]).fetchone()
+    # (RE2's \b knows only ASCII word characters, Python's all: either may find one.)
+    assert hint or not (secret_in_it or any_secret), text

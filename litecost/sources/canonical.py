@@ -186,7 +186,8 @@ def staged_calls_select(kind: str, source: str, ingest_id_param: str = "$ingest_
         SELECT * REPLACE (
             {', '.join(f'{redact_sql(c, hint="secret_hint")} AS {c}' for c in _LABELS)},
             {', '.join(f'{hash_secret_sql(c, hint="secret_hint")} AS {c}' for c in _IDENTITIES)}
-        ) FROM (SELECT *, coalesce({secret_hint_sql([*_LABELS, *_IDENTITIES])}, false) AS secret_hint FROM checked)
+        ) FROM (SELECT *, coalesce({secret_hint_sql('secret_text')}, false) AS secret_hint
+                FROM (SELECT *, concat_ws(chr(31), {', '.join([*_LABELS, *_IDENTITIES])}) AS secret_text FROM checked))
     )
     SELECT
         src_line,
