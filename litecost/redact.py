@@ -47,8 +47,9 @@ _SECRET_HINT = r"(?i)sk-|bearer|api[_-]?key|AKIA|ASIA|eyJ"
 # The same literals, one pattern each, in the case each secret pattern matches them. RE2
 # finds a literal by jumping to its first byte, but walks an alternation byte by byte: over
 # the ~500 characters of a call's labels and ids, five literals take half the time of one
-# alternation (0.7 against 1.5 CPU-s per million calls).
-_SECRET_HINT_LITERALS = ("sk-", "(?i)bearer", "(?i)api[_-]?key", "A(?:KIA|SIA)", "eyJ")
+# alternation (0.7 against 1.5 CPU-s per million calls). A JWT is found by its `yJ`: `e` is
+# a hex digit, a jump to every one of which in the ids is 5x slower.
+_SECRET_HINT_LITERALS = ("sk-", "(?i)bearer", "(?i)api[_-]?key", "A(?:KIA|SIA)", "yJ")
 # Any secret at all, as one pattern (RE2 and Python both scope flags as `(?i:…)`).
 _ANY_SECRET = "|".join(
     f"(?i:{p.removeprefix('(?i)')})" if p.startswith("(?i)") else f"(?:{p})" for p, _ in SECRET_PATTERNS
