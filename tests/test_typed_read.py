@@ -184,6 +184,23 @@ def test_a_file_with_a_line_to_reject_is_read_once_more_by_the_general_reader(tm
     assert sorted(row[0] for row in tables["calls"]) == ["r-1", "r-3"]
 
 
+def test_a_kwargs_dump_after_the_first_lines_of_payloads_is_read_by_the_general_reader(tmp_path):
+    # The typed read of a file whose first 64 KiB hold no kwargs dump leaves out the members
+    # of `standard_logging_object`: a dump further down must not be stored as a payload.
+    dump = json.loads((DATA / "callbacks_kwargs.jsonl").read_text().splitlines()[0])
+    payloads = [slp(f"p-{i}", metadata={**slp()["metadata"], "note": "x" * 400}) for i in range(200)]
+    path = write_jsonl(tmp_path / "late.jsonl", [*payloads, dump, slp("p-last")])
+    assert b"standard_logging_object" not in path.read_bytes()[:64 * 1024]
+    readers, counts, tables = _ingest(tmp_path, "typed", [path], typed=True)
+    assert readers == ["general"] and counts[0]["inserted"] == 202
+    _, _, general = _ingest(tmp_path, "general", [path], typed=False)
+    assert tables == general
+    assert dump["standard_logging_object"]["id"] in [row[0] for row in tables["calls"]]
+    # A file that starts with dumps is read whole by the typed reader.
+    first = write_jsonl(tmp_path / "early.jsonl", [dump, *payloads])
+    assert _ingest(tmp_path, "early", [first], typed=True)[0] == ["typed"]
+
+
 def test_a_refused_file_is_read_again_without_losing_the_others(tmp_path):
     # `response` may be a string in a StandardLoggingPayload; the typed schema reads it
     # as an object, so DuckDB refuses the whole file mid-transaction. The run is retried
