@@ -42,18 +42,23 @@ def redact(text: str) -> str:
     return text
 
 
-# Every secret pattern contains one of these: a cheap test spares most values the rewrites.
-_SECRET_HINT = r"(?i)sk-|bearer|api[_-]?key|AKIA|ASIA|eyJ"
-# The same literals, one pattern each, in the case each secret pattern matches them. RE2
-# finds a literal by jumping to its first byte, but walks an alternation byte by byte: over
-# the ~500 characters of a call's labels and ids, five literals take half the time of one
-# alternation (0.7 against 1.5 CPU-s per million calls). A JWT is found by its `yJ`: `e` is
-# a hex digit, a jump to every one of which in the ids is 5x slower.
+def _one_pattern(patterns: list[str]) -> str:
+    """Patterns as one alternation, each keeping its own flags (RE2 and Python both scope
+    them as `(?i:…)`)."""
+    return "|".join(f"(?i:{p.removeprefix('(?i)')})" if p.startswith("(?i)") else f"(?:{p})" for p in patterns)
+
+
+# Every secret pattern contains one of these literals, in the case it matches them: a cheap
+# test spares most values the rewrites. RE2 finds a literal by jumping to its first byte, but
+# walks an alternation byte by byte: over the ~500 characters of a call's labels and ids, the
+# five literals tested one by one take half the time of their alternation (0.7 against 1.5
+# CPU-s per million calls). A JWT is found by its `yJ`: `e` is a hex digit, a jump to every
+# one of which in the ids is 5x slower.
 _SECRET_HINT_LITERALS = ("sk-", "(?i)bearer", "(?i)api[_-]?key", "A(?:KIA|SIA)", "yJ")
-# Any secret at all, as one pattern (RE2 and Python both scope flags as `(?i:…)`).
-_ANY_SECRET = "|".join(
-    f"(?i:{p.removeprefix('(?i)')})" if p.startswith("(?i)") else f"(?:{p})" for p, _ in SECRET_PATTERNS
-)
+# The same as one pattern, for a value whose expression should not be repeated.
+_SECRET_HINT = _one_pattern(list(_SECRET_HINT_LITERALS))
+# Any secret at all, as one pattern.
+_ANY_SECRET = _one_pattern([p for p, _ in SECRET_PATTERNS])
 
 
 def secret_hint_sql(text: str) -> str:
