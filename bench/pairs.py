@@ -3,6 +3,7 @@
 
     python bench/pairs.py FILE                  # 5 pairs, each: floor, then ingest into a fresh store
     python bench/pairs.py FILE --pairs 3 --bar 3 --out pairs.json
+    python bench/pairs.py FILE --litecost "python /tmp/old/run.py"   # another build, for an A/B
 
 FILE is a generated input (`bench/generate.py jsonl OUT --rows 1000000 --payload-bytes 7KB`,
 or a SpendLogs `.csv` / `.parquet`); its floor is the matching `baselines.py floor-*`. Each
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import statistics
 import sys
 import tempfile
@@ -56,7 +58,7 @@ def _cpu(result: dict) -> float:
     return round(result["user_s"] + result["sys_s"], 2)
 
 
-def one_pair(path: Path, index: int, work: Path, timeout: float) -> dict:
+def one_pair(path: Path, index: int, work: Path, timeout: float, litecost: list[str]) -> dict:
     floor_kind = FLOORS[path.suffix]
     warm(path)
     floor, floor_out = _process([sys.executable, str(BENCH / "baselines.py"), floor_kind, str(path)], work,
@@ -64,7 +66,7 @@ def one_pair(path: Path, index: int, work: Path, timeout: float) -> dict:
     rows = json.loads(floor_out.splitlines()[-1])["rows"]
     db = work / f"{index}-store.duckdb"
     warm(path)
-    ingest, ingest_out = _process([*litecost_command(), "--db", str(db), "ingest", str(path), "--format", "json"],
+    ingest, ingest_out = _process([*litecost, "--db", str(db), "ingest", str(path), "--format", "json"],
                                   work, f"{index}-ingest", timeout)
     stored = json.loads(ingest_out)
     if stored["inserted"] != rows or stored["rejected"]:
@@ -113,13 +115,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--bar", type=float, default=3.0, help="the ratio each pair must stay within [3]")
     p.add_argument("--out", type=Path, help="also write the pairs and the summary here, as JSON")
     p.add_argument("--timeout", type=float, default=3600, help="seconds before one process is killed")
+    p.add_argument("--litecost", type=shlex.split, default=None,
+                   help="the litecost command line to time [the installed entry point]")
     args = p.parse_args(argv)
     if args.path.suffix not in FLOORS:
         p.error(f"{args.path}: expected a .jsonl, .csv or .parquet input")
     pairs = []
     with tempfile.TemporaryDirectory(prefix="litecost-pairs-") as work:
         for index in range(1, args.pairs + 1):
-            pairs.append(one_pair(args.path, index, Path(work), args.timeout))
+            pairs.append(one_pair(args.path, index, Path(work), args.timeout, args.litecost or litecost_command()))
             print(f"pair {index}: floor {pairs[-1]['floor_s']:.1f} s, ingest {pairs[-1]['ingest_s']:.1f} s,"
                   f" {pairs[-1]['ratio']:.2f}×", file=sys.stderr, flush=True)
     total = summary(pairs, args.bar)

@@ -40,3 +40,15 @@ def test_an_ingest_that_stores_fewer_rows_than_the_floor_read_is_no_pair(tmp_pat
     proc = _pairs(str(short), "--pairs", "1")
     assert proc.returncode != 0
     assert "the ingest stored 2,500 calls (1 rejected) of the 2,501 rows the floor read" in proc.stderr
+
+
+def test_another_build_can_be_timed_in_place_of_the_installed_one(tmp_path):
+    out = tmp_path / "pairs.json"
+    marker = tmp_path / "ran"
+    wrapper = tmp_path / "other_build.py"  # stands for an older checkout's entry point
+    wrapper.write_text(f"import pathlib, sys\npathlib.Path({str(marker)!r}).touch()\n"
+                       "from litecost.cli.main import main\nsys.argv[0] = 'litecost'\nmain()\n")
+    proc = _pairs(str(SAMPLE), "--pairs", "1", "--litecost", f"{sys.executable} {wrapper}", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert marker.exists()
+    assert json.loads(out.read_text())["pairs"][0]["rows"] == 2500
