@@ -51,8 +51,8 @@ def callbacks_pre_calls_sql(src: SourceFile, keep_payloads: bool = False, typed:
     # The usage objects, in order (see tokens.USAGE_ROOTS): the first one present of each
     # list, its members read on their own (the typed read keeps no copy of the object).
     usage_roots = (
-        [*both("metadata.usage_object")[:-1], "$.metadata.usage_object", "$.usage"],
-        [*both("hidden_params.usage_object")[:-1], "$.hidden_params.usage_object"],
+        [*both("metadata.usage_object"), "$.usage"],
+        [*both("hidden_params.usage_object")],
     )
 
     def usage_leaf(root: int, path: str) -> str:
