@@ -137,7 +137,7 @@ def _ingests(con, spec: CloseSpec) -> list[dict[str, Any]]:  # noqa: ANN001
     """The ingests that stored the period's calls: what the close was computed from."""
     return fetch_rows(
         con,
-        "SELECT i.ingest_id, i.path, i.kind, i.format, i.sha256, i.inserted, count(c.request_id) AS calls_in_period"
+        "SELECT i.ingest_id, i.path, i.kind, i.format, i.blake3, i.sha256, i.inserted, count(c.request_id) AS calls_in_period"
         " FROM ingests i JOIN calls c USING (ingest_id) WHERE c.start_time >= $start AND c.start_time < $end"
         " GROUP BY ALL ORDER BY i.ingest_id",
         {"start": spec.period.start, "end": spec.period.end},
@@ -214,7 +214,8 @@ def _build(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBook) ->
                        "provider": f["provider"], "layout": f["layout"], "total_amount": f["total_amount"],
                        "currency": f["currency"], "superseded_by": f["superseded_by"]} for f in reconciliation.invoices],
             "ingests": [{"ingest_id": i["ingest_id"], "file": Path(i["path"]).name, "kind": i["kind"],
-                         "format": i["format"], "sha256": i["sha256"], "calls_in_period": i["calls_in_period"]}
+                         "format": i["format"], "blake3": i["blake3"], "sha256": i["sha256"],
+                         "calls_in_period": i["calls_in_period"]}
                         for i in ingests],
             "price_book": [{"layer": layer, "sha256": _file_sha256(path)} for layer, path in book.files],
         },
@@ -285,7 +286,7 @@ def _markdown(spec: CloseSpec, headline: dict[str, Any], by_team: Report, by_tag
               else "### Unpriced models\n\nEvery model in the period has a price.\n"]
     parts += [to_markdown(_bill_rows(reconciliation), [Column("id", kind="int"), Column("provider"), Column("file"),
                                   Column("total", kind="money"), Column("sha256")], "Bills")]
-    parts += [to_markdown(_log_rows(ingests), [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("sha256")],
+    parts += [to_markdown(_log_rows(ingests), [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("digest")],
                           "Logs")]
     parts += ["Every figure is in the CSV files beside this one, exact; `manifest.json` holds the sha256 of each "
               "file (`litecost close --verify FOLDER`)."]
@@ -299,7 +300,14 @@ def _bill_rows(reconciliation: Reconciliation) -> list[dict[str, Any]]:
 
 def _log_rows(ingests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
-             "sha256": (i["sha256"] or "")[:16]} for i in ingests]
+             "digest": _log_digest_text(i)} for i in ingests]
+
+
+def _log_digest_text(ingest: dict[str, Any]) -> str:
+    """An ingest's digest, shortened and named: "blake3 1f0c…" (or "sha256 …", stored before
+    the ledger took BLAKE3)."""
+    name = "blake3" if ingest["blake3"] else "sha256"
+    return f"{name} {(ingest[name] or '')[:16]}"
 
 
 def _subtitle(spec: CloseSpec) -> str:

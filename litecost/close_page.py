@@ -128,7 +128,7 @@ def close_page(*, title: str, subtitle: str, headline: dict[str, Any], summary: 
         "<h2>Inputs</h2>",
         _table(bills, [Column("id", kind="int"), Column("provider"), Column("file"), Column("total", "total $", "money"),
                        Column("sha256")], None),
-        _table(logs, [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("sha256")], None),
+        _table(logs, [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("digest")], None),
         f"<footer>{escape(footer)}</footer>",
         "</body></html>",
     ]

@@ -33,7 +33,7 @@ def list_ingests(store: Store, limit: int | None = None) -> list[dict[str, Any]]
     return fetch_rows(
         store.con,
         "SELECT ingest_id, path, kind, format, rows_read, inserted, duplicates, rejected, conflicts,"
-        " source_tz, finished_at, sha256 FROM ingests ORDER BY ingest_id DESC LIMIT ?",
+        " source_tz, finished_at, blake3, sha256 FROM ingests ORDER BY ingest_id DESC LIMIT ?",
         [limit if limit is not None else 2**62],
     )
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from litecost.errors import UsageError
-from litecost.files import sha256_of
+from litecost.files import digest_of, sha256_of
 from litecost.resources import sample_month_dir
 
 PERIOD = "2026-10"
@@ -75,13 +75,14 @@ def demo_steps(data_dir: Path | None = None, close_to: Path = Path(f"close-{PERI
 
 def prepare_database(db_file: Path, data_dir: Path | None = None) -> None:
     """Make way for a fresh demo database at `db_file`. An earlier demo's database —
-    holding nothing but the sample month's logs and bills, by sha256 — is deleted; any
+    holding nothing but the sample month's logs and bills, by digest — is deleted; any
     other file is refused with a one-line error, and left as it was."""
     import duckdb
 
     if not db_file.exists():
         return
-    known = {sha256_of(p) for p in sample_files(data_dir)}
+    # Logs are known by their BLAKE3 (by their SHA-256 if stored before), bills by their SHA-256.
+    known = {d for p in sample_files(data_dir) for d in (sha256_of(p), digest_of(p, count_lines=False).blake3)}
     hint = "pass --db with a new file name, e.g. `litecost --db demo.duckdb demo`"
     # A plain read-only connection, not Store.open: that would upgrade an older file,
     # and a file the demo refuses must stay exactly as it was.
@@ -91,7 +92,8 @@ def prepare_database(db_file: Path, data_dir: Path | None = None) -> None:
             stored = set()
             for table in ("ingests", "invoice_files"):
                 if table in tables:
-                    stored |= {row[0] for row in con.execute(f"SELECT sha256 FROM {table}").fetchall()}
+                    digests = "coalesce(blake3, sha256)" if _has_column(con, table, "blake3") else "sha256"
+                    stored |= {row[0] for row in con.execute(f"SELECT {digests} FROM {table}").fetchall()}
     except duckdb.Error as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"cannot check {db_file} ({first}); the demo will not replace it", hint=hint) from None
@@ -99,3 +101,9 @@ def prepare_database(db_file: Path, data_dir: Path | None = None) -> None:
         raise UsageError(f"{db_file} holds data other than the sample month; the demo will not replace it", hint=hint)
     for path in (db_file, db_file.with_name(db_file.name + ".wal")):
         path.unlink(missing_ok=True)
+
+
+def _has_column(con, table: str, column: str) -> bool:  # noqa: ANN001
+    """Whether `table` has `column` (an older store's ingests have no `blake3`)."""
+    return con.execute("SELECT count(*) > 0 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                       [table, column]).fetchone()[0]

@@ -62,7 +62,7 @@ def test_every_listing_is_csv_when_piped_with_raw_numbers(cli, tmp_path):
     ingested = cli("ingest", DATA / "spendlogs.jsonl")
     assert ingested.exit_code == 0
     summary = list(csv.DictReader(io.StringIO(ingested.stdout)))
-    assert summary[0]["ingest_id"] == "1" and summary[0]["inserted"] == "5" and len(summary[0]["sha256"]) == 64
+    assert summary[0]["ingest_id"] == "1" and summary[0]["inserted"] == "5" and len(summary[0]["blake3"]) == 64
     assert cli("invoices", "import", OPENAI_BILL).exit_code == 0
     for args, header in (
         (("db", "info"), "item,value"),

@@ -51,8 +51,8 @@ def test_an_unchanged_file_is_skipped_and_said_so(cli, db, tmp_path):
     doc = again.json()
     assert (doc["rows_read"], doc["inserted"], doc["duplicates"], doc["skipped"]) == (0, 0, 0, 1)
     [skipped] = doc["files"]
-    assert (skipped["skipped"], skipped["ingest_id"], skipped["reader"], skipped["sha256"]) == (
-        True, 1, "none", first["files"][0]["sha256"])
+    assert (skipped["skipped"], skipped["ingest_id"], skipped["reader"], skipped["blake3"]) == (
+        True, 1, "none", first["files"][0]["blake3"])
     assert f"litecost: skipped: already ingested: {path} is unchanged since ingest 1; --reread reads it again" in again.stderr
     assert ledger(db) == [(1, 300, 300, 0)]  # a skip stores nothing
 
@@ -139,7 +139,7 @@ def test_a_file_changed_in_place_is_read_again(cli, db, tmp_path):
     append(path, [slp("call-new-1"), slp("call-new-2")])
     grown = cli("ingest", path, "--format", "json").json()
     assert (grown["rows_read"], grown["inserted"], grown["duplicates"], grown["skipped"]) == (2, 2, 0, 0)
-    # Changed in place, the same size, a new time: its middle differs, which its sha256 tells.
+    # Changed in place, the same size, a new time: its middle differs, which its digest tells.
     text = path.read_text()
     changed = text.replace('"call-0150"', '"call-9150"', 1)
     assert len(changed) == len(text)

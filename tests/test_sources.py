@@ -126,7 +126,7 @@ def test_lines_are_counted_only_for_the_reader_that_needs_them(tmp_path):
     from litecost.sources.detect import sniff
 
     sample = sniff(DATA.parent.parent / "sample_data" / "spendlogs_2026-10.csv")
-    assert sample.format == "csv" and len(sample.sha256) == 64
+    assert sample.format == "csv" and len(sample.blake3) == 64
     assert sample.line_count is None  # a CSV record may span lines: its reader counts records
     lines = write_jsonl(tmp_path / "cb.jsonl", [slp("a"), slp("b")], raw_lines={3: ""})
     assert sniff(lines).format == "jsonl"

@@ -26,7 +26,7 @@ def test_new_database_gets_every_migration(db):
 def test_opening_an_older_database_upgrades_it(db, monkeypatch):
     later = (SCHEMA_VERSION + 1, "a later change", ["CREATE TABLE later_table (x INTEGER)"])
     with Store.open(db) as store:
-        store.con.execute("INSERT INTO ingests SELECT 1, 'f', 'spendlogs', 'csv', 'x', 0, 0, 0, 0, 0, 0, 'UTC', now(), now(), '0', NULL, NULL, NULL, NULL, NULL, NULL")
+        store.con.execute("INSERT INTO ingests SELECT 1, 'f', 'spendlogs', 'csv', 'x', 0, 0, 0, 0, 0, 0, 'UTC', now(), now(), '0', NULL, NULL, NULL, NULL, NULL, NULL, NULL")
     monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, later])
     monkeypatch.setattr(store_module, "SCHEMA_VERSION", later[0])
     with Store.open(db) as store:
@@ -145,7 +145,7 @@ def test_upgrading_rebuilds_calls_without_the_key_index_and_keeps_every_call(cli
         before.setattr(store_module, "SCHEMA_VERSION", 4)
         with Store.open(db) as store:
             store.con.execute("ATTACH ? AS current (READ_ONLY)", [str(current)])
-            store.con.execute("INSERT INTO ingests SELECT * EXCLUDE (mtime_ns, head_sha256, tail_sha256, first_byte, next_byte, next_line) FROM current.ingests")
+            store.con.execute("INSERT INTO ingests SELECT * EXCLUDE (mtime_ns, head_sha256, tail_sha256, first_byte, next_byte, next_line, blake3) REPLACE (coalesce(sha256, repeat('0', 64)) AS sha256) FROM current.ingests")
             store.con.execute("INSERT INTO calls BY NAME SELECT * EXCLUDE (usage_logged, vertex_location, litellm_cost_failure, placeholder_id) FROM current.calls")
             store.con.execute("DETACH current")
 

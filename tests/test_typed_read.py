@@ -254,6 +254,15 @@ def test_line_numbers_hold_across_row_groups(tmp_path):
         store.close()
 
 
+def test_a_log_digest_is_blake3_as_b3sum_prints_it(tmp_path):
+    # The BLAKE3 team's own vectors (`b3sum` of a file holding "abc", and of an empty one):
+    # what a user who checks a ledger entry or a close manifest by hand will see.
+    (tmp_path / "abc").write_bytes(b"abc")
+    (tmp_path / "empty").write_bytes(b"")
+    assert digest_of(tmp_path / "abc").blake3 == "6437b3ac38465133ffb63b75273a8db548c558465d79db03fd359c6cd5bd9d85"
+    assert digest_of(tmp_path / "empty").blake3 == "af1349b9f5f9a1a6a0404dea36dcc9499bcb25c9adc112b7cc9a93cae41f3262"
+
+
 @pytest.mark.parametrize(
     ("text", "lines"),
     [(b"", 0), (b"a\n", 1), (b"a", 1), (b"a\nb", 2), (b"a\n\n", 2), (b"\n", 1), (b"a\r\nb\r\n", 2)],
@@ -267,7 +276,7 @@ def test_digest_counts_lines(tmp_path, text, lines):
     packed.write_bytes(gzip.compress(text[:half]) + gzip.compress(text[half:]))
     assert digest_of(plain).lines == lines
     assert digest_of(packed, compressed=True).lines == lines
-    assert digest_of(plain).sha256 == __import__("hashlib").sha256(text).hexdigest()
+    assert digest_of(plain).blake3 == __import__("blake3").blake3(text).hexdigest()
 
 
 def test_digest_of_a_damaged_gzip_has_no_line_count(tmp_path):
@@ -424,8 +433,9 @@ def test_newline_counter_on_long_and_short_lines():
 def test_digest_is_the_same_whatever_the_block_size(text, block_bytes):
     # One buffer is reused from block to block; the last block is short. Neither may
     # change the hash or the count, plain or gzipped.
-    import hashlib
     import tempfile
+
+    from blake3 import blake3
 
     from litecost import files
 
@@ -437,7 +447,7 @@ def test_digest_is_the_same_whatever_the_block_size(text, block_bytes):
         saved = files.DIGEST_BLOCK_BYTES
         files.DIGEST_BLOCK_BYTES = block_bytes
         try:
-            assert digest_of(plain) == files.Digest(hashlib.sha256(text).hexdigest(), lines)
+            assert digest_of(plain) == files.Digest(blake3(text).hexdigest(), lines)
             assert digest_of(packed, compressed=True).lines == lines
         finally:
             files.DIGEST_BLOCK_BYTES = saved

@@ -15,7 +15,7 @@ from litecost.pricing.book import load_book
 HELP = """Write the month's close package into one folder a controller can archive:
 report.md (headline figures, chargeback by team and by tag on the invoice basis, the
 largest discrepancies, unpriced models, the inputs), a CSV per table, and manifest.json
-(the inputs' sha256s, the price book, litecost's version and the sha256 of every file).
+(the inputs' digests, the price book, litecost's version and the sha256 of every file).
 
 The bills are imported first (idempotently), as reconcile does. The same inputs give
 byte-identical files; an earlier close in the folder is replaced whole, any other

@@ -62,12 +62,14 @@ def ingests(
     fmt = choose_format(fmt)
     with _open(ctx, wait) as store:
         rows = list_ingests(store, limit)
-    # On a narrow terminal the sha256, times and zone give way first; id, path and counts stay.
+    # On a narrow terminal the digests, times and zone give way first; id, path and counts stay.
     columns = [
         Column("ingest_id", "id", "int"), Column("path"), Column("kind", give_way=40), Column("format", give_way=50),
         Column("rows_read", "read", "int"), Column("inserted", kind="int"), Column("duplicates", kind="int", give_way=20),
         Column("rejected", kind="int"), Column("conflicts", kind="int", give_way=30), Column("source_tz", give_way=60),
-        Column("finished_at", "finished (UTC)", "time", give_way=80), Column("sha256", give_way=90),
+        # An ingest has the BLAKE3 of what it read, or, if stored before the ledger took BLAKE3 (schema 13), its SHA-256.
+        Column("finished_at", "finished (UTC)", "time", give_way=80), Column("blake3", give_way=90),
+        Column("sha256", give_way=100),
     ]
     write_output(render_rows(fmt.value, rows, columns, document={"schema_version": 1}, rows_key="ingests"))
 

@@ -153,12 +153,12 @@ def _pulled(src) -> str:  # noqa: ANN001
 
 def _summary(result, fmt: OutputFormat):  # noqa: ANN001, ANN202
     """One row per file (and a total row for several); machine formats add the ingest id,
-    format, reader and sha256 of each file."""
+    format, reader and BLAKE3 of each file."""
     from litecost.cli.render import Column, render_rows
 
     columns = [Column("path", "file"), Column("kind"), *(Column(n, n.replace("_", " "), "int") for n in _SUMMARY_COLUMNS)]
     if fmt is not OutputFormat.table:
-        columns = [Column("ingest_id", kind="int"), *columns, Column("format"), Column("reader"), Column("sha256")]
+        columns = [Column("ingest_id", kind="int"), *columns, Column("format"), Column("reader"), Column("blake3")]
     if fmt is not OutputFormat.table:
         columns.append(Column("skipped"))
     rows = [f.to_dict() for f in result.files]
@@ -207,7 +207,7 @@ class _progress:
 
     DuckDB reads a file in one query and reports no progress of its own through it, so
     within a file the bar counts the bytes this process has read since the file began
-    (Linux's /proc/self/io) less those of the sha256 worker, which reads the same file
+    (Linux's /proc/self/io) less those of the digest worker, which reads the same file
     faster (its thread's own /proc entry; without it, half of all bytes read). The
     estimate stops short of the file's end until the file is stored. Elsewhere the bar
     advances file by file."""
@@ -293,7 +293,7 @@ def _bytes_read(path: str = "/proc/self/io") -> int | None:
 
 
 def _bytes_read_by_readers() -> int | None:
-    """Bytes read by DuckDB: the process's less the sha256 worker's."""
+    """Bytes read by DuckDB: the process's less the digest worker's."""
     from litecost.files import digest_thread_id
 
     total = _bytes_read()

@@ -7,7 +7,6 @@ so a wrong file is refused at once with a one-line error and nothing is stored.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import os
@@ -101,8 +100,8 @@ class SourceFile:
         return paths, lines
 
     @property
-    def sha256(self) -> str:
-        return self._digest().sha256
+    def blake3(self) -> str:
+        return self._digest().blake3
 
     @property
     def line_count(self) -> int | None:
@@ -242,7 +241,7 @@ def sniff(path: Path, kind: str = "auto") -> SourceFile:
     def made(fmt: str, detected: str | None, columns: tuple[str, ...] = (), whole: bool = False) -> SourceFile:
         final = detected if kind == "auto" else kind
         if whole:  # the head is the whole file, one line: no second read of it
-            digest = KnownDigest(files.Digest(hashlib.sha256(head).hexdigest(), 1))
+            digest = KnownDigest(files.Digest(files.log_digest(head).hexdigest(), 1))
         else:
             # Lines are counted only where a reader needs them (the typed JSON lines read): the
             # count competes with DuckDB for the CPU, and a gzip file would be inflated for it.
@@ -387,7 +386,7 @@ class BundleWriter:
         self.members: list[str] = []
         self.member_lines: list[int] = []
         self.size = 0
-        self._sha256 = hashlib.sha256()
+        self._digest = files.log_digest()
         self._scratch: tempfile.TemporaryDirectory | None = None
         self._out = None
 
@@ -400,7 +399,7 @@ class BundleWriter:
             self._out.write(text)
         except OSError as exc:
             raise self._failed(exc, self.members[0] if self.members else path) from None
-        self._sha256.update(text)
+        self._digest.update(text)
         self.members.append(path)
         self.member_lines.append(text.count(b"\n"))
         self.size += len(text)
@@ -413,7 +412,7 @@ class BundleWriter:
         except OSError as exc:
             raise self._failed(exc, self.members[0]) from None
         folder = Path(os.path.commonpath([os.path.dirname(m) for m in self.members]))
-        digest = KnownDigest(files.Digest(self._sha256.hexdigest(), sum(self.member_lines)))
+        digest = KnownDigest(files.Digest(self._digest.hexdigest(), sum(self.member_lines)))
         one_line_each = all(lines == 1 for lines in self.member_lines)
         return SourceFile(folder, "callbacks", "jsonl", False, self.size, digest, members=tuple(self.members),
                           member_lines=() if one_line_each else tuple(self.member_lines),

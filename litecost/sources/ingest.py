@@ -41,7 +41,7 @@ class FileResult:
     kind: str
     format: str
     description: str
-    sha256: str
+    blake3: str  # of the bytes read (files.log_digest)
     ingest_id: int
     rows_read: int = 0
     inserted: int = 0
@@ -270,7 +270,7 @@ def ingest(
 
     A file the ledger shows was ingested before, read the same way (kind, format, source
     time zone), and that is unchanged since — the same size, modification time and first
-    and last 64 KiB, or failing the time, the same sha256 — is skipped without being read
+    and last 64 KiB, or failing the time, the same BLAKE3 — is skipped without being read
     (`FileResult.skipped`). A JSON lines file that only grew since its last ingest is read
     from where that one stopped (`FileResult.first_byte`). `reread` reads every file in
     full. With `strict`, a file whose earlier ingest had rejects is read in full (and fails).
@@ -327,7 +327,7 @@ class _TypedReadRefused(Exception):
 
 def _fingerprint(src: SourceFile) -> files.Fingerprint | None:
     """The file's fingerprint as it is before it is read; None for a bundle (its members
-    were read whole by detection, so its sha256 is known) or a file that cannot be opened
+    were read whole by detection, so its digest is known) or a file that cannot be opened
     (the reader says why)."""
     if src.members or src.pull is not None:
         return None
@@ -348,26 +348,27 @@ def _earlier_ingest(con, src: SourceFile, fingerprint: files.Fingerprint | None,
         read_alike += " AND rejected = 0"  # read again, to fail as --strict should
     if src.members:
         found = Statement.using(
-            f"SELECT ingest_id, sha256 FROM ingests WHERE {read_alike} AND sha256 = $sha256 ORDER BY ingest_id DESC LIMIT 1",
-            {**params, "sha256": src.sha256},
+            f"SELECT ingest_id, blake3 FROM ingests WHERE {read_alike} AND blake3 = $blake3 ORDER BY ingest_id DESC LIMIT 1",
+            {**params, "blake3": src.blake3},
         ).execute(con).fetchone()
     elif fingerprint is None:
         return None
     else:
         candidates = Statement.using(
-            f"SELECT ingest_id, sha256, mtime_ns = $mtime_ns FROM ingests WHERE {read_alike}"
+            f"SELECT ingest_id, blake3, mtime_ns = $mtime_ns FROM ingests WHERE {read_alike}"
             " AND head_sha256 = $head AND tail_sha256 = $tail ORDER BY ingest_id DESC",
             {**params, "mtime_ns": fingerprint.mtime_ns, "head": fingerprint.head_sha256, "tail": fingerprint.tail_sha256},
         ).execute(con).fetchall()
         found = next((row[:2] for row in candidates if row[2]), None)
         if found is None and candidates:
             # Touched, copied or synced again: the same ends and size, another time. Only
-            # the whole content tells (the sha256 the reader would compute anyway).
-            found = next((row[:2] for row in candidates if row[1] == src.sha256), None)
+            # the whole content tells (the digest the reader would compute anyway; an ingest
+            # stored before litecost took BLAKE3 has none, and the file is read again).
+            found = next((row[:2] for row in candidates if row[1] == src.blake3), None)
     if found is None:
         return None
-    ingest_id, sha256 = found
-    return FileResult(src.shown, src.kind, src.format, src.description, sha256, ingest_id,
+    ingest_id, blake3 = found
+    return FileResult(src.shown, src.kind, src.format, src.description, blake3, ingest_id,
                       files=len(src.members) or 1, reader="none", skipped=True)
 
 
@@ -472,16 +473,16 @@ def _ingest_file(con, index: int, src: SourceFile, source_tz: str, keep_payloads
             if not_the_file is not None:
                 raise not_the_file from None
             raise BadInputError(f"{src.shown}: {_read_error(exc)}", hint="re-export or repair the file; nothing was stored") from None
-    result.sha256 = src.sha256
+    result.blake3 = src.blake3
     Statement.using(
-        "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, $sha256, $size, $read, $inserted,"
+        "INSERT INTO ingests VALUES ($ingest_id, $path, $kind, $format, NULL, $size, $read, $inserted,"
         " $duplicates, $rejected, $conflicts, $source_tz, $started, now(), $version, $mtime_ns, $head, $tail,"
-        " $first_byte, $next_byte, $next_line)",
+        " $first_byte, $next_byte, $next_line, $blake3)",
         {
             **params,
             "kind": src.kind,
             "format": src.format,
-            "sha256": src.sha256,
+            "blake3": src.blake3,
             "size": src.size_bytes,
             "read": result.rows_read,
             "inserted": result.inserted,
@@ -681,14 +682,14 @@ def _same_conflict(src: SourceFile) -> str:
 
 def _recorded_before(table: str, same_record: str, src: SourceFile) -> str:
     """SQL: a row of `table` from an earlier ingest records the same thing (`same_record`,
-    over `old` and the new row `n`): for a file, one of the same content ($sha256); for a
+    over `old` and the new row `n`): for a file, one of the same content ($blake3); for a
     bundle, any — a folder that gained a file is read again whole, and its members' rejects
     and conflicts, which name their member, line and text, are not stored again."""
     if src.members:
         return f"EXISTS (SELECT 1 FROM {table} old WHERE {same_record})"
     return (
         f"EXISTS (SELECT 1 FROM {table} old JOIN ingests i ON i.ingest_id = old.ingest_id"
-        f" WHERE i.sha256 = $sha256 AND {same_record})"
+        f" WHERE i.blake3 = $blake3 AND {same_record})"
     )
 
 
@@ -733,7 +734,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
     Statement.using(
         f"INSERT INTO rejects SELECT $ingest_id, {_file_of('n.line', src)}, {_line_of('n.line', src)}, n.reason, n.excerpt"
         f" FROM run_rejects n WHERE NOT {_recorded_before('rejects', _same_place('n.line', src), src)}",
-        {**params, "sha256": src.sha256},
+        {**params, "blake3": src.blake3},
     ).execute(con)
     for statement in distinct_values_sql("staged_calls"):
         con.execute(statement)
@@ -783,7 +784,7 @@ def _store_staged(con, src: SourceFile, keep_payloads: bool, result: FileResult,
         Statement.using(
             "INSERT INTO duplicate_conflicts SELECT * FROM run_conflicts n WHERE NOT"
             f" {_recorded_before('duplicate_conflicts', _same_conflict(src), src)}",
-            {"sha256": src.sha256},
+            {"blake3": src.blake3},
         ).execute(con)
     # A callback payload knows the provider's snapshot name (response.model); a SpendLogs
     # row does not. Filling a missing value is enrichment, not a conflict.

@@ -16,7 +16,6 @@ DSN without it (`source_name`), and libpq's own ways to supply it (`PGPASSWORD`,
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -162,7 +161,7 @@ class _Sink:
     def __init__(self, target: Path) -> None:
         self.out = open(target, "wb")  # noqa: SIM115 - closed by __exit__
         self.buffer = bytearray()
-        self.digest = hashlib.sha256()
+        self.digest = files.log_digest()
         self.lines = self.size = 0
 
     def add(self, data: memoryview) -> None:

@@ -19,7 +19,6 @@ The key comes from `LITECOST_PROXY_KEY` or `LITELLM_API_KEY`, never the command 
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -133,7 +132,7 @@ def pull_spend_api(url: str, start: datetime | None, end: datetime | None, *, ba
     scratch = tempfile.TemporaryDirectory(prefix="litecost-api-")
     target = Path(scratch.name) / "spend-logs-pages.json"
     client = _Client(url, key, name, backoff_s=backoff_s)
-    digest, size, done_until, stopped = hashlib.sha256(), 0, None, None
+    digest, size, done_until, stopped = files.log_digest(), 0, None, None
     try:
         with open(target, "wb") as out:
             def keep(body: bytes) -> None:
