@@ -171,6 +171,37 @@ def test_upgrading_rebuilds_calls_without_the_key_index_and_keeps_every_call(cli
         ]
 
 
+def test_a_ledger_from_before_blake3_keeps_its_sha256_and_still_skips_an_unchanged_file(cli, db, tmp_path, monkeypatch):
+    import json
+
+    from conftest import slp, write_jsonl
+
+    from litecost.files import sha256_of
+
+    path = write_jsonl(tmp_path / "cb.jsonl", [slp("chatcmpl-1"), slp("chatcmpl-2")])
+    current = tmp_path / "current.duckdb"
+    assert cli("--db", current, "ingest", path, "--format", "json", use_db=False).exit_code == 0
+    with monkeypatch.context() as before:  # a store of version 12, whose ledger had only sha256
+        before.setattr(store_module, "MIGRATIONS", store_module.MIGRATIONS[:12])
+        before.setattr(store_module, "SCHEMA_VERSION", 12)
+        with Store.open(db) as store:
+            store.con.execute("ATTACH ? AS current (READ_ONLY)", [str(current)])
+            store.con.execute("INSERT INTO ingests SELECT * EXCLUDE (blake3) REPLACE (? AS sha256) FROM current.ingests",
+                              [sha256_of(path)])
+            store.con.execute("INSERT INTO calls SELECT * FROM current.calls")
+            store.con.execute("DETACH current")
+    again = cli("ingest", path, "--format", "json")  # upgrades; the file is unchanged since
+    assert again.exit_code == 0, again.stderr
+    skipped = json.loads(again.stdout)["files"][0]
+    assert (skipped["skipped"], skipped["ingest_id"], skipped["blake3"]) == (True, 1, None)
+    ledger = json.loads(cli("db", "ingests", "--format", "json").stdout)["ingests"]
+    assert [(i["ingest_id"], i["sha256"], i["blake3"]) for i in ledger] == [(1, sha256_of(path), None)]
+
+    os.utime(path, ns=(1, 1))  # touched: only the whole content could tell, and the old row has no BLAKE3
+    reread = json.loads(cli("ingest", path, "--format", "json").stdout)["files"][0]
+    assert (reread["skipped"], reread["inserted"], reread["duplicates"], len(reread["blake3"])) == (False, 0, 2, 64)
+
+
 # -- the schema, frozen ------------------------------------------------------------
 
 SCHEMA_SNAPSHOT = Path(__file__).parent / "data" / "schema.txt"
