@@ -198,7 +198,7 @@ def _build(store: Store, spec: CloseSpec, bills: BillInputs, book: PriceBook) ->
         by_team=by_team.rows + [by_team.totals], by_tag=by_tag.rows + [by_tag.totals],
         tag_dimension=by_tag.spec.dimensions[0], days=tables["spend-by-day.csv"][0],
         reconciliation_rows=reconciliation.rows, discrepancies=discrepancies, unpriced=unpriced,
-        bills=_bill_rows(reconciliation), logs=_log_rows(ingests),
+        bills=_bill_rows(reconciliation), logs=_log_rows(ingests), log_digest=_log_digest_name(ingests),
         footer="Every figure is in the CSV files beside this page, exact; manifest.json holds the sha256 of each file"
                " (litecost close --verify FOLDER).",
     ).encode()
@@ -286,8 +286,8 @@ def _markdown(spec: CloseSpec, headline: dict[str, Any], by_team: Report, by_tag
               else "### Unpriced models\n\nEvery model in the period has a price.\n"]
     parts += [to_markdown(_bill_rows(reconciliation), [Column("id", kind="int"), Column("provider"), Column("file"),
                                   Column("total", kind="money"), Column("sha256")], "Bills")]
-    parts += [to_markdown(_log_rows(ingests), [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("digest")],
-                          "Logs")]
+    parts += [to_markdown(_log_rows(ingests), [Column("id", kind="int"), Column("file"), Column("calls", kind="int"),
+                                                   Column(_log_digest_name(ingests))], "Logs")]
     parts += ["Every figure is in the CSV files beside this one, exact; `manifest.json` holds the sha256 of each "
               "file (`litecost close --verify FOLDER`)."]
     return "\n".join(parts).rstrip("\n") + "\n"
@@ -299,15 +299,26 @@ def _bill_rows(reconciliation: Reconciliation) -> list[dict[str, Any]]:
 
 
 def _log_rows(ingests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    column = _log_digest_name(ingests)
     return [{"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
-             "digest": _log_digest_text(i)} for i in ingests]
+             column: _log_digest_text(i, column)} for i in ingests]
 
 
-def _log_digest_text(ingest: dict[str, Any]) -> str:
-    """An ingest's digest, shortened and named: "blake3 1f0c…" (or "sha256 …", stored before
-    the ledger took BLAKE3)."""
+def _log_digest_name(ingests: list[dict[str, Any]]) -> str:
+    """The logs table's digest column: "blake3", or "sha256" when every log was ingested
+    before the ledger took BLAKE3 (so a close made then is computed again byte for byte),
+    or "digest" for a mix, each value then named."""
+    names = {"blake3" if i["blake3"] else "sha256" for i in ingests}
+    if len(names) > 1:
+        return "digest"
+    return names.pop() if names else "blake3"
+
+
+def _log_digest_text(ingest: dict[str, Any], column: str) -> str:
+    """An ingest's digest, its first 16 hex digits, named in a "digest" column."""
     name = "blake3" if ingest["blake3"] else "sha256"
-    return f"{name} {(ingest[name] or '')[:16]}"
+    short = (ingest[name] or "")[:16]
+    return f"{name} {short}" if column == "digest" else short
 
 
 def _subtitle(spec: CloseSpec) -> str:
@@ -400,6 +411,14 @@ def verify_close(folder: Path, *, store: Store | None = None, book: PriceBook | 
     return Verification(folder, len(outputs), problems)
 
 
+def _same_ingests(now: list[dict[str, Any]], then: list[dict[str, Any]]) -> bool:
+    """Whether the ingests behind the period's calls are the close's, by what its manifest
+    recorded of each: a manifest from before the ledger took BLAKE3 has each log's sha256 and
+    no `blake3` key, and the ledger keeps that sha256 for those ingests."""
+    return len(now) == len(then) and all(
+        isinstance(old, dict) and {key: new.get(key) for key in old} == old for new, old in zip(now, then))
+
+
 def _recomputed(manifest: dict[str, Any], outputs: dict[str, str], store: Store, book: PriceBook) -> list[str]:
     """What differs when the manifest's close is computed again from `store` with `book`."""
     from datetime import datetime
@@ -436,7 +455,7 @@ def _recomputed(manifest: dict[str, Any], outputs: dict[str, str], store: Store,
     problems += [f"input: price book layer {layer} of the close is not in this price book"
                  for layer, _ in sorted(then - now) if layer not in {name for name, _ in now}]
     contents, _ = _build(store, spec, BillInputs(ids, (), None), book)
-    if json.loads(contents[MANIFEST])["inputs"]["ingests"] != manifest["inputs"]["ingests"]:
+    if not _same_ingests(json.loads(contents[MANIFEST])["inputs"]["ingests"], manifest["inputs"]["ingests"]):
         problems.append("input: the period's calls come from other ingests than the close's")
     for name, expected in sorted(outputs.items()):
         again = contents.get(name)

@@ -84,7 +84,7 @@ def close_page(*, title: str, subtitle: str, headline: dict[str, Any], summary: 
                by_team: list[dict[str, Any]], by_tag: list[dict[str, Any]], tag_dimension: str,
                days: list[dict[str, Any]], reconciliation_rows: list[dict[str, Any]],
                discrepancies: list[dict[str, Any]], unpriced: list[dict[str, Any]], bills: list[dict[str, Any]],
-               logs: list[dict[str, Any]], footer: str) -> str:
+               logs: list[dict[str, Any]], footer: str, log_digest: str = "blake3") -> str:
     """The page's HTML."""
     top = discrepancies[:10]
     cards = "".join([
@@ -128,7 +128,7 @@ def close_page(*, title: str, subtitle: str, headline: dict[str, Any], summary: 
         "<h2>Inputs</h2>",
         _table(bills, [Column("id", kind="int"), Column("provider"), Column("file"), Column("total", "total $", "money"),
                        Column("sha256")], None),
-        _table(logs, [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column("digest")], None),
+        _table(logs, [Column("id", kind="int"), Column("file"), Column("calls", kind="int"), Column(log_digest)], None),
         f"<footer>{escape(footer)}</footer>",
         "</body></html>",
     ]

@@ -158,6 +158,31 @@ def test_verify_recompute_names_what_changed_since(package, db, tmp_path):
     assert "the period's calls come from other ingests than the close's" in run.stderr
 
 
+def test_recompute_knows_the_logs_of_a_manifest_from_before_blake3():
+    from litecost.close import _same_ingests
+
+    now = [{"ingest_id": 1, "file": "a.csv", "kind": "spendlogs", "format": "csv", "blake3": None, "sha256": "9793ae",
+            "calls_in_period": 2500}]
+    then = [{"ingest_id": 1, "file": "a.csv", "kind": "spendlogs", "format": "csv", "sha256": "9793ae",
+             "calls_in_period": 2500}]  # written when the ledger had only sha256
+    assert _same_ingests(now, then)
+    assert not _same_ingests(now, [{**then[0], "sha256": "0000aa"}])
+    assert not _same_ingests(now, [{**then[0], "calls_in_period": 2499}])
+    assert not _same_ingests([*now, {**now[0], "ingest_id": 2}], then)
+    assert not _same_ingests(now, ["not an entry"])
+
+
+def test_the_logs_table_names_its_digest_as_the_ledger_has_it():
+    from litecost.close import _log_rows
+
+    old = {"ingest_id": 1, "path": "/x/a.csv", "calls_in_period": 3, "blake3": None, "sha256": "9793ae391915d7c360d3"}
+    new = {"ingest_id": 2, "path": "/x/b.jsonl", "calls_in_period": 4, "blake3": "8f4f4a4a4937c33daee7", "sha256": None}
+    # All from before BLAKE3: the table a close made then had, so it is computed again byte for byte.
+    assert _log_rows([old]) == [{"id": 1, "file": "a.csv", "calls": 3, "sha256": "9793ae391915d7c3"}]
+    assert _log_rows([new]) == [{"id": 2, "file": "b.jsonl", "calls": 4, "blake3": "8f4f4a4a4937c33d"}]
+    assert [r["digest"] for r in _log_rows([old, new])] == ["sha256 9793ae391915d7c3", "blake3 8f4f4a4a4937c33d"]
+
+
 def test_unpriced_models_are_listed(db, tmp_path):
     from tests.conftest import slp, write_jsonl
 
