@@ -638,7 +638,9 @@ def build_store(path: Path, *, rows: int, seed: int = DEFAULT_SEED, batch: int =
             for ingest_id, kind, fmt in ((1, "callbacks", "jsonl"), (2, "spendlogs", "csv")):
                 con.execute("SELECT nextval('ingest_id_seq')")
                 con.execute(
-                    "INSERT INTO ingests SELECT ?, ?, ?, ?, ?, 0, count(*), count(*), 0, 0, 0, 'UTC', now(), now(), 'bench', NULL, NULL, NULL, NULL, NULL, NULL"
+                    "INSERT INTO ingests (ingest_id, path, kind, format, blake3, size_bytes, rows_read, inserted, duplicates,"
+                    " rejected, conflicts, source_tz, started_at, finished_at, litecost_version)"
+                    " SELECT ?, ?, ?, ?, ?, 0, count(*), count(*), 0, 0, 0, 'UTC', now(), now(), 'bench'"
                     " FROM calls WHERE ingest_id = ?",
                     [ingest_id, f"bench/{kind}.{fmt}", kind, fmt, "0" * 64, ingest_id])
         invoice_lines = _insert_invoices(con, store) if with_invoices and _has_table(con, "invoice_lines") else 0

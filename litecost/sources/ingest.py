@@ -41,7 +41,7 @@ class FileResult:
     kind: str
     format: str
     description: str
-    blake3: str  # of the bytes read (files.log_digest)
+    blake3: str | None  # of the bytes read (files.log_digest); None: skipped, known by an old sha256
     ingest_id: int
     rows_read: int = 0
     inserted: int = 0

@@ -356,7 +356,7 @@ MIGRATIONS.append(
         "a log's identity in the ledger is its BLAKE3",
         # An ingest records the BLAKE3 of the bytes it read (`blake3`), not their SHA-256: the
         # digest is taken while DuckDB reads the same file on the same cores, and SHA-256 cost
-        # 3.6x the CPU. Ingests from before keep their `sha256` and have no `blake3`; new ones
+        # 2-3.6x the CPU. Ingests from before keep their `sha256` and have no `blake3`; new ones
         # the reverse. Bills (`invoice_files.sha256`) keep SHA-256.
         [
             "ALTER TABLE ingests ADD COLUMN blake3 VARCHAR",
