@@ -300,25 +300,27 @@ def _bill_rows(reconciliation: Reconciliation) -> list[dict[str, Any]]:
 
 def _log_rows(ingests: list[dict[str, Any]]) -> list[dict[str, Any]]:
     column = _log_digest_name(ingests)
-    return [{"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
-             column: _log_digest_text(i, column)} for i in ingests]
+    rows = []
+    for i in ingests:
+        name, digest = _log_digest(i)
+        rows.append({"id": i["ingest_id"], "file": Path(i["path"]).name, "calls": i["calls_in_period"],
+                     column: f"{name} {digest[:16]}" if column == "digest" else digest[:16]})
+    return rows
+
+
+def _log_digest(ingest: dict[str, Any]) -> tuple[str, str]:
+    """An ingest's digest, named: its BLAKE3, or the SHA-256 of one stored before the ledger took BLAKE3."""
+    return ("blake3", ingest["blake3"]) if ingest["blake3"] else ("sha256", ingest["sha256"] or "")
 
 
 def _log_digest_name(ingests: list[dict[str, Any]]) -> str:
     """The logs table's digest column: "blake3", or "sha256" when every log was ingested
     before the ledger took BLAKE3 (so a close made then is computed again byte for byte),
     or "digest" for a mix, each value then named."""
-    names = {"blake3" if i["blake3"] else "sha256" for i in ingests}
+    names = {_log_digest(i)[0] for i in ingests}
     if len(names) > 1:
         return "digest"
     return names.pop() if names else "blake3"
-
-
-def _log_digest_text(ingest: dict[str, Any], column: str) -> str:
-    """An ingest's digest, its first 16 hex digits, named in a "digest" column."""
-    name = "blake3" if ingest["blake3"] else "sha256"
-    short = (ingest[name] or "")[:16]
-    return f"{name} {short}" if column == "digest" else short
 
 
 def _subtitle(spec: CloseSpec) -> str:
